@@ -1,0 +1,93 @@
+"""Money as integer minor units inside, decimal strings with the currency's exact digits outside.
+
+Floats never appear: amounts are parsed digit by digit and every computation is on ints.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+# ISO 4217 minor-unit exponents of active currencies. Codes not listed here are refused.
+_EXPONENTS: dict[str, int] = {
+    **dict.fromkeys(
+        "AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BRL BSD BTN BWP BYN BZD "
+        "CAD CDF CHF CNY COP CRC CUP CVE CZK DKK DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD "
+        "GTQ GYD HKD HNL HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL MAD "
+        "MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK NPR NZD PAB PEN PGK PHP "
+        "PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK SGD SHP SLE SOS SRD SSP STN SVC SYP SZL THB TJS "
+        "TMT TOP TRY TTD TWD TZS UAH USD UYU UZS VES WST XCD YER ZAR ZMW ZWG".split(),
+        2,
+    ),
+    **dict.fromkeys("BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF".split(), 0),
+    **dict.fromkeys("BHD IQD JOD KWD LYD OMR TND".split(), 3),
+    "CLF": 4,
+    "UYW": 4,
+}
+
+_AMOUNT = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")
+
+
+class MoneyError(ValueError):
+    """An amount or currency that cannot be used; the message says which and why."""
+
+
+def exponent(currency: str) -> int:
+    """The number of minor-unit digits of an ISO 4217 currency."""
+    try:
+        return _EXPONENTS[currency]
+    except KeyError:
+        raise MoneyError(f"unknown currency {currency!r} (expected an ISO 4217 code such as CNY)") from None
+
+
+def is_currency(code: str) -> bool:
+    return code in _EXPONENTS
+
+
+def parse(text: str, currency: str, *, what: str = "amount", allow_negative: bool = False) -> int:
+    """Parse a decimal string with exactly the currency's digits into minor units."""
+    digits = exponent(currency)
+    if not isinstance(text, str):
+        raise MoneyError(f"{what}: expected a decimal string such as {format(0, currency)!r}, got {text!r}")
+    match = _AMOUNT.match(text)
+    if match is None:
+        raise MoneyError(f"{what}: {text!r} is not a decimal amount")
+    sign, whole, fraction = match.groups()
+    fraction = fraction or ""
+    if len(fraction) != digits:
+        expected = "no decimals" if digits == 0 else f"exactly {digits} decimals"
+        raise MoneyError(f"{what}: {text!r} must have {expected} for {currency}")
+    value = int(whole + fraction)
+    if sign:
+        if not allow_negative:
+            raise MoneyError(f"{what}: {text!r} must not be negative")
+        value = -value
+    return value
+
+
+def format(minor: int, currency: str) -> str:  # noqa: A001 - the natural name in this module
+    """Format minor units as the currency's decimal string ("100.00", "1200", "1.500")."""
+    digits = exponent(currency)
+    sign = "-" if minor < 0 else ""
+    text = str(abs(minor)).rjust(digits + 1, "0")
+    if digits == 0:
+        return sign + text
+    return f"{sign}{text[:-digits]}.{text[-digits:]}"
+
+
+def round_half_up(value: Fraction) -> int:
+    """Round a non-negative exact fraction to the nearest integer, halves up."""
+    return (value.numerator * 2 + value.denominator) // (value.denominator * 2)
+
+
+_PERCENT = re.compile(r"^\d+(?:\.\d+)?$")
+
+
+def parse_percent(text: str) -> Fraction:
+    """Parse a percentage such as "10" or "12.5" into an exact fraction of one (0.125)."""
+    if not isinstance(text, str) or _PERCENT.match(text) is None:
+        raise MoneyError(f"percent: {text!r} is not a decimal number such as '12.5'")
+    value = Fraction(text) / 100
+    if not 0 < value <= 1:
+        raise MoneyError(f"percent: {text!r} must be above 0 and at most 100")
+    return value

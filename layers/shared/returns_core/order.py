@@ -1,0 +1,249 @@
+"""The order snapshot (contract section 1) as validated models.
+
+Amounts stay decimal strings on the wire; a validated snapshot also carries them as integer minor
+units (the ``*_minor`` properties) so the engine never parses twice and never sees a float.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from fractions import Fraction
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
+
+from returns_core import money
+
+OrderStatus = Literal["PLACED", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=False)
+
+
+class Line(_Model):
+    lineId: str = Field(min_length=1)
+    sku: str = ""
+    title: str = ""
+    brand: str = ""
+    category: str = ""
+    unitPrice: str
+    quantity: int = Field(ge=1, le=1_000_000_000)
+    packageId: str = ""
+    returnable: bool = True
+
+
+class Promotion(_Model):
+    promotionId: str = Field(min_length=1)
+    kind: Literal["threshold", "percentage"]
+    lineIds: list[str] = Field(min_length=1)
+    refundPolicy: Literal["reprice", "prorate"] = "reprice"
+    title: str = ""
+    threshold: str | None = None
+    discount: str | None = None
+    repeat: bool = False
+    maxDiscount: str | None = None
+    percent: str | None = None
+
+    @property
+    def label(self) -> str:
+        """The name a customer recognises: the title, or the id when there is none."""
+        return self.title or self.promotionId
+
+
+class Shipping(_Model):
+    fee: str
+    freeThreshold: str | None = None
+    charged: str
+
+
+class Payment(_Model):
+    paymentId: str = Field(min_length=1)
+    method: str = ""
+    amount: str
+
+
+class OrderSnapshot(_Model):
+    """An order as the order system reports it; refused unless its numbers add up."""
+
+    orderId: str = Field(min_length=1)
+    customerId: str = Field(min_length=1)
+    version: int = Field(ge=0)
+    currency: str
+    status: OrderStatus
+    channel: Literal["B2C", "POP"] = "B2C"
+    sellerId: str = ""
+    placedAt: datetime | None = None
+    deliveredAt: datetime | None = None
+    lines: list[Line] = Field(min_length=1)
+    promotions: list[Promotion] = Field(default_factory=list)
+    shipping: Shipping
+    payments: list[Payment] = Field(min_length=1)
+
+    _unit_prices: tuple[int, ...] = PrivateAttr(default=())
+    _payments: tuple[int, ...] = PrivateAttr(default=())
+    _fee: int = PrivateAttr(default=0)
+    _free_threshold: int | None = PrivateAttr(default=None)
+    _charged: int = PrivateAttr(default=0)
+    _promotion_numbers: tuple[PromotionNumbers, ...] = PrivateAttr(default=())
+
+    @model_validator(mode="after")
+    def _check(self) -> OrderSnapshot:
+        cur = self.currency
+        if not money.is_currency(cur):
+            raise ValueError(f"unknown currency {cur!r} (expected an ISO 4217 code such as CNY)")
+        line_ids = [line.lineId for line in self.lines]
+        _no_duplicates(line_ids, "lineId")
+        _no_duplicates([p.promotionId for p in self.promotions], "promotionId")
+        _no_duplicates([p.paymentId for p in self.payments], "paymentId")
+        self._unit_prices = tuple(
+            money.parse(line.unitPrice, cur, what=f"lines[{line.lineId}].unitPrice") for line in self.lines
+        )
+        self._payments = tuple(
+            money.parse(p.amount, cur, what=f"payments[{p.paymentId}].amount") for p in self.payments
+        )
+        self._fee = money.parse(self.shipping.fee, cur, what="shipping.fee")
+        self._charged = money.parse(self.shipping.charged, cur, what="shipping.charged")
+        self._free_threshold = (
+            None
+            if self.shipping.freeThreshold is None
+            else money.parse(self.shipping.freeThreshold, cur, what="shipping.freeThreshold")
+        )
+        index = {line_id: i for i, line_id in enumerate(line_ids)}
+        self._promotion_numbers = tuple(_promotion_numbers(p, cur, index) for p in self.promotions)
+        self._check_totals()
+        return self
+
+    def _check_totals(self) -> None:
+        # Imported here: the engine depends on this module, not the other way round.
+        from returns_core.refunds.allocation import order_discounts
+
+        goods = sum(price * line.quantity for price, line in zip(self._unit_prices, self.lines, strict=True))
+        discounts = order_discounts(self)
+        paid = sum(self._payments)
+        expected = goods - sum(discounts) + self._charged
+        if expected != paid:
+            cur = self.currency
+            raise ValueError(
+                f"order numbers do not add up: lines {money.format(goods, cur)} less discounts "
+                f"{money.format(sum(discounts), cur)} plus shipping {money.format(self._charged, cur)} "
+                f"is {money.format(expected, cur)}, but payments add up to {money.format(paid, cur)}"
+            )
+
+    # -- integer views, valid once the snapshot is validated -------------------------------
+    @property
+    def unit_prices_minor(self) -> tuple[int, ...]:
+        return self._unit_prices
+
+    @property
+    def payments_minor(self) -> tuple[int, ...]:
+        return self._payments
+
+    @property
+    def shipping_fee_minor(self) -> int:
+        return self._fee
+
+    @property
+    def shipping_charged_minor(self) -> int:
+        return self._charged
+
+    @property
+    def free_threshold_minor(self) -> int | None:
+        return self._free_threshold
+
+    @property
+    def promotion_numbers(self) -> tuple[PromotionNumbers, ...]:
+        return self._promotion_numbers
+
+    @property
+    def paid_minor(self) -> int:
+        return sum(self._payments)
+
+    @property
+    def paid_for_goods_minor(self) -> int:
+        return sum(self._payments) - self._charged
+
+    def line_index(self, line_id: str) -> int | None:
+        for i, line in enumerate(self.lines):
+            if line.lineId == line_id:
+                return i
+        return None
+
+
+class PromotionNumbers(BaseModel):
+    """A promotion's amounts in minor units, and the indexes of its lines in order of the order."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["threshold", "percentage"]
+    prorate: bool
+    line_indexes: tuple[int, ...]
+    threshold: int = 0
+    discount: int = 0
+    repeat: bool = False
+    max_discount: int | None = None
+    percent: Fraction = Fraction(0)
+
+    def discount_on(self, base: int) -> int:
+        """The discount this promotion gives on an eligible amount ``base``, never above it."""
+        if self.kind == "percentage":
+            value = money.round_half_up(base * self.percent)
+        elif base < self.threshold or base <= 0:
+            value = 0
+        elif self.repeat:
+            value = (base // self.threshold) * self.discount
+            if self.max_discount is not None:
+                value = min(value, self.max_discount)
+        else:
+            value = self.discount
+        return min(value, base)
+
+
+def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int]) -> PromotionNumbers:
+    where = f"promotions[{p.promotionId}]"
+    unknown = [line_id for line_id in p.lineIds if line_id not in index]
+    if unknown:
+        raise ValueError(f"{where}.lineIds names unknown line(s) {', '.join(unknown)}")
+    _no_duplicates(p.lineIds, f"{where}.lineIds entry")
+    # Lines are taken in the order's own order: that order breaks allocation ties.
+    line_indexes = tuple(sorted(index[line_id] for line_id in p.lineIds))
+    if p.kind == "threshold":
+        if p.threshold is None or p.discount is None:
+            raise ValueError(f"{where}: a threshold promotion needs 'threshold' and 'discount'")
+        if p.percent is not None:
+            raise ValueError(f"{where}: 'percent' belongs to percentage promotions")
+        threshold = money.parse(p.threshold, currency, what=f"{where}.threshold")
+        if threshold <= 0:
+            raise ValueError(f"{where}.threshold must be above zero")
+        max_discount = None
+        if p.maxDiscount is not None:
+            if not p.repeat:
+                raise ValueError(f"{where}: 'maxDiscount' goes with 'repeat': true only")
+            max_discount = money.parse(p.maxDiscount, currency, what=f"{where}.maxDiscount")
+        return PromotionNumbers(
+            kind="threshold",
+            prorate=p.refundPolicy == "prorate",
+            line_indexes=line_indexes,
+            threshold=threshold,
+            discount=money.parse(p.discount, currency, what=f"{where}.discount"),
+            repeat=p.repeat,
+            max_discount=max_discount,
+        )
+    if p.percent is None:
+        raise ValueError(f"{where}: a percentage promotion needs 'percent'")
+    if p.threshold is not None or p.discount is not None or p.maxDiscount is not None:
+        raise ValueError(f"{where}: 'threshold', 'discount' and 'maxDiscount' belong to threshold promotions")
+    return PromotionNumbers(
+        kind="percentage",
+        prorate=p.refundPolicy == "prorate",
+        line_indexes=line_indexes,
+        percent=money.parse_percent(p.percent),
+    )
+
+
+def _no_duplicates(values: list[str], what: str) -> None:
+    seen: set[str] = set()
+    for value in values:
+        if value in seen:
+            raise ValueError(f"{what} {value!r} appears twice")
+        seen.add(value)

@@ -1,0 +1,118 @@
+"""The quote request and the quote (contract section 3), as the outside world writes them."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from returns_core.order import OrderSnapshot
+
+Reason = Literal[
+    "quality_issue",
+    "not_as_described",
+    "wrong_item",
+    "damaged_in_transit",
+    "no_longer_needed",
+    "size_or_fit",
+    "other",
+]
+MERCHANT_FAULT_REASONS: frozenset[str] = frozenset(
+    {"quality_issue", "not_as_described", "wrong_item", "damaged_in_transit"}
+)
+CUSTOMER_CHOICE_REASONS: frozenset[str] = frozenset({"no_longer_needed", "size_or_fit", "other"})
+
+
+def is_merchant_fault(reason: str) -> bool:
+    """Merchant-fault returns never cost the customer a promotion."""
+    return reason in MERCHANT_FAULT_REASONS
+
+
+AdjustmentKind = Literal[
+    "promotion_clawback",
+    "shipping_clawback",
+    "shipping_refund",
+    "return_shipping_fee",
+    "inspection_deduction",
+    "prior_shortfall",
+    "prior_balance",
+    "shortfall_carried",
+]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ReturnLine(_Model):
+    lineId: str = Field(min_length=1)
+    quantity: int = Field(ge=1)
+
+
+class PreviousReturn(_Model):
+    """An earlier return of the order: its units, its reason, its fees and what it refunded.
+
+    ``refunded`` may be left out: it is then what the engine itself gives for that return.
+    """
+
+    lines: list[ReturnLine] = Field(min_length=1)
+    reason: Reason
+    fees: str | None = None
+    refunded: str | None = None
+
+
+class ReturnSpec(_Model):
+    """The return being quoted."""
+
+    lines: list[ReturnLine] = Field(min_length=1)
+    reason: Reason
+    returnShippingFee: str | None = None
+    inspectionDeduction: str | None = None
+
+
+class QuoteRequest(_Model):
+    order: OrderSnapshot
+    previousReturns: list[PreviousReturn] = Field(default_factory=list)
+    return_: ReturnSpec = Field(alias="return")
+
+
+class QuoteLine(_Model):
+    lineId: str
+    quantity: int
+    paidAmount: str
+
+
+class Adjustment(_Model):
+    kind: AdjustmentKind
+    amount: str
+    description: str
+    promotionId: str | None = None
+
+
+class PaymentShare(_Model):
+    paymentId: str
+    amount: str
+
+
+class Quote(_Model):
+    """What a return refunds and why: lines plus adjustments add up to ``refundAmount``."""
+
+    orderId: str
+    currency: str
+    lines: list[QuoteLine]
+    adjustments: list[Adjustment]
+    refundAmount: str
+    payments: list[PaymentShare]
+
+    def to_json(self) -> dict[str, object]:
+        """The contract's JSON (``promotionId`` only on promotion adjustments)."""
+        return self.model_dump(mode="json", exclude_none=True)
+
+    @property
+    def carries_shortfall(self) -> bool:
+        """True when this return leaves a shortfall for a later one: never auto-approved."""
+        return any(a.kind == "shortfall_carried" for a in self.adjustments)
+
+
+class QuoteError(ValueError):
+    """A request the engine refuses; the message says what is wrong, in one line."""
