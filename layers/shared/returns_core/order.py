@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from fractions import Fraction
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
 from returns_core import money
+
+if TYPE_CHECKING:
+    from returns_core.refunds.allocation import OrderAllocation
 
 OrderStatus = Literal["PLACED", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"]
 
@@ -86,6 +89,7 @@ class OrderSnapshot(_Model):
     _free_threshold: int | None = PrivateAttr(default=None)
     _charged: int = PrivateAttr(default=0)
     _promotion_numbers: tuple[PromotionNumbers, ...] = PrivateAttr(default=())
+    _allocation: OrderAllocation | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _check(self) -> OrderSnapshot:
@@ -116,10 +120,11 @@ class OrderSnapshot(_Model):
 
     def _check_totals(self) -> None:
         # Imported here: the engine depends on this module, not the other way round.
-        from returns_core.refunds.allocation import order_discounts
+        from returns_core.refunds.allocation import allocate_order
 
         goods = sum(price * line.quantity for price, line in zip(self._unit_prices, self.lines, strict=True))
-        discounts = order_discounts(self)
+        self._allocation = allocate_order(self)
+        discounts = self._allocation.discounts
         paid = sum(self._payments)
         expected = goods - sum(discounts) + self._charged
         if expected != paid:
@@ -154,6 +159,13 @@ class OrderSnapshot(_Model):
     @property
     def promotion_numbers(self) -> tuple[PromotionNumbers, ...]:
         return self._promotion_numbers
+
+    @property
+    def allocation(self) -> OrderAllocation:
+        """Every promotion allocated over the units as bought (computed once, at validation)."""
+        if self._allocation is None:
+            raise ValueError("the snapshot has not been validated")
+        return self._allocation
 
     @property
     def paid_minor(self) -> int:

@@ -1,0 +1,164 @@
+"""Largest-remainder allocation of discounts over units, run-length encoded.
+
+The units of a line are identical except for the extra minor unit a tie-break hands to earlier
+units, so a line's per-unit amounts are kept as runs ``(count, value)``. Every operation here costs
+in proportion to the number of runs (at most one more per promotion and line), never to quantities.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from returns_core.order import OrderSnapshot
+
+Runs = tuple[tuple[int, int], ...]
+"""Per-unit values of a contiguous range of units: ``((count, value), ...)`` in unit order."""
+
+
+def runs_total(runs: Runs) -> int:
+    return sum(count * value for count, value in runs)
+
+
+def runs_len(runs: Runs) -> int:
+    return sum(count for count, _ in runs)
+
+
+def uniform(count: int, value: int) -> Runs:
+    return ((count, value),) if count > 0 else ()
+
+
+def _normalised(pairs: list[tuple[int, int]]) -> Runs:
+    out: list[tuple[int, int]] = []
+    for count, value in pairs:
+        if count <= 0:
+            continue
+        if out and out[-1][1] == value:
+            out[-1] = (out[-1][0] + count, value)
+        else:
+            out.append((count, value))
+    return tuple(out)
+
+
+def combine(left: Runs, right: Runs, op: Callable[[int, int], int]) -> Runs:
+    """Element-wise ``op`` of two run vectors over the same units."""
+    out: list[tuple[int, int]] = []
+    i = j = 0
+    left_rest = left[0][0] if left else 0
+    right_rest = right[0][0] if right else 0
+    while i < len(left) and j < len(right):
+        step = min(left_rest, right_rest)
+        out.append((step, op(left[i][1], right[j][1])))
+        left_rest -= step
+        right_rest -= step
+        if left_rest == 0:
+            i += 1
+            left_rest = left[i][0] if i < len(left) else 0
+        if right_rest == 0:
+            j += 1
+            right_rest = right[j][0] if j < len(right) else 0
+    if i < len(left) or j < len(right):
+        raise ValueError("run vectors of different lengths")
+    return _normalised(out)
+
+
+def subtract(left: Runs, right: Runs) -> Runs:
+    return combine(left, right, lambda a, b: a - b)
+
+
+def slice_runs(runs: Runs, start: int, end: int) -> Runs:
+    """The values of units ``start`` (inclusive) to ``end`` (exclusive)."""
+    out: list[tuple[int, int]] = []
+    position = 0
+    for count, value in runs:
+        lo, hi = max(start, position), min(end, position + count)
+        if lo < hi:
+            out.append((hi - lo, value))
+        position += count
+        if position >= end:
+            break
+    return tuple(out)
+
+
+def allocate(discount: int, amounts: Sequence[Runs]) -> list[Runs]:
+    """Split ``discount`` over units in proportion to their amounts, cent-exact.
+
+    Each unit gets the floor of its exact share; the minor units left go one each to the units
+    with the largest remainders, ties to the earlier group (groups come in line order), then to
+    the earlier unit. A unit's share never exceeds its amount when ``discount`` <= the total.
+    """
+    total = sum(runs_total(runs) for runs in amounts)
+    if discount == 0 or total == 0:
+        return [tuple((count, 0) for count, _ in runs) for runs in amounts]
+    if not 0 < discount <= total:
+        raise ValueError("a discount must lie between zero and the amount it applies to")
+    floors: list[list[int]] = []
+    candidates: list[tuple[int, int, int]] = []  # (-remainder, group, run) in tie order
+    left = discount
+    for g, runs in enumerate(amounts):
+        group_floors: list[int] = []
+        for k, (count, value) in enumerate(runs):
+            share, remainder = divmod(discount * value, total)
+            group_floors.append(share)
+            left -= count * share
+            if remainder:
+                candidates.append((-remainder, g, k))
+        floors.append(group_floors)
+    extras: dict[tuple[int, int], int] = {}
+    candidates.sort()
+    for _, g, k in candidates:
+        if left == 0:
+            break
+        take = min(amounts[g][k][0], left)
+        extras[(g, k)] = take
+        left -= take
+    if left:
+        raise AssertionError("largest-remainder allocation did not place every minor unit")
+    result: list[Runs] = []
+    for g, runs in enumerate(amounts):
+        pairs: list[tuple[int, int]] = []
+        for k, (count, _) in enumerate(runs):
+            extra = extras.get((g, k), 0)
+            pairs.append((extra, floors[g][k] + 1))
+            pairs.append((count - extra, floors[g][k]))
+        result.append(_normalised(pairs))
+    return result
+
+
+@dataclass(frozen=True)
+class OrderAllocation:
+    """The whole order priced as bought: each promotion's allocation and each unit's paid amount."""
+
+    promotion_shares: tuple[tuple[Runs, ...], ...]
+    """``promotion_shares[p][line]``: promotion p's discount on each unit of the line."""
+    paid: tuple[Runs, ...]
+    """``paid[line]``: the allocated paid amount of each unit of the line."""
+
+    @property
+    def discounts(self) -> list[int]:
+        """What each promotion took off the order as bought."""
+        return [sum(runs_total(runs) for runs in shares) for shares in self.promotion_shares]
+
+    def paid_for(self, line: int, start: int, end: int) -> int:
+        return runs_total(slice_runs(self.paid[line], start, end))
+
+
+def allocate_order(order: OrderSnapshot) -> OrderAllocation:
+    """Apply every promotion in order over all units of the order."""
+    current: list[Runs] = [
+        uniform(line.quantity, price)
+        for line, price in zip(order.lines, order.unit_prices_minor, strict=True)
+    ]
+    shares_by_promotion: list[tuple[Runs, ...]] = []
+    for numbers in order.promotion_numbers:
+        eligible = list(numbers.line_indexes)
+        base = sum(runs_total(current[i]) for i in eligible)
+        shares = allocate(numbers.discount_on(base), [current[i] for i in eligible])
+        per_line: list[Runs] = [tuple((count, 0) for count, _ in runs) for runs in current]
+        for i, share in zip(eligible, shares, strict=True):
+            per_line[i] = share
+            current[i] = subtract(current[i], share)
+        shares_by_promotion.append(tuple(per_line))
+    return OrderAllocation(promotion_shares=tuple(shares_by_promotion), paid=tuple(current))

@@ -1,0 +1,368 @@
+"""The refund quote: what this return refunds, and each reason it differs from what was paid.
+
+Entitlement after a return is ``E = paidForGoods - cost(K) + shippingRefund - shippingClawback -
+fees``; the return refunds ``max(0, E - refundedSoFar)``. The quote explains the difference from
+the returned units' allocated paid amounts with signed adjustments that add up exactly.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from returns_core import money
+from returns_core.order import OrderSnapshot
+from returns_core.refunds.allocation import OrderAllocation, runs_total, slice_runs
+from returns_core.refunds.models import (
+    Adjustment,
+    PaymentShare,
+    Quote,
+    QuoteError,
+    QuoteLine,
+    QuoteRequest,
+    ReturnLine,
+    is_merchant_fault,
+)
+from returns_core.refunds.pricing import KeptCost, UnitSet, cost_of_kept, normalise
+
+
+@dataclass(frozen=True)
+class _Return:
+    """A return resolved against the order: which units of which lines, why, and its fees."""
+
+    segments: UnitSet
+    merchant_fault: bool
+    fees: int
+
+
+@dataclass(frozen=True)
+class _State:
+    """How the order's units fall into K, Rm and Rc after some returns, and the fees so far."""
+
+    kept: UnitSet
+    merchant: UnitSet
+    customer: UnitSet
+    fees: int
+    all_merchant_fault: bool
+
+
+@dataclass(frozen=True)
+class _Entitlement:
+    amount: int
+    cost: KeptCost
+    contributions: tuple[int, ...]
+    """Per promotion: its discount on K in the pricing cost(K) used, less its allocation to K."""
+    clawback: int
+    shipping_refund: int
+    kept_with_merchant_price: int
+
+
+def quote(request: QuoteRequest) -> Quote:
+    """Quote ``request.return_`` after ``request.previousReturns`` (pure and deterministic)."""
+    order = request.order
+    allocation = order.allocation
+    cur = order.currency
+    taken = [0] * len(order.lines)
+    previous = [
+        _resolve(order, taken, r.lines, r.reason, _amount(cur, f"previousReturns[{i}].fees", r.fees), i)
+        for i, r in enumerate(request.previousReturns)
+    ]
+    this_fee = _amount(cur, "return.returnShippingFee", request.return_.returnShippingFee)
+    this_deduction = _amount(cur, "return.inspectionDeduction", request.return_.inspectionDeduction)
+    current = _resolve(
+        order, taken, request.return_.lines, request.return_.reason, this_fee + this_deduction, None
+    )
+
+    entitlements = [
+        _entitle(order, allocation, _state(order, previous[:j])) for j in range(len(previous) + 1)
+    ]
+    refunded = _refunded_so_far(order, request, entitlements)
+    before = entitlements[-1]
+    after = _entitle(order, allocation, _state(order, [*previous, current]))
+
+    lines = [
+        QuoteLine(
+            lineId=line.lineId,
+            quantity=line.quantity,
+            paidAmount=money.format(allocation.paid_for(index, start, end), cur),
+        )
+        for line, (index, start, end) in zip(request.return_.lines, current.segments, strict=True)
+    ]
+    adjustments = _adjustments(order, before, after, this_fee, this_deduction, refunded)
+    subtotal = sum(money.parse(q.paidAmount, cur) for q in lines) + sum(
+        money.parse(a.amount, cur, allow_negative=True) for a in adjustments
+    )
+    if subtotal < 0:
+        adjustments.append(
+            Adjustment(
+                kind="shortfall_carried",
+                amount=money.format(-subtotal, cur),
+                description=(
+                    f"this return would refund {money.format(subtotal, cur)}; nothing is charged: "
+                    f"{money.format(-subtotal, cur)} is carried to the next return of this order"
+                ),
+            )
+        )
+    refund = max(0, subtotal)
+    return Quote(
+        orderId=order.orderId,
+        currency=cur,
+        lines=lines,
+        adjustments=adjustments,
+        refundAmount=money.format(refund, cur),
+        payments=_split(order, refunded, refund),
+    )
+
+
+# -- resolving requests ------------------------------------------------------------------------
+
+
+def _amount(currency: str, what: str, text: str | None) -> int:
+    if text is None:
+        return 0
+    try:
+        return money.parse(text, currency, what=what)
+    except money.MoneyError as error:
+        raise QuoteError(str(error)) from None
+
+
+def _resolve(
+    order: OrderSnapshot,
+    taken: list[int],
+    lines: list[ReturnLine],
+    reason: str,
+    fees: int,
+    position: int | None,
+) -> _Return:
+    """Take the next units of each named line (a line's first return takes its first units)."""
+    where = "return" if position is None else f"previousReturns[{position}]"
+    merchant = is_merchant_fault(reason)
+    seen: set[str] = set()
+    segments = []
+    for entry in lines:
+        index = order.line_index(entry.lineId)
+        if index is None:
+            raise QuoteError(f"{where}: unknown line {entry.lineId!r}")
+        if entry.lineId in seen:
+            raise QuoteError(f"{where}: line {entry.lineId!r} is named twice")
+        seen.add(entry.lineId)
+        line = order.lines[index]
+        if not line.returnable and not merchant:
+            raise QuoteError(
+                f"{where}: line {entry.lineId!r} is not returnable for {reason!r}: "
+                "it can go back only for a merchant-fault reason"
+            )
+        left = line.quantity - taken[index]
+        if entry.quantity > left:
+            raise QuoteError(
+                f"{where}: quantity {entry.quantity} of line {entry.lineId!r} "
+                f"is over the {left} left to return"
+            )
+        segments.append((index, taken[index], taken[index] + entry.quantity))
+        taken[index] += entry.quantity
+    return _Return(segments=tuple(segments), merchant_fault=merchant, fees=fees)
+
+
+def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
+    taken = [0] * len(order.lines)
+    merchant: list[tuple[int, int, int]] = []
+    customer: list[tuple[int, int, int]] = []
+    for ret in returns:
+        for segment in ret.segments:
+            (merchant if ret.merchant_fault else customer).append(segment)
+            taken[segment[0]] = max(taken[segment[0]], segment[2])
+    kept = [(i, taken[i], line.quantity) for i, line in enumerate(order.lines)]
+    return _State(
+        kept=normalise(kept),
+        merchant=normalise(merchant),
+        customer=normalise(customer),
+        fees=sum(r.fees for r in returns),
+        all_merchant_fault=all(r.merchant_fault for r in returns),
+    )
+
+
+# -- entitlement ---------------------------------------------------------------------------------
+
+
+def _allocated(allocation: OrderAllocation, promotion: int, units: UnitSet) -> int:
+    shares = allocation.promotion_shares[promotion]
+    return sum(runs_total(slice_runs(shares[line], start, end)) for line, start, end in units)
+
+
+def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -> _Entitlement:
+    cost, with_merchant = cost_of_kept(order, allocation, state.kept, state.merchant)
+    contributions = tuple(
+        (cost.pricing.discount_on(p, state.kept) if cost.pricing is not None else 0)
+        - _allocated(allocation, p, state.kept)
+        for p in range(len(order.promotions))
+    )
+    threshold = order.free_threshold_minor
+    clawback = (
+        order.shipping_fee_minor
+        if order.shipping_charged_minor == 0
+        and state.kept
+        and state.customer
+        and threshold is not None
+        and with_merchant.total < threshold
+        else 0
+    )
+    shipping_refund = (
+        order.shipping_charged_minor if not state.kept and state.all_merchant_fault and state.merchant else 0
+    )
+    amount = order.paid_for_goods_minor - cost.amount + shipping_refund - clawback - state.fees
+    return _Entitlement(
+        amount=amount,
+        cost=cost,
+        contributions=contributions,
+        clawback=clawback,
+        shipping_refund=shipping_refund,
+        kept_with_merchant_price=with_merchant.total,
+    )
+
+
+def _refunded_so_far(order: OrderSnapshot, request: QuoteRequest, entitlements: list[_Entitlement]) -> int:
+    """What earlier returns refunded: as given, or what this engine gives for them in sequence."""
+    refunded = 0
+    for i, (previous, entitlement) in enumerate(zip(request.previousReturns, entitlements[1:], strict=True)):
+        if previous.refunded is None:
+            refunded += max(0, entitlement.amount - refunded)
+        else:
+            refunded += _amount(order.currency, f"previousReturns[{i}].refunded", previous.refunded)
+    if refunded > order.paid_minor:
+        raise QuoteError(
+            f"previousReturns: earlier refunds add up to {money.format(refunded, order.currency)}, "
+            f"more than the {money.format(order.paid_minor, order.currency)} paid"
+        )
+    return refunded
+
+
+# -- explaining the refund -------------------------------------------------------------------------
+
+
+def _adjustments(
+    order: OrderSnapshot,
+    before: _Entitlement,
+    after: _Entitlement,
+    fee: int,
+    deduction: int,
+    refunded: int,
+) -> list[Adjustment]:
+    cur = order.currency
+    out: list[Adjustment] = []
+    for p, promotion in enumerate(order.promotions):
+        change = after.contributions[p] - before.contributions[p]
+        if change:
+            out.append(
+                Adjustment(
+                    kind="promotion_clawback",
+                    promotionId=promotion.promotionId,
+                    amount=money.format(change, cur),
+                    description=_promotion_description(order, p, before, after, change),
+                )
+            )
+    clawback_change = after.clawback - before.clawback
+    if clawback_change:
+        fee_text = money.format(order.shipping_fee_minor, cur)
+        threshold = money.format(order.free_threshold_minor or 0, cur)
+        kept = money.format(after.kept_with_merchant_price, cur)
+        out.append(
+            Adjustment(
+                kind="shipping_clawback",
+                amount=money.format(-clawback_change, cur),
+                description=(
+                    f"kept items ({kept}) no longer reach {threshold} for free shipping: "
+                    f"the standard shipping fee {fee_text} is charged"
+                    if clawback_change > 0
+                    else f"the shipping fee {fee_text} charged on an earlier return is given back"
+                ),
+            )
+        )
+    refund_change = after.shipping_refund - before.shipping_refund
+    if refund_change:
+        out.append(
+            Adjustment(
+                kind="shipping_refund",
+                amount=money.format(refund_change, cur),
+                description=(
+                    f"shipping ({money.format(refund_change, cur)}) is refunded: "
+                    "every item came back for a fault of the merchant"
+                ),
+            )
+        )
+    if fee:
+        out.append(
+            Adjustment(
+                kind="return_shipping_fee",
+                amount=money.format(-fee, cur),
+                description=f"return shipping ({money.format(fee, cur)}) is paid by the customer",
+            )
+        )
+    if deduction:
+        out.append(
+            Adjustment(
+                kind="inspection_deduction",
+                amount=money.format(-deduction, cur),
+                description=f"{money.format(deduction, cur)} deducted for damage found at inspection",
+            )
+        )
+    balance = before.amount - refunded
+    if balance < 0:
+        out.append(
+            Adjustment(
+                kind="prior_shortfall",
+                amount=money.format(balance, cur),
+                description=(
+                    f"{money.format(-balance, cur)} refunded too much by earlier returns "
+                    "(a shortfall carried forward) is recovered"
+                ),
+            )
+        )
+    elif balance > 0:
+        out.append(
+            Adjustment(
+                kind="prior_balance",
+                amount=money.format(balance, cur),
+                description=f"{money.format(balance, cur)} still owed from earlier returns is added",
+            )
+        )
+    return out
+
+
+def _promotion_description(
+    order: OrderSnapshot, p: int, before: _Entitlement, after: _Entitlement, change: int
+) -> str:
+    """Say what was lost or given back, in the words a customer would use."""
+    cur = order.currency
+    numbers = order.promotion_numbers[p]
+    label = order.promotions[p].label
+    amount = money.format(abs(change), cur)
+    pricing = after.cost.pricing
+    if pricing is None:
+        if change > 0:
+            return f"nothing is kept any more: the {amount} of {label} taken back earlier is given back"
+        return f"nothing is kept any more: the extra {amount} off from {label} on kept items is settled"
+    base = money.format(pricing.bases[p], cur)
+    if change < 0:
+        if numbers.kind == "threshold" and not numbers.prorate and pricing.bases[p] < numbers.threshold:
+            return f"kept items ({base}) no longer reach {money.format(numbers.threshold, cur)} for {label}"
+        return f"kept items ({base}) get {amount} less off from {label} than before"
+    if before.contributions[p] < 0:
+        why = (
+            "items returned for a fault of the merchant count for it again"
+            if after.cost.together_with_merchant_fault
+            else f"the kept items ({base}) qualify again"
+        )
+        return f"{amount} of {label} taken back earlier is given back: {why}"
+    return f"kept items ({base}) get {amount} more off from {label} on their own than their share of it"
+
+
+def _split(order: OrderSnapshot, refunded: int, refund: int) -> list[PaymentShare]:
+    """Refunds fill the payments in their listed order, each up to what is left of it."""
+    shares = []
+    already, due = refunded, refund
+    for payment, amount in zip(order.payments, order.payments_minor, strict=True):
+        filled = min(already, amount)
+        already -= filled
+        share = min(due, amount - filled)
+        due -= share
+        shares.append(PaymentShare(paymentId=payment.paymentId, amount=money.format(share, order.currency)))
+    return shares
