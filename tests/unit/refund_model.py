@@ -160,7 +160,8 @@ def request(
     deduction: str | None = None,
 ) -> dict[str, Any]:
     """A quote request as the contract spells it (fees left out when None: they mean zero)."""
-    ret: dict[str, Any] = {"lines": [{"lineId": k, "quantity": q} for k, q in lines.items()], "reason": reason}
+    wanted = [{"lineId": line_id, "quantity": qty} for line_id, qty in lines.items()]
+    ret: dict[str, Any] = {"lines": wanted, "reason": reason}
     if fee is not None:
         ret["returnShippingFee"] = fee
     if deduction is not None:
