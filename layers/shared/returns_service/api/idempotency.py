@@ -1,0 +1,82 @@
+"""``Idempotency-Key`` for ``POST /returns``: a retried request gets the first answer back.
+
+Powertools idempotency on the IdempotencyTable (DynamoDB). The key is the header *and* the
+caller, so two customers choosing the same key never share an answer; the validated body is the
+payload checked on a replay, so reusing a key for a different request is refused (422) instead
+of silently answering about another return. Failures are not remembered: a request refused with
+4xx can be corrected and retried under the same key.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from typing import Any, cast
+
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.idempotency.exceptions import (
+    IdempotencyAlreadyInProgressError,
+    IdempotencyValidationError,
+)
+
+from returns_service import aws
+from returns_service.config import ConfigurationError
+from returns_service.errors import Conflict, Unprocessable
+
+HEADER = "Idempotency-Key"
+KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces: what clients send as keys
+TABLE_ENV = "IDEMPOTENCY_TABLE"
+EXPIRES_AFTER_SECONDS = 24 * 3600
+
+_CONFIG = IdempotencyConfig(
+    event_key_jmespath="[caller, key]",
+    payload_validation_jmespath="payload",
+    raise_on_no_idempotency_key=True,
+    expires_after_seconds=EXPIRES_AFTER_SECONDS,
+)
+
+
+def idempotency_table() -> str:
+    name = os.environ.get(TABLE_ENV, "")
+    if not name:
+        raise ConfigurationError(f"environment variable {TABLE_ENV} is not set")
+    return name
+
+
+def once(
+    *, key: str, caller: str, payload: dict[str, Any], operation: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run ``operation`` once per (caller, key); a replay with the same payload gets its stored
+    answer, a different payload 422, a replay while the first is still running 409."""
+    persistence = DynamoDBPersistenceLayer(table_name=idempotency_table(), boto3_client=aws.dynamodb_client())
+
+    def run(request: dict[str, Any]) -> dict[str, Any]:
+        return operation()
+
+    guarded = cast(
+        Callable[..., dict[str, Any]],
+        idempotent_function(
+            run,
+            data_keyword_argument="request",
+            persistence_store=persistence,
+            config=_CONFIG,
+            key_prefix="returns-create",
+        ),
+    )
+    try:
+        result = guarded(request={"caller": caller, "key": key, "payload": payload})
+    except IdempotencyValidationError:
+        raise Unprocessable(
+            f"This {HEADER} was already used for a different request; use a new key for a new request.",
+            [{"location": "header", "field": HEADER, "issue": "reused with a different body"}],
+        ) from None
+    except IdempotencyAlreadyInProgressError:
+        raise Conflict(
+            f"A request with this {HEADER} is still being processed; retry in a moment.",
+            [{"location": "header", "field": HEADER, "issue": "in progress"}],
+        ) from None
+    return result

@@ -1,0 +1,89 @@
+"""Request and response bodies of the HTTP API that ``returns_service.models`` does not already hold.
+
+They are declared on the routes, so Powertools validates them and the OpenAPI document is generated
+from them: the wire format and the docs cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from returns_core.order import OrderSnapshot
+from returns_service.models import ReceivedLine, ReturnView
+
+# A decimal string without sign; whether its digits fit the order's currency is the operation's
+# business (it knows the currency) and answers 422.
+AMOUNT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,4})?$"
+NOTE_MAX = 2000
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ShipmentBody(_Body):
+    """``POST /returns/{returnId}/shipment``: the customer's parcel."""
+
+    carrier: str = Field(min_length=1, max_length=100)
+    trackingNumber: str = Field(min_length=1, max_length=100)
+
+
+class ReviewBody(_Body):
+    """``POST /cs/returns/{returnId}/review``: CS decides a return waiting for review."""
+
+    decision: Literal["approve", "reject"]
+    returnShippingPaidBy: Literal["customer", "merchant"] = "merchant"
+    returnShippingFee: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+
+class DamageReviewBody(_Body):
+    """``POST /cs/returns/{returnId}/damage-review``: CS decides on goods received damaged."""
+
+    decision: Literal["accept", "deduct", "reject"]
+    inspectionDeduction: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+
+class ReceiptBody(_Body):
+    """``POST /warehouse/returns/{returnId}/receipt``: what the warehouse found in the parcel."""
+
+    lines: list[ReceivedLine] = Field(min_length=1, max_length=500)
+    inspector: str = Field(min_length=1, max_length=200)
+    note: str = Field(default="", max_length=NOTE_MAX)
+
+
+class ReturnList(_Body):
+    """``GET /returns``: the caller's returns, newest first."""
+
+    items: list[ReturnView]
+
+
+class QueuePage(_Body):
+    """``GET /cs/returns``: one page of the queue, oldest first; ``nextToken`` is opaque."""
+
+    items: list[ReturnView]
+    nextToken: str | None = None
+
+
+class CsReturnView(ReturnView):
+    """``GET /cs/returns/{returnId}``: the return with its quote, history and the order."""
+
+    order: OrderSnapshot
+
+
+class ErrorInfo(BaseModel):
+    """``code`` is stable for programs, ``message`` is for people; ``details`` say which fields
+    (``{"location", "field", "issue"}`` for a malformed request)."""
+
+    code: str
+    message: str
+    details: list[dict[str, Any]] = Field(default_factory=list)
+
+
+class ErrorBody(BaseModel):
+    """The contract's error body: ``{"error": {"code", "message", "details"}}``."""
+
+    error: ErrorInfo

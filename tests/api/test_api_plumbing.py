@@ -1,0 +1,232 @@
+"""The shared HTTP plumbing on a resolver of its own: claims, the error body for every kind of
+failure, the correlation id. Handler-level: payload-2.0 events, no AWS."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Annotated, Any
+
+import pytest
+from aws_lambda_powertools.event_handler.openapi.params import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+from local.httpapi import Route, build_event
+from returns_core.refunds.models import ReturnLine
+from returns_service.api import http
+from returns_service.api.caller import caller_of, cs_agent_of, customer_of, parse_groups
+from returns_service.errors import Conflict
+
+ROUTE = Route(api="Api", method="POST", path="/things/{thingId}", function="Fn", authorizer="Jwt")
+
+
+class ThingBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    lines: list[ReturnLine] = Field(min_length=1)
+    name: str
+
+
+class Answer(BaseModel):
+    ok: bool
+
+
+app = http.new_resolver()
+BEHAVIOUR: dict[str, Any] = {}
+
+
+@app.post("/things/<thingId>")
+def post_thing(thing_id: Annotated[str, Path(alias="thingId")], body: ThingBody) -> Answer:
+    action = BEHAVIOUR.get("action")
+    if action == "conflict":
+        raise Conflict("the thing is busy", [{"state": "busy"}])
+    if action == "crash":
+        raise RuntimeError("table returns-dev-ReturnsTable arn:aws:states:::task-token AAAAtoken")
+    if action == "bad-answer":
+        return {"ok": "not a boolean"}  # type: ignore[return-value]
+    return Answer(ok=customer_of(app.current_event) == "cust-1")
+
+
+def call(
+    body: Any = None,
+    *,
+    raw_body: str | None = None,
+    headers: dict[str, str] | None = None,
+    claims: dict[str, Any] | None = None,
+    guards: tuple[http.Guard, ...] = (),
+) -> tuple[int, dict[str, str], Any, dict[str, Any]]:
+    event = build_event(
+        ROUTE,
+        {"thingId": "T1"},
+        "POST",
+        "/things/T1",
+        body=body,
+        raw_body=raw_body,
+        headers=headers,
+        claims={"sub": "cust-1"} if claims is None else claims,
+    )
+    result = http.serve(app, event, None, guards=guards)
+    headers_out = {k.lower(): v for k, v in result["headers"].items()}
+    return result["statusCode"], headers_out, json.loads(result["body"]), event
+
+
+@pytest.fixture
+def log_lines():
+    """What the Powertools Logger writes (JSON lines), captured from its own handler."""
+    handler = http.logger.registered_handler
+    buffer = io.StringIO()
+    previous = handler.setStream(buffer)  # type: ignore[attr-defined]
+    yield lambda: [json.loads(line) for line in buffer.getvalue().splitlines()]
+    handler.setStream(previous)  # type: ignore[attr-defined]
+
+
+@pytest.fixture(autouse=True)
+def _behaviour():
+    BEHAVIOUR.clear()
+    yield
+    BEHAVIOUR.clear()
+
+
+GOOD = {"lines": [{"lineId": "L1", "quantity": 1}], "name": "x"}
+
+
+def test_success_carries_the_request_id_as_correlation_id():
+    status, headers, body, event = call(GOOD)
+    assert (status, body) == (200, {"ok": True})
+    assert headers["x-correlation-id"] == event["requestContext"]["requestId"]
+
+
+def test_correlation_id_is_in_the_logs(log_lines):
+    _, headers, _, _ = call(GOOD)
+    assert any(line.get("correlation_id") == headers["x-correlation-id"] for line in log_lines())
+
+
+@pytest.mark.parametrize(
+    ("body", "field", "kind"),
+    [
+        ({"lines": [{"lineId": "L1", "quantity": "two"}], "name": "x"}, "lines[0].quantity", "int_parsing"),
+        (
+            {"lines": [{"lineId": "L1", "quantity": 0}], "name": "x"},
+            "lines[0].quantity",
+            "greater_than_equal",
+        ),
+        ({"lines": "L1", "name": "x"}, "lines", "list_type"),
+        ({"lines": [], "name": "x"}, "lines", "too_short"),
+        ({"lines": [{"lineId": "L1", "quantity": 1}]}, "name", "missing"),
+        ({**GOOD, "name": 5}, "name", "string_type"),
+        ({**GOOD, "extra": True}, "extra", "extra_forbidden"),
+        ({**GOOD, "lines": [{"lineId": "L1", "quantity": 1.5}]}, "lines[0].quantity", "int_from_float"),
+    ],
+)
+def test_wrong_types_are_400_naming_the_field(body, field, kind):
+    status, headers, answer, _ = call(body)
+    assert status == 400
+    assert answer["error"]["code"] == "bad_request"
+    assert [(d["location"], d["field"], d["type"]) for d in answer["error"]["details"]] == [
+        ("body", field, kind)
+    ]
+    assert field in answer["error"]["message"]
+    assert "x-correlation-id" in headers
+
+
+@pytest.mark.parametrize("raw", ["{", '{"lines": [}', "not json", "{'single': 'quotes'}"])
+def test_malformed_json_is_400(raw):
+    status, _, answer, _ = call(raw_body=raw, headers={"content-type": "application/json"})
+    assert status == 400
+    assert answer["error"]["code"] == "bad_request"
+    assert answer["error"]["message"] == "The request body is not valid JSON."
+    assert answer["error"]["details"][0]["location"] == "body"
+
+
+@pytest.mark.parametrize("raw", ["[1, 2]", '"a string"', "42", "null"])
+def test_json_that_is_not_an_object_is_400(raw):
+    status, _, answer, _ = call(raw_body=raw, headers={"content-type": "application/json"})
+    assert status == 400
+    assert answer["error"]["code"] == "bad_request"
+
+
+def test_missing_body_is_400():
+    status, _, answer, _ = call(None)
+    assert status == 400
+    assert answer["error"]["details"][0]["issue"] == "A JSON request body is required"
+
+
+def test_a_body_that_is_not_json_by_content_type_is_400():
+    status, _, answer, _ = call(
+        raw_body="lines=1", headers={"content-type": "application/x-www-form-urlencoded"}
+    )
+    assert status == 400
+    assert answer["error"]["details"][0]["field"] == "content-type"
+
+
+def test_service_errors_keep_status_code_message_and_details():
+    BEHAVIOUR["action"] = "conflict"
+    status, _, answer, _ = call(GOOD)
+    assert status == 409
+    assert answer == {
+        "error": {"code": "conflict", "message": "the thing is busy", "details": [{"state": "busy"}]}
+    }
+
+
+def test_unexpected_errors_are_500_without_internals(log_lines):
+    BEHAVIOUR["action"] = "crash"
+    status, headers, answer, _ = call(GOOD)
+    assert status == 500
+    assert answer["error"]["code"] == "internal_error"
+    text = json.dumps(answer)
+    for secret in ("returns-dev", "arn:aws", "token", "Traceback", "RuntimeError"):
+        assert secret not in text
+    [logged] = [line for line in log_lines() if line["level"] == "ERROR"]
+    assert "RuntimeError" in logged["exception"]
+    assert logged["correlation_id"] == headers["x-correlation-id"]
+
+
+def test_an_answer_that_breaks_our_own_model_is_500_not_400():
+    BEHAVIOUR["action"] = "bad-answer"
+    status, _, answer, _ = call(GOOD)
+    assert status == 500
+    assert answer["error"]["code"] == "internal_error"
+
+
+def test_guards_refuse_before_the_body_is_looked_at():
+    status, headers, answer, _ = call(raw_body="{", claims={"sub": "cust-1"}, guards=(cs_agent_of,))
+    assert status == 403
+    assert answer["error"]["code"] == "forbidden"
+    assert "x-correlation-id" in headers
+
+
+def test_no_subject_is_401():
+    status, _, answer, _ = call(GOOD, claims={"scope": "x"}, guards=(customer_of,))
+    assert status == 401
+    assert answer["error"]["code"] == "unauthorized"
+
+
+@pytest.mark.parametrize(
+    ("raw", "groups"),
+    [
+        ("[cs admin]", {"cs", "admin"}),
+        ("[cs]", {"cs"}),
+        ("[]", set()),
+        (["cs", "admin"], {"cs", "admin"}),
+        ('["cs","admin"]', {"cs", "admin"}),
+        ("cs,admin", {"cs", "admin"}),
+        ("cs", {"cs"}),
+        ("", set()),
+        (None, set()),
+        ("[customers]", {"customers"}),
+    ],
+)
+def test_groups_claim_in_every_shape(raw, groups):
+    assert parse_groups(raw) == frozenset(groups)
+
+
+def test_cs_group_read_from_api_gateway_claims():
+    event = build_event(
+        ROUTE, {}, "POST", "/things/T1", claims={"sub": "agent-7", "cognito:groups": ["cs", "x"]}
+    )
+    from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+    agent = cs_agent_of(APIGatewayProxyEventV2(event))
+    assert agent.is_cs and agent.actor == "cs:agent-7"
+    customer = build_event(ROUTE, {}, "POST", "/things/T1", claims={"sub": "c", "cognito:groups": ["csx"]})
+    assert not caller_of(APIGatewayProxyEventV2(customer)).is_cs
