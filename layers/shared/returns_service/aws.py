@@ -1,0 +1,64 @@
+"""Lazily-created, cached AWS clients.
+
+Created on first use (not at import) so tests can start moto first and point every client at it;
+``reset_clients()`` drops them so the next test gets fresh ones bound to its own mock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient, DynamoDBServiceResource
+    from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+    from mypy_boto3_stepfunctions import SFNClient
+
+# Standard retries absorb throttling; the workflow's own Retry handles longer outages.
+_CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
+
+
+@cache
+def dynamodb() -> DynamoDBServiceResource:
+    return boto3.resource("dynamodb", config=_CONFIG)
+
+
+@cache
+def dynamodb_client() -> DynamoDBClient:
+    return boto3.client("dynamodb", config=_CONFIG)
+
+
+@cache
+def stepfunctions() -> SFNClient:
+    return boto3.client("stepfunctions", config=_CONFIG)
+
+
+@cache
+def events() -> EventBridgeClient:
+    return boto3.client("events", config=_CONFIG)
+
+
+@cache
+def secretsmanager() -> SecretsManagerClient:
+    return boto3.client("secretsmanager", config=_CONFIG)
+
+
+_on_reset: list[Callable[[], None]] = []
+
+
+def on_reset(hook: Callable[[], None]) -> None:
+    """Register what else to forget on reset (modules caching secrets read through a client)."""
+    _on_reset.append(hook)
+
+
+def reset_clients() -> None:
+    """Forget every client (and what was read through them) so the next call builds anew."""
+    for getter in (dynamodb, dynamodb_client, stepfunctions, events, secretsmanager):
+        getter.cache_clear()
+    for hook in _on_reset:
+        hook()

@@ -1,0 +1,172 @@
+"""Customer operations on returns: quote, create (reserve + start the workflow), read, cancel, ship."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections import Counter
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from botocore.exceptions import ClientError
+from pydantic import ValidationError
+
+from returns_core.refunds.models import Quote, QuoteError, ReturnLine
+from returns_service import aws, config, tasks
+from returns_service.errors import Conflict, NotFound, Unprocessable
+from returns_service.models import CreateReturn, QuoteRequestBody, ReturnView
+from returns_service.quoting import quote_return as engine_quote
+from returns_service.store import ledger, orders
+from returns_service.store import returns as store
+from returns_service.store.dynamo import timestamp
+
+logger = Logger(child=True)
+
+CANCELLABLE = frozenset({"REQUESTED", "PENDING_REVIEW", "AWAITING_RECEIPT"})
+SHIPPABLE = frozenset({"REQUESTED", "PENDING_REVIEW", "AWAITING_RECEIPT"})
+
+
+def _order_of(customer_id: str | None, order_id: str) -> orders.StoredOrder:
+    order = orders.load(order_id)
+    if order is None or (customer_id is not None and order.snapshot.customerId != customer_id):
+        raise NotFound(f"order {order_id} does not exist")
+    return order
+
+
+def _check_lines(order: orders.StoredOrder, lines: list[ReturnLine]) -> None:
+    """Unknown lines, a line named twice, more units than are left: 422 with one detail each."""
+    details: list[dict[str, Any]] = []
+    counts = Counter(line.lineId for line in lines)
+    for line_id, count in counts.items():
+        if count > 1:
+            details.append({"lineId": line_id, "problem": "named more than once"})
+    for line in lines:
+        if order.snapshot.line_index(line.lineId) is None:
+            details.append({"lineId": line.lineId, "problem": "not a line of this order"})
+        elif line.quantity > order.left(line.lineId):
+            details.append(
+                {
+                    "lineId": line.lineId,
+                    "problem": f"{line.quantity} asked, {max(order.left(line.lineId), 0)} left to return",
+                }
+            )
+    if details:
+        raise Unprocessable("the return does not fit the order", details)
+
+
+def quote_return(customer_id: str, order_id: str, body: QuoteRequestBody) -> Quote:
+    """What the return would refund now; nothing is stored."""
+    order = _order_of(customer_id, order_id)
+    _check_lines(order, body.lines)
+    try:
+        return engine_quote(order.snapshot, ledger.load(order_id), body.lines, body.reason)
+    except (QuoteError, ValidationError) as error:
+        raise Unprocessable(_one_line(error)) from None
+
+
+def create_return(customer_id: str, body: CreateReturn) -> ReturnView:
+    """Reserve the units on the order and start the return's workflow (eligibility runs there)."""
+    order = _order_of(customer_id, body.orderId)
+    _check_lines(order, body.lines)
+    quote: Quote | None
+    try:
+        quote = engine_quote(order.snapshot, ledger.load(body.orderId), body.lines, body.reason)
+    except (QuoteError, ValidationError) as error:
+        # Not refused here: the eligibility step rejects it, with the reason, in the history.
+        logger.info("no quote at creation", extra={"orderId": body.orderId, "error": _one_line(error)})
+        quote = None
+    return_id = "R-" + uuid.uuid4().hex[:20].upper()
+    now = timestamp()
+    lines = [line.model_dump() for line in body.lines]
+    item: dict[str, Any] = {
+        "returnId": return_id,
+        "orderId": body.orderId,
+        "customerId": customer_id,
+        "status": "REQUESTED",
+        "lines": lines,
+        "reason": body.reason,
+        "reasonDetail": body.reasonDetail,
+        "method": body.method,
+        "currency": order.snapshot.currency,
+        "createdAt": now,
+        "updatedAt": now,
+        "createdKey": f"{now}#{return_id}",
+        "history": [store.history_entry("REQUESTED", customer_id, "return requested", now)],
+        "reservation": {"state": "held", "lines": {line.lineId: line.quantity for line in body.lines}},
+    }
+    if quote is not None:
+        item["quote"] = json.dumps(quote.to_json(), separators=(",", ":"))
+    quantities = {line.lineId: line.quantity for line in order.snapshot.lines}
+    try:
+        store.create(item, quantities)
+    except store.OverReserved:
+        # Another return took the units between our read and this write.
+        raise Unprocessable("the units asked for are no longer left to return") from None
+    try:
+        aws.stepfunctions().start_execution(
+            stateMachineArn=config.state_machine_arn(),
+            name=return_id,
+            input=json.dumps({"returnId": return_id}),
+        )
+    except ClientError:
+        logger.exception("could not start the workflow", extra={"returnId": return_id})
+        failed = store.update(
+            return_id, expect={"REQUESTED"}, to="REJECTED", note="the return could not be started"
+        )
+        store.settle_reservation(failed, {})
+        raise
+    return store.to_view(item)
+
+
+def get_return(return_id: str, customer_id: str | None) -> ReturnView:
+    item = store.get(return_id)
+    if item is None or (customer_id is not None and item["customerId"] != customer_id):
+        raise NotFound(f"return {return_id} does not exist")
+    return store.to_view(item)
+
+
+def list_returns(customer_id: str, order_id: str | None) -> list[ReturnView]:
+    """A customer's returns, oldest first, optionally of one order."""
+    return [store.to_view(item) for item in store.by_customer(customer_id, order_id)]
+
+
+def cancel_return(return_id: str, customer_id: str) -> ReturnView:
+    """Cancel before the warehouse received the goods; the waiting workflow ends in CANCELLED."""
+    item, token = tasks.claim(
+        return_id,
+        expect=CANCELLABLE,
+        to="CANCELLED",
+        actor=customer_id,
+        note="cancelled by the customer",
+        customer_id=customer_id,
+        conflict="the return can no longer be cancelled",
+    )
+    tasks.fail(token, tasks.CANCELLED_ERROR, "cancelled by the customer")
+    return store.to_view(item)
+
+
+def record_shipment(return_id: str, customer_id: str, carrier: str, tracking_number: str) -> ReturnView:
+    """Note the customer's parcel (carrier, tracking number) on a return still on its way."""
+    current = store.get(return_id)
+    if current is None or current["customerId"] != customer_id:
+        raise NotFound(f"return {return_id} does not exist")
+    try:
+        item = store.update(
+            return_id,
+            expect=SHIPPABLE,
+            actor=customer_id,
+            note=f"shipped with {carrier}, tracking {tracking_number}",
+            sets={"shipment": {"carrier": carrier, "trackingNumber": tracking_number, "at": timestamp()}},
+        )
+    except store.StateChanged as changed:
+        status = (changed.item or current)["status"]
+        raise Conflict(f"a shipment can no longer be recorded (the return is {status})") from None
+    return store.to_view(item)
+
+
+def _one_line(error: Exception) -> str:
+    if isinstance(error, ValidationError):
+        first = error.errors()[0]
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return f"{where}: {first.get('msg', 'invalid')}" if where else str(first.get("msg", "invalid"))
+    return str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -1,0 +1,67 @@
+"""HMAC-SHA256 signed warehouse callback URLs: the URL is the warehouse's only credential.
+
+The signature covers the method, the path (so the return id) and the expiry; the secret lives in
+Secrets Manager, read through Powertools parameters and cached for a few minutes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+from urllib.parse import quote, urlencode
+
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+from returns_service import aws, config
+from returns_service.errors import Forbidden
+
+_SECRET_MAX_AGE = 300
+_provider: SecretsProvider | None = None
+
+
+def reset() -> None:
+    """Forget the provider and its cached secret (tests: a fresh stack per test)."""
+    global _provider
+    _provider = None
+
+
+aws.on_reset(reset)
+
+
+def _secret() -> bytes:
+    global _provider
+    if _provider is None:
+        _provider = SecretsProvider(boto3_client=aws.secretsmanager())
+    value = _provider.get(config.callback_secret_id(), max_age=_SECRET_MAX_AGE)
+    if isinstance(value, bytes):
+        return value
+    return str(value).encode()
+
+
+def receipt_path(return_id: str) -> str:
+    return f"/warehouse/returns/{quote(return_id, safe='')}/receipt"
+
+
+def signature(return_id: str, expires: int) -> str:
+    message = f"POST\n{receipt_path(return_id)}\n{expires}".encode()
+    return hmac.new(_secret(), message, hashlib.sha256).hexdigest()
+
+
+def callback_url(return_id: str, now: datetime) -> tuple[str, datetime]:
+    """The signed receipt URL for a return and the moment it stops being accepted."""
+    expires_at = datetime.fromtimestamp(int(now.timestamp()) + config.callback_url_ttl_seconds(), UTC)
+    expires = int(expires_at.timestamp())
+    query = urlencode({"expires": str(expires), "signature": signature(return_id, expires)})
+    return f"{config.callback_base_url()}{receipt_path(return_id)}?{query}", expires_at
+
+
+def verify(return_id: str, expires: str, given: str, now: datetime) -> None:
+    """Raise Forbidden unless ``given`` signs this return and ``expires`` is still ahead."""
+    if not expires.isdigit() or len(expires) > 12:
+        raise Forbidden("the callback URL is not valid")
+    expected = signature(return_id, int(expires))
+    if not hmac.compare_digest(expected, given.lower()):
+        raise Forbidden("the callback URL is not valid")
+    if int(expires) <= now.timestamp():
+        raise Forbidden("the callback URL has expired")
