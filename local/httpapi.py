@@ -1,0 +1,246 @@
+"""API Gateway HTTP API, as far as a Lambda handler can tell: route selection, the JWT authorizer's
+gate, the payload format 2.0 event and the reading of the handler's answer.
+
+The handlers are written against real API Gateway, so the local stack has to hand them the same
+event (lower-cased headers, comma-joined repeated query values, claims as strings, arrays as
+"[a b]") and turn their answer into a response the same way.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import quote, unquote, urlencode
+
+ANY_METHOD = "ANY"
+
+
+@dataclass(frozen=True)
+class Route:
+    """One `METHOD /path` of an HTTP API, bound to a function; `authorizer` None means open."""
+
+    api: str
+    method: str
+    path: str
+    function: str
+    authorizer: str | None = None
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    @property
+    def segments(self) -> list[str]:
+        return [s for s in self.path.split("/") if s]
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """The path parameters when this route takes `method path`, else None."""
+        if self.method not in (ANY_METHOD, method.upper()):
+            return None
+        if self.path == "$default":
+            return {}
+        wanted = self.segments
+        parts = [p for p in path.split("/") if p]
+        params: dict[str, str] = {}
+        for index, segment in enumerate(wanted):
+            if segment.startswith("{") and segment.endswith("+}"):
+                rest = parts[index:]
+                if not rest:
+                    return None
+                params[segment[1:-2]] = unquote("/".join(rest))
+                return params
+            if index >= len(parts):
+                return None
+            if segment.startswith("{") and segment.endswith("}"):
+                params[segment[1:-1]] = unquote(parts[index])
+            elif segment != parts[index]:
+                return None
+        return params if len(parts) == len(wanted) else None
+
+    def specificity(self) -> tuple[int, ...]:
+        """Sort key, greater = preferred: literal beats `{param}` beats `{greedy+}`, segment by
+        segment; then longer paths; then an exact method over ANY; `$default` comes last."""
+        if self.path == "$default":
+            return (-1,)
+        ranks = [0 if s.endswith("+}") else 1 if s.startswith("{") else 2 for s in self.segments]
+        return (*ranks, len(ranks), 0 if self.method == ANY_METHOD else 1)
+
+
+def select_route(routes: list[Route], method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    """The route API Gateway would pick for `method path` (most specific first), with its params."""
+    candidates: list[tuple[Route, dict[str, str]]] = []
+    for route in routes:
+        params = route.match(method, path)
+        if params is not None:
+            candidates.append((route, params))
+    if not candidates:
+        return None
+    return max(candidates, key=lambda c: _padded(c[0].specificity()))
+
+
+def _padded(key: tuple[int, ...]) -> tuple[int, ...]:
+    # Compare segment ranks first; keys differ in length, so pad the rank part.
+    return (*key, *([-2] * (32 - len(key))))
+
+
+def format_claims(claims: Mapping[str, Any]) -> dict[str, str]:
+    """Claims as the HTTP API JWT authorizer passes them: every value a string, arrays as "[a b]"."""
+    formatted: dict[str, str] = {}
+    for name, value in claims.items():
+        if isinstance(value, list | tuple):
+            formatted[name] = "[" + " ".join(_claim_text(v) for v in value) + "]"
+        else:
+            formatted[name] = _claim_text(value)
+    return formatted
+
+
+def _claim_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict):
+        return json.dumps(value, separators=(",", ":"))
+    return str(value)
+
+
+@dataclass
+class HttpResponse:
+    """What the caller of the API receives."""
+
+    status: int
+    headers: dict[str, str]
+    text: str
+    json: Any = field(default=None)
+
+    @classmethod
+    def of(cls, status: int, headers: Mapping[str, str], text: str) -> HttpResponse:
+        lowered = {k.lower(): v for k, v in headers.items()}
+        try:
+            parsed = json.loads(text) if text else None
+        except ValueError:
+            parsed = None
+        return cls(status=status, headers=lowered, text=text, json=parsed)
+
+    @classmethod
+    def message(cls, status: int, message: str) -> HttpResponse:
+        """API Gateway's own answers (`{"message": "Not Found"}`), not the function's."""
+        return cls.of(status, {"content-type": "application/json"}, json.dumps({"message": message}))
+
+
+def build_event(
+    route: Route,
+    path_parameters: Mapping[str, str],
+    method: str,
+    path: str,
+    *,
+    body: Any = None,
+    raw_body: str | bytes | None = None,
+    headers: Mapping[str, str] | None = None,
+    query: Mapping[str, str | list[str]] | None = None,
+    claims: Mapping[str, Any] | None = None,
+    api_id: str = "localapi",
+    account_id: str = "123456789012",
+    source_ip: str = "127.0.0.1",
+) -> dict[str, Any]:
+    """The payload format 2.0 event API Gateway sends for this request.
+
+    `body` is sent as JSON text; `raw_body` as is (bytes base64-encoded, `isBase64Encoded` true).
+    """
+    lowered: dict[str, str] = {k.lower(): str(v) for k, v in (headers or {}).items()}
+    text: str | None = None
+    encoded = False
+    if raw_body is not None:
+        if isinstance(raw_body, bytes):
+            text, encoded = base64.b64encode(raw_body).decode(), True
+        else:
+            text = raw_body
+    elif body is not None:
+        text = json.dumps(body)
+        lowered.setdefault("content-type", "application/json")
+    if text is not None:
+        lowered.setdefault("content-length", str(len(text.encode())))
+    host = f"{api_id}.execute-api.us-east-1.amazonaws.com"
+    lowered.setdefault("host", host)
+    lowered.setdefault("user-agent", "local-stack")
+    lowered.setdefault("x-forwarded-for", source_ip)
+    lowered.setdefault("x-forwarded-proto", "https")
+    request_id = str(uuid.uuid4())
+    lowered.setdefault("x-amzn-trace-id", f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}")
+
+    pairs: list[tuple[str, str]] = []
+    for name, value in (query or {}).items():
+        for item in value if isinstance(value, list) else [value]:
+            pairs.append((name, str(item)))
+    query_parameters: dict[str, str] = {}
+    for name, item in pairs:
+        query_parameters[name] = f"{query_parameters[name]},{item}" if name in query_parameters else item
+
+    now = datetime.now(UTC)
+    event: dict[str, Any] = {
+        "version": "2.0",
+        "routeKey": route.route_key,
+        "rawPath": quote(path, safe="/%:@!$&'()*+,;=-._~"),
+        "rawQueryString": urlencode(pairs),
+        "headers": lowered,
+        "requestContext": {
+            "accountId": account_id,
+            "apiId": api_id,
+            "domainName": host,
+            "domainPrefix": api_id,
+            "http": {
+                "method": method.upper(),
+                "path": path,
+                "protocol": "HTTP/1.1",
+                "sourceIp": source_ip,
+                "userAgent": lowered["user-agent"],
+            },
+            "requestId": request_id,
+            "routeKey": route.route_key,
+            "stage": "$default",
+            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
+            "timeEpoch": int(now.timestamp() * 1000),
+        },
+        "isBase64Encoded": encoded,
+    }
+    if "cookie" in lowered:
+        event["cookies"] = [c.strip() for c in lowered["cookie"].split(";") if c.strip()]
+    if query_parameters:
+        event["queryStringParameters"] = query_parameters
+    if path_parameters:
+        event["pathParameters"] = dict(path_parameters)
+    if text is not None:
+        event["body"] = text
+    if claims is not None:
+        scope = claims.get("scope")
+        event["requestContext"]["authorizer"] = {
+            "jwt": {
+                "claims": format_claims(claims),
+                "scopes": str(scope).split() if scope else None,
+            }
+        }
+    return event
+
+
+def read_response(result: Any) -> HttpResponse:
+    """Turn a handler's return value into the HTTP response, as payload format 2.0 does.
+
+    A dict with `statusCode` is taken as the response; anything else is JSON with status 200.
+    """
+    if isinstance(result, dict) and "statusCode" in result:
+        headers = {str(k): str(v) for k, v in (result.get("headers") or {}).items()}
+        for name, values in (result.get("multiValueHeaders") or {}).items():
+            headers[str(name)] = ",".join(str(v) for v in values)
+        if result.get("cookies"):
+            headers["set-cookie"] = ", ".join(str(c) for c in result["cookies"])
+        body = result.get("body")
+        text = "" if body is None else str(body)
+        if result.get("isBase64Encoded") and text:
+            text = base64.b64decode(text).decode("utf-8", errors="replace")
+        return HttpResponse.of(int(result["statusCode"]), headers, text)
+    return HttpResponse.of(200, {"content-type": "application/json"}, json.dumps(result))
