@@ -1,0 +1,20 @@
+"""``python -m benchmarks``: the engine's quotes per second, then the workflow's bench when it exists."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+
+from benchmarks import engine
+
+
+def main() -> None:
+    engine.main()
+    # The workflow bench is another engineer's module: run it when it is there, never fake it.
+    if importlib.util.find_spec("benchmarks.workflow") is not None:
+        print()
+        importlib.import_module("benchmarks.workflow").main()
+
+
+if __name__ == "__main__":
+    main()
