@@ -1,8 +1,20 @@
 """Template parameter overrides for tests: small time limits so workflows finish fast.
 
-Owned by the workflow engineer; tests/conftest.py deploys every test stack with these.
+Owned by the workflow engineer; tests/conftest.py deploys every test stack with these. The review
+and receipt limits are seconds: a test that decides or receives does so well within them, a test
+of the time limit waits them out. Retries sleep for real in moto, so intervals are 1 s (the ASL
+minimum) and the refund is tried 3 times (1 + 2 retries) before REFUND_FAILED.
 """
 
 from __future__ import annotations
 
-FAST_PARAMETERS: dict[str, str] = {}
+FAST_PARAMETERS: dict[str, str] = {
+    "ReviewTimeoutSeconds": "3",
+    "ReceiptTimeoutSeconds": "3",
+    "StepRetryIntervalSeconds": "1",
+    "RefundRetryIntervalSeconds": "1",
+    "RefundRetryMaxAttempts": "2",
+    "RefundRetryBackoffRate": "1",
+    "PaymentProvider": "fake",
+    "CallbackBaseUrl": "https://returns.test",
+}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import ValidationError
@@ -23,7 +24,7 @@ def verify_callback(return_id: str, expires: str, signature: str) -> None:
     signing.verify(return_id, expires, signature, now())
 
 
-def _tally(item: dict[str, Any], lines: list[ReceivedLine]) -> dict[str, dict[str, int]]:
+def _tally(item: dict[str, Any], lines: Sequence[ReceivedLine]) -> dict[str, dict[str, int]]:
     """Received units per line and condition; 422 for lines not in the return or over its units."""
     asked = {line["lineId"]: int(line["quantity"]) for line in item["lines"]}
     tally: dict[str, dict[str, int]] = defaultdict(lambda: {"intact": 0, "damaged": 0, "wrong_item": 0})
@@ -45,7 +46,7 @@ def _tally(item: dict[str, Any], lines: list[ReceivedLine]) -> dict[str, dict[st
     return dict(tally)
 
 
-def record_receipt(return_id: str, lines: list[ReceivedLine], inspector: str, note: str) -> ReturnView:
+def record_receipt(return_id: str, lines: Sequence[ReceivedLine], inspector: str, note: str) -> ReturnView:
     """Record what the warehouse received; the return goes on to the refund or a damage review.
 
     Units received intact or damaged are accepted; wrong items and units not received are not
