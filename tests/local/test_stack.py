@@ -483,7 +483,7 @@ def test_events_are_recorded_and_delivered_to_matching_rules(fixture_stack: Stac
     stored = boto3.client("dynamodb").query(
         TableName="fixture-items-test",
         KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": "event"}},
+        ExpressionAttributeValues={":pk": {"S": "fixture.outside"}},
     )["Items"]
     assert len(stored) == 1
     delivered = json.loads(stored[0]["body"]["S"])

@@ -1,0 +1,389 @@
+"""`make run`: the whole returns service on http://127.0.0.1:$PORT, in one process, on moto.
+
+template.yaml is deployed into moto with local/stack.py (the same harness the tests use) and every
+request goes through `stack.http`, so routes, handlers, the workflow and the tables are the real
+ones. Only the edges are emulated, with the standard library:
+
+- the JWT authorizer: `Authorization: Bearer <jwt>` must be an HS256 token signed with the local
+  development key (issuer and audience from the template's authorizer); 401 otherwise on JWT routes;
+- the order system: `POST /_local/orders` puts a snapshot on the bus (`shop.orders` /
+  `Order Updated`), so it reaches the tables through order-sync; the example orders of
+  events/orders/ are seeded that way at start, moved to the present;
+- `POST /_local/tokens` issues tokens, `GET /_local/events` shows what the service published,
+  `GET /docs` is a Swagger UI for openapi.json (`make openapi`).
+
+Requests are served one at a time (a lock around the API): moto's tables are not safe under
+concurrent conditional writes, and a local stack gains nothing from racing them.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from local.httpapi import HttpResponse, select_route
+from local.orders import load_example_orders, moved_to_present, publish_order
+from local.stack import MOTO_CONFIG, REPO_ROOT, Stack, deploy
+from local.template import load_template
+
+DEV_KEY = os.environ.get("LOCAL_JWT_KEY", "returns-local-development-key (not a secret)")
+TOKEN_TTL_SECONDS = 12 * 3600
+DEFAULT_PORT = 3000
+OPENAPI_PATH = REPO_ROOT / "openapi.json"
+DEMO_TOKENS = {
+    "cust-1001": {"sub": "cust-1001", "groups": []},
+    "cust-1002": {"sub": "cust-1002", "groups": []},
+    "agent-1 (cs)": {"sub": "agent-1", "groups": ["cs"]},
+}
+
+# Template parameters made shorter locally, when the template declares them (a review that
+# times out after two days is right in production and useless on a laptop).
+LOCAL_PARAMETERS: dict[str, str] = {
+    "ReviewTimeoutSeconds": "600",
+    "ReceiptTimeoutSeconds": "3600",
+    "RefundRetryIntervalSeconds": "2",
+    "PaymentRetryIntervalSeconds": "2",
+}
+
+SWAGGER_HTML = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>Returns service (local)</title>
+  <link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
+  <script>
+    window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});
+  </script>
+</body>
+</html>
+"""
+
+
+# ---------------------------------------------------------------------------------------------
+# HS256 JWTs (standard library only)
+# ---------------------------------------------------------------------------------------------
+class TokenError(ValueError):
+    """A token the JWT authorizer would refuse; the message says why (logged, never returned)."""
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def issue_token(claims: Mapping[str, Any], key: str = DEV_KEY) -> str:
+    """An HS256 JWT of `claims`, signed with `key`."""
+    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
+    payload = _b64url(json.dumps(dict(claims), separators=(",", ":")).encode())
+    signature = hmac.new(key.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
+    return f"{header}.{payload}.{_b64url(signature)}"
+
+
+def verify_token(
+    token: str,
+    *,
+    issuer: str | None,
+    audience: list[str],
+    key: str = DEV_KEY,
+    now: float | None = None,
+) -> dict[str, Any]:
+    """The claims of a valid token, checked as the HTTP API JWT authorizer checks them: signature,
+    `exp`, `nbf`, `iss`, and `aud` (or Cognito's `client_id`) among the configured audiences."""
+    parts = token.split(".")
+    if len(parts) != 3:
+        raise TokenError("not a JWT (three dot-separated parts expected)")
+    try:
+        header = json.loads(_b64url_decode(parts[0]))
+        claims = json.loads(_b64url_decode(parts[1]))
+        signature = _b64url_decode(parts[2])
+    except ValueError as exc:
+        raise TokenError(f"undecodable token: {exc}") from None
+    if not isinstance(header, dict) or header.get("alg") != "HS256":
+        raise TokenError("only HS256 tokens signed with the local development key are accepted")
+    expected = hmac.new(key.encode(), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
+    if not hmac.compare_digest(signature, expected):
+        raise TokenError("bad signature")
+    if not isinstance(claims, dict):
+        raise TokenError("claims are not a JSON object")
+    moment = time.time() if now is None else now
+    if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= moment:
+        raise TokenError("expired (or no exp)")
+    if isinstance(claims.get("nbf"), int | float) and claims["nbf"] > moment:
+        raise TokenError("not valid yet (nbf)")
+    if issuer is not None and claims.get("iss") != issuer:
+        raise TokenError(f"issuer {claims.get('iss')!r} is not {issuer!r}")
+    audiences = claims.get("aud")
+    offered = set(audiences if isinstance(audiences, list) else [audiences]) | {claims.get("client_id")}
+    if audience and not offered & set(audience):
+        raise TokenError(f"audience {audiences!r} is not one of {audience}")
+    return claims
+
+
+def bearer_token(headers: Mapping[str, str]) -> str | None:
+    """The token of the Authorization header (API Gateway accepts it with or without `Bearer`)."""
+    for name, value in headers.items():
+        if name.lower() == "authorization" and value.strip():
+            text = value.strip()
+            return text[7:].strip() if text.lower().startswith("bearer ") else text
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# The local service: everything but the socket, so it can be tested without one
+# ---------------------------------------------------------------------------------------------
+class LocalService:
+    """Answers HTTP requests for the local stack: local-only routes, then the template's API."""
+
+    def __init__(self, stack: Stack, base_url: str, key: str = DEV_KEY) -> None:
+        self.stack = stack
+        self.base_url = base_url.rstrip("/")
+        self.key = key
+        self._lock = threading.Lock()
+        authorizers = list(stack.authorizers.values())
+        self.issuer: str | None = authorizers[0]["issuer"] if authorizers else None
+        self.audience: list[str] = list(authorizers[0]["audience"]) if authorizers else []
+
+    def token_for(self, sub: str, groups: list[str], ttl_seconds: int = TOKEN_TTL_SECONDS) -> str:
+        """A token as the identity provider would issue it for `sub` (Cognito-style groups claim)."""
+        now = int(time.time())
+        claims: dict[str, Any] = {"sub": sub, "iat": now, "exp": now + ttl_seconds, "token_use": "id"}
+        if self.issuer:
+            claims["iss"] = self.issuer
+        if self.audience:
+            claims["aud"] = self.audience[0]
+        if groups:
+            claims["cognito:groups"] = list(groups)
+        return issue_token(claims, self.key)
+
+    def seed_examples(self) -> list[str]:
+        """Put every example order on the bus, moved to the present; the ids seeded."""
+        seeded = []
+        for order_id, snapshot in load_example_orders().items():
+            publish_order(self.stack, moved_to_present(snapshot))
+            seeded.append(order_id)
+        return seeded
+
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
+        """One request: `target` is the request line's path with its query string."""
+        split = urlsplit(target)
+        path = split.path or "/"
+        query = {
+            k: v if len(v) > 1 else v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()
+        }
+        if path.startswith("/_local/") or path in ("/docs", "/docs/", "/openapi.json"):
+            return self._local(method.upper(), path, query, body)
+        claims = self._claims(method, path, headers)
+        raw_body: str | bytes | None = None
+        if body:
+            try:
+                raw_body = body.decode("utf-8")
+            except UnicodeDecodeError:
+                raw_body = body
+        with self._lock:
+            return self.stack.http(
+                method, path, raw_body=raw_body, headers=headers, query=query, claims=claims
+            )
+
+    def _claims(self, method: str, path: str, headers: Mapping[str, str]) -> dict[str, Any] | None:
+        """The JWT authorizer: claims of a valid token for a JWT route, else None (the stack
+        answers 401 on JWT routes without claims, as API Gateway does)."""
+        chosen = select_route(self.stack.routes, method, path)
+        if chosen is None or chosen[0].authorizer is None:
+            return None
+        token = bearer_token(headers)
+        if token is None:
+            return None
+        authorizer = self.stack.authorizers.get(chosen[0].authorizer, {})
+        try:
+            return verify_token(
+                token,
+                issuer=authorizer.get("issuer", self.issuer),
+                audience=list(authorizer.get("audience", self.audience)),
+                key=self.key,
+            )
+        except TokenError as exc:
+            print(f"  401: token refused: {exc}", file=sys.stderr)
+            return None
+
+    def _local(self, method: str, path: str, query: Mapping[str, Any], body: bytes) -> HttpResponse:
+        route = (method, path.rstrip("/") or "/")
+        if route == ("GET", "/docs"):
+            return HttpResponse.of(200, {"content-type": "text/html; charset=utf-8"}, SWAGGER_HTML)
+        if route == ("GET", "/openapi.json"):
+            if not OPENAPI_PATH.is_file():
+                return _error(404, "openapi.json not found: run `make openapi` first")
+            return HttpResponse.of(200, {"content-type": "application/json"}, OPENAPI_PATH.read_text("utf-8"))
+        if route == ("GET", "/_local/health"):
+            return _json(200, {"ready": True, "routes": len(self.stack.routes)})
+        if route == ("GET", "/_local/events"):
+            events = self.stack.events_of(query.get("detailType"), query.get("source"))
+            return _json(200, {"events": events})
+        if route == ("POST", "/_local/tokens"):
+            request = _parse_object(body)
+            if isinstance(request, HttpResponse):
+                return request
+            sub, groups = request.get("sub"), request.get("groups", [])
+            if not isinstance(sub, str) or not sub:
+                return _error(400, "sub (a non-empty string) is required")
+            if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
+                return _error(400, "groups must be a list of strings")
+            ttl = request.get("ttlSeconds", TOKEN_TTL_SECONDS)
+            if not isinstance(ttl, int) or isinstance(ttl, bool):
+                return _error(400, "ttlSeconds must be an integer")
+            return _json(200, {"token": self.token_for(sub, groups, ttl)})
+        if route == ("POST", "/_local/orders"):
+            snapshot = _parse_object(body)
+            if isinstance(snapshot, HttpResponse):
+                return snapshot
+            try:
+                with self._lock:
+                    event_id = publish_order(self.stack, snapshot)
+            except LookupError as exc:
+                return _error(503, str(exc))
+            except RuntimeError as exc:
+                return _error(422, str(exc))
+            return _json(202, {"eventId": event_id, "orderId": snapshot.get("orderId")})
+        return _error(404, f"no local route {method} {path}")
+
+
+def _json(status: int, document: Any) -> HttpResponse:
+    return HttpResponse.of(status, {"content-type": "application/json"}, json.dumps(document))
+
+
+def _error(status: int, message: str) -> HttpResponse:
+    return _json(status, {"message": message})
+
+
+def _parse_object(body: bytes) -> dict[str, Any] | HttpResponse:
+    try:
+        document = json.loads(body or b"null")
+    except ValueError as exc:
+        return _error(400, f"body is not JSON: {exc}")
+    if not isinstance(document, dict):
+        return _error(400, "body must be a JSON object")
+    return document
+
+
+# ---------------------------------------------------------------------------------------------
+# The socket side
+# ---------------------------------------------------------------------------------------------
+def _handler_class(service: LocalService) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "returns-local"
+
+        def _dispatch(self) -> None:
+            started = time.monotonic()
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else b""
+            headers = {name: value for name, value in self.headers.items()}
+            try:
+                response = service.handle(self.command, self.path, headers, body)
+            except Exception as exc:  # the stack answers 500 itself; this is the harness failing
+                print(f"local server error: {type(exc).__name__}: {exc}", file=sys.stderr)
+                response = _error(500, "local server error (see its console)")
+            payload = response.text.encode("utf-8")
+            self.send_response(response.status)
+            for name, value in response.headers.items():
+                if name not in ("content-length", "connection", "transfer-encoding"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(payload)
+            elapsed = (time.monotonic() - started) * 1000
+            print(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)", flush=True)
+
+        do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_OPTIONS = do_HEAD = _dispatch
+
+        def log_message(self, format: str, *args: Any) -> None:
+            """Quiet: `_dispatch` prints one line per request."""
+
+    return Handler
+
+
+def local_parameters(template_path: Path) -> dict[str, str]:
+    """LOCAL_PARAMETERS restricted to what the template declares (the rest keep their defaults)."""
+    declared = load_template(template_path).get("Parameters") or {}
+    return {name: value for name, value in LOCAL_PARAMETERS.items() if name in declared}
+
+
+def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
+    lines = [f"Returns service (local, moto) on {port_url}", "", "Routes:"]
+    for route in sorted(service.stack.routes, key=lambda r: (r.path, r.method)):
+        auth = "JWT" if route.authorizer else "open"
+        lines.append(f"  {route.method:6} {route.path:45} {auth:4}  -> {route.function}")
+    lines += [
+        "",
+        "Local only:",
+        '  POST   /_local/tokens   {"sub": "cust-1001", "groups": []}  -> {"token": ...}',
+        "  GET    /_local/events   (?detailType=Return%20Awaiting%20Receipt)",
+        "  POST   /_local/orders   <order snapshot>  (put on the bus as the order system does)",
+        "  GET    /docs            Swagger UI of /openapi.json (`make openapi`)",
+        "",
+        f"Seeded orders (moved to the present): {', '.join(seeded) if seeded else 'none'}",
+        "",
+        f"Tokens (valid {TOKEN_TTL_SECONDS // 3600} h):",
+    ]
+    for label, spec in DEMO_TOKENS.items():
+        lines.append(f"  {label}: {service.token_for(str(spec['sub']), list(spec['groups']))}")
+    lines += ["", f'  curl -H "Authorization: Bearer $TOKEN" {port_url}/returns?orderId=O-SEED-1', ""]
+    return "\n".join(lines)
+
+
+def main() -> int:
+    """Deploy, seed, serve until SIGINT/SIGTERM."""
+    from moto import mock_aws
+
+    port = int(os.environ.get("PORT", str(DEFAULT_PORT)))
+    host = os.environ.get("HOST", "127.0.0.1")
+    base_url = f"http://{host}:{port}"
+    with mock_aws(config=MOTO_CONFIG):
+        stack = deploy(parameters=local_parameters(REPO_ROOT / "template.yaml"))
+        service = LocalService(stack, base_url)
+        try:
+            seeded = service.seed_examples()
+        except LookupError as exc:
+            print(f"warning: example orders not seeded: {exc}", file=sys.stderr)
+            seeded = []
+        server = ThreadingHTTPServer((host, port), _handler_class(service))
+        server.daemon_threads = True
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            print(f"\nstopping ({signal.Signals(signum).name})", flush=True)
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        print(_banner(service, seeded, base_url), flush=True)
+        print(f"ready on {base_url}", flush=True)
+        try:
+            server.serve_forever(poll_interval=0.2)
+        finally:
+            server.server_close()
+            stack.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
