@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -167,3 +168,100 @@ def request(
     if deduction is not None:
         ret["inspectionDeduction"] = deduction
     return {"order": order, "previousReturns": previous or [], "return": ret}
+
+
+# --- Section 2's entitlement, unit by unit -------------------------------------------------------
+
+Unit = tuple[int, int]  # (line index, unit index within the line)
+
+
+class Model:
+    """price(S), part(K, S), cost(K) and E of section 2 for one order, read straight off the contract."""
+
+    def __init__(self, order: dict[str, Any]) -> None:
+        self.order = order
+        self.digits = DIGITS[order["currency"]]
+        self.lines = order["lines"]
+        self.index = {line["lineId"]: i for i, line in enumerate(self.lines)}
+        self.list_price = [to_minor(line["unitPrice"], self.digits) for line in self.lines]
+        self.promotions = order.get("promotions", [])
+        self.eligible = [{self.index[k] for k in p["lineIds"]} for p in self.promotions]
+        # The allocation of every promotion to every unit, as bought.
+        self.allocated: list[dict[Unit, int]] = self.pricing(self.all_units(), original=True)[1]
+        self.paid = sum(to_minor(p["amount"], self.digits) for p in order["payments"])
+        self.charged = to_minor(order["shipping"]["charged"], self.digits)
+        self.fee = to_minor(order["shipping"]["fee"], self.digits)
+        free = order["shipping"].get("freeThreshold")
+        self.free_threshold = None if free is None else to_minor(free, self.digits)
+
+    def all_units(self) -> list[Unit]:
+        return [(i, u) for i, line in enumerate(self.lines) for u in range(line["quantity"])]
+
+    def pricing(
+        self, units: list[Unit], *, original: bool = False
+    ) -> tuple[dict[Unit, int], list[dict[Unit, int]]]:
+        """Each unit's amount when ``units`` are priced together, and each promotion's discount per unit.
+
+        ``reprice`` promotions are evaluated afresh on the units; ``prorate`` ones take their
+        allocation, capped so that no unit goes below zero (the order as bought reprices all).
+        """
+        amount = {unit: self.list_price[unit[0]] for unit in sorted(units)}
+        per_promotion: list[dict[Unit, int]] = []
+        for k, promotion in enumerate(self.promotions):
+            slots = [unit for unit in amount if unit[0] in self.eligible[k]]
+            if promotion.get("refundPolicy", "reprice") == "prorate" and not original:
+                shares = [min(self.allocated[k].get(unit, 0), amount[unit]) for unit in slots]
+            else:
+                base = sum(amount[unit] for unit in slots)
+                discount = discount_on(promotion, base, self.digits)
+                shares = largest_remainder(discount, [amount[unit] for unit in slots])
+            for unit, share in zip(slots, shares, strict=True):
+                amount[unit] -= share
+            per_promotion.append(dict(zip(slots, shares, strict=True)))
+        return amount, per_promotion
+
+    def state(self, returns: list[tuple[dict[str, int], str, int]]) -> State:
+        """Where the order stands after ``returns`` (units per line, reason, fees)."""
+        taken = [0] * len(self.lines)
+        merchant: list[Unit] = []
+        customer: list[Unit] = []
+        for lines, reason, _ in returns:
+            for line_id, qty in lines.items():
+                i = self.index[line_id]
+                units = [(i, u) for u in range(taken[i], taken[i] + qty)]
+                (merchant if reason in MERCHANT_FAULT else customer).extend(units)
+                taken[i] += qty
+        kept = [(i, u) for i, line in enumerate(self.lines) for u in range(taken[i], line["quantity"])]
+        own_price, own_discounts = self.pricing(kept)
+        with_rm, with_rm_discounts = self.pricing(kept + merchant)
+        price_k = sum(own_price.values())
+        part_k = sum(with_rm[unit] for unit in kept)
+        discounts = own_discounts if price_k <= part_k else with_rm_discounts
+        cost = min(price_k, part_k)
+        below = self.free_threshold is not None and sum(with_rm.values()) < self.free_threshold
+        clawback = self.fee if self.charged == 0 and kept and customer and below else 0
+        shipping_refund = 0
+        if not kept and all(reason in MERCHANT_FAULT for _, reason, _ in returns):
+            shipping_refund = self.charged
+        fees = sum(f for _, _, f in returns)
+        entitlement = self.paid - self.charged - cost + shipping_refund - clawback - fees
+        gap = {
+            p["promotionId"]: sum(discounts[k].get(unit, 0) - self.allocated[k].get(unit, 0) for unit in kept)
+            for k, p in enumerate(self.promotions)
+        }
+        # With merchant-fault units kept apart, price(K) == part(K, K + Rm) leaves open which pricing
+        # explains the cost (and so how the clawback splits over promotions); their sum is the same.
+        tie = bool(merchant) and price_k == part_k and own_discounts != with_rm_discounts
+        return State(entitlement, cost, clawback, shipping_refund, gap, tie)
+
+
+@dataclass(frozen=True)
+class State:
+    """E after some returns, with its parts: cost(K), shipping, and each promotion's discount gap on K."""
+
+    entitlement: int
+    cost: int
+    clawback: int
+    shipping_refund: int
+    gap: dict[str, int]  # promotion -> its discount on K in the pricing cost(K) used - its allocation
+    tie: bool  # price(K) == part(K, K + Rm): either pricing explains the cost

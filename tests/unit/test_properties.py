@@ -22,6 +22,7 @@ from tests.unit.refund_model import (
     CUSTOMER_CHOICE,
     DIGITS,
     MERCHANT_FAULT,
+    Model,
     allocate,
     amount_pattern,
     request,
@@ -282,6 +283,37 @@ def test_sequences_of_returns_keep_every_invariant(case: tuple[dict[str, Any], l
         shipping_kept = 0 if all_merchant else to_minor(order["shipping"]["charged"], digits)
         total_fees = sum(s.fee + s.deduction for s in steps)
         assert sum(refunds) == paid - shipping_kept - total_fees
+
+
+@FAST
+@given(sequences())
+def test_each_refund_is_what_section_2_gives(case: tuple[dict[str, Any], list[Step], bool]) -> None:
+    # An independent unit-by-unit reading of section 2 (tests/unit/refund_model.Model): each refund
+    # is max(0, E - refundedSoFar), and the adjustments are the changes of E's parts:
+    # promotion_clawback the change of (discount on K in the pricing cost(K) used - allocation to K)
+    # per promotion, shipping_clawback / shipping_refund the change of those terms.
+    order, steps, _ = case
+    digits = DIGITS[order["currency"]]
+    model = Model(order)
+    results = play(order, steps, give_refunded=True)
+    before = model.state([])
+    refunded = 0
+    for k, result in enumerate(results):
+        after = model.state([(s.lines, s.reason, s.fee + s.deduction) for s in steps[: k + 1]])
+        refund = to_minor(result["refundAmount"], digits)
+        assert refund == max(0, after.entitlement - refunded), f"return {k + 1}"
+        refunded += refund
+        adjustments: dict[tuple[str, str | None], int] = {}
+        for adj in result["adjustments"]:
+            adjustments[adj["kind"], adj.get("promotionId")] = to_minor(adj["amount"], digits)
+        clawbacks = {p: a for (kind, p), a in adjustments.items() if kind == "promotion_clawback"}
+        assert sum(clawbacks.values()) == sum(after.gap.values()) - sum(before.gap.values())
+        if not (before.tie or after.tie):
+            changes = {p: after.gap[p] - before.gap[p] for p in after.gap}
+            assert clawbacks == {p: change for p, change in changes.items() if change}
+        assert adjustments.get(("shipping_clawback", None), 0) == before.clawback - after.clawback
+        assert adjustments.get(("shipping_refund", None), 0) == after.shipping_refund - before.shipping_refund
+        before = after
 
 
 @st.composite
