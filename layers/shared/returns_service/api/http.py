@@ -65,7 +65,7 @@ def responses(success: int, description: str, *refusals: int) -> dict[int, OpenA
     for status in sorted({400, *refusals, 500}):
         documented[status] = {
             "description": _ERROR_DESCRIPTIONS[status],
-            "content": {"application/json": {"schema": {"model": ErrorBody}}},
+            "content": {"application/json": {"model": ErrorBody}},
         }
     return documented
 

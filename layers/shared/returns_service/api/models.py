@@ -11,7 +11,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from returns_core.order import OrderSnapshot
-from returns_service.models import ReceivedLine, ReturnView
+from returns_core.refunds.models import ReturnLine
+from returns_service.models import CreateReturn, QuoteRequestBody, ReceivedLine, ReturnView
 
 # A decimal string without sign; whether its digits fit the order's currency is the operation's
 # business (it knows the currency) and answers 422.
@@ -20,7 +21,37 @@ NOTE_MAX = 2000
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    # Strict: JSON types are not coerced ("1", 1.0 or true are not a quantity), unknown fields are
+    # refused; both answer 400 naming the field.
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+# The shared request models validate leniently (they also read what the tables hold); the API takes
+# the same shapes strictly. Subclasses, so the operations receive exactly the types they expect.
+
+
+class ReturnLineRequest(ReturnLine):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+
+
+class CreateReturnRequest(CreateReturn):
+    """``POST /returns`` body."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    lines: list[ReturnLineRequest] = Field(min_length=1, max_length=500)  # type: ignore[assignment]
+
+
+class ReturnQuoteRequest(QuoteRequestBody):
+    """``POST /orders/{orderId}/return-quotes`` body."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    lines: list[ReturnLineRequest] = Field(min_length=1, max_length=500)  # type: ignore[assignment]
+
+
+class ReceivedLineRequest(ReceivedLine):
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class ShipmentBody(_Body):
@@ -50,7 +81,7 @@ class DamageReviewBody(_Body):
 class ReceiptBody(_Body):
     """``POST /warehouse/returns/{returnId}/receipt``: what the warehouse found in the parcel."""
 
-    lines: list[ReceivedLine] = Field(min_length=1, max_length=500)
+    lines: list[ReceivedLineRequest] = Field(min_length=1, max_length=500)
     inspector: str = Field(min_length=1, max_length=200)
     note: str = Field(default="", max_length=NOTE_MAX)
 
