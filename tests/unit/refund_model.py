@@ -27,7 +27,7 @@ ADJUSTMENT_KINDS = {
     "return_shipping_fee",
     "inspection_deduction",
     "prior_shortfall",
-    "prior_balance",
+    "prior_balance",  # not in section 3's list: the engine's name for earlier refunds below E
     "shortfall_carried",
 }
 

@@ -98,6 +98,14 @@ BAD: dict[str, tuple[str, str]] = {
     ),
     "quantity-over-order": (seed({"L1": 2}), "L1"),
     "quantity-over-what-is-left": (seed({"L1": 1}, previous=PREVIOUS_L1), "L1"),
+    "previous-over-order": (
+        seed({"L2": 1}, previous=[dict(PREVIOUS_L1[0], lines=[{"lineId": "L1", "quantity": 2}])]),
+        "L1",
+    ),
+    "previous-unknown-line": (
+        seed({"L2": 1}, previous=[dict(PREVIOUS_L1[0], lines=[{"lineId": "L8", "quantity": 1}])]),
+        "L8",
+    ),
     "zero-quantity": (seed({"L1": 0}), "quantity"),
     "fee-wrong-digits": (seed({"L1": 1}, fee="6.0"), "6.0"),
     "deduction-wrong-digits-jpy": (

@@ -391,3 +391,20 @@ def test_ship_plain_return_refunds_what_was_paid() -> None:
     assert lines(result) == [("L1", 1, "59.00")]
     assert adjustments(result) == []
     assert result["refundAmount"] == "59.00"
+
+
+def test_seed_refunded_so_far_is_what_earlier_returns_say() -> None:
+    # refund = max(0, E - refundedSoFar). L2 went back for quality (E then 50.00) but only 30.00
+    # was refunded: returning L1 now, E = 100.00, so 100.00 - 30.00 = 70.00.
+    less = prev({"L2": 1}, "quality_issue", "30.00")
+    result = run(request(load_order("O-SEED-1"), {"L1": 1}, "no_longer_needed", previous=[less]))
+    assert lines(result) == [("L1", 1, "50.00")]
+    assert result["refundAmount"] == "70.00"
+    assert payments(result) == [("PAY-1", "70.00")]
+    # Everything already refunded (100.00 = paid) is allowed and leaves nothing; a cent more is not.
+    full = prev({"L2": 1}, "quality_issue", "100.00")
+    result = run(request(load_order("O-SEED-1"), {"L1": 1}, "no_longer_needed", previous=[full]))
+    assert result["refundAmount"] == "0.00"
+    over = prev({"L2": 1}, "quality_issue", "100.01")
+    with pytest.raises(QuoteError, match=r"100\.01"):
+        run(request(load_order("O-SEED-1"), {"L1": 1}, "no_longer_needed", previous=[over]))
