@@ -1,12 +1,15 @@
 """Contract section 3: `python -m returns_core.quote < request.json` prints the quote or one error line.
 
-Every request runs as a real subprocess; they start together once per module (each costs ~0.5 s of
-interpreter start-up, in parallel they cost about one).
+A handful of requests run as real subprocesses (one of each kind of answer: quote, shape error,
+inconsistent snapshot, refused return), started together once per module since each costs ~0.5 s
+of interpreter start-up. Every bad request also runs in-process through ``returns_core.quote.run``,
+the function the module's ``__main__`` calls, to keep the suite fast.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import json
 import os
 import subprocess
@@ -17,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from returns_core.quote import run
 from tests.unit.refund_model import load_order, request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -148,13 +152,14 @@ def start(stdin: str) -> subprocess.Popen[str]:
     return process
 
 
+SUBPROCESS = ("good-minimal", "malformed-json", "inconsistent-snapshot", "unknown-line", "fee-wrong-digits")
+INPUTS = {"good-minimal": GOOD_MINIMAL, "good-explicit": GOOD_EXPLICIT} | {k: v for k, (v, _) in BAD.items()}
+
+
 @pytest.fixture(scope="module")
-def outcomes() -> dict[str, Outcome]:
-    """Every request of this module, run at once as real subprocesses."""
-    inputs = {"good-minimal": GOOD_MINIMAL, "good-explicit": GOOD_EXPLICIT} | {
-        k: v for k, (v, _) in BAD.items()
-    }
-    processes = {name: start(text) for name, text in inputs.items()}
+def subprocesses() -> dict[str, Outcome]:
+    """The SUBPROCESS requests, run at once as real ``python -m returns_core.quote`` processes."""
+    processes = {name: start(INPUTS[name]) for name in SUBPROCESS}
     results = {}
     for name, process in processes.items():
         assert process.stdout is not None and process.stderr is not None
@@ -163,34 +168,51 @@ def outcomes() -> dict[str, Outcome]:
     return results
 
 
-def test_a_good_request_prints_the_quote(outcomes: dict[str, Outcome]) -> None:
+def in_process(name: str) -> Outcome:
+    stdout, stderr = io.StringIO(), io.StringIO()
+    status = run(io.StringIO(INPUTS[name]), stdout, stderr)
+    return Outcome(status, stdout.getvalue(), stderr.getvalue())
+
+
+SEED_QUOTE = {
+    "orderId": "O-SEED-1",
+    "currency": "CNY",
+    "lines": [{"lineId": "L2", "quantity": 1, "paidAmount": "50.00"}],
+    "adjustments": [],
+    "refundAmount": "50.00",
+    "payments": [{"paymentId": "PAY-1", "amount": "50.00"}],
+}
+
+
+def test_a_good_request_prints_the_quote(subprocesses: dict[str, Outcome]) -> None:
     # O-SEED-1 after L1 went back for quality_issue (50.00): L2 for no_longer_needed empties the
     # order, E = 100.00, refund 100.00 - 50.00 = 50.00; alloc - cost of K stays 0: no adjustment.
-    outcome = outcomes["good-minimal"]
+    outcome = subprocesses["good-minimal"]
     assert (outcome.status, outcome.stderr) == (0, "")
-    assert json.loads(outcome.stdout) == {
-        "orderId": "O-SEED-1",
-        "currency": "CNY",
-        "lines": [{"lineId": "L2", "quantity": 1, "paidAmount": "50.00"}],
-        "adjustments": [],
-        "refundAmount": "50.00",
-        "payments": [{"paymentId": "PAY-1", "amount": "50.00"}],
-    }
+    assert json.loads(outcome.stdout) == SEED_QUOTE
 
 
-def test_missing_fees_and_refunded_mean_zero_and_the_engine_own_refund(outcomes: dict[str, Outcome]) -> None:
-    explicit = outcomes["good-explicit"]
-    assert explicit.status == 0
-    assert json.loads(explicit.stdout) == json.loads(outcomes["good-minimal"].stdout)
+def test_missing_fees_and_refunded_mean_zero_and_the_engine_own_refund() -> None:
+    explicit = in_process("good-explicit")
+    assert (explicit.status, explicit.stderr) == (0, "")
+    assert json.loads(explicit.stdout) == SEED_QUOTE == json.loads(in_process("good-minimal").stdout)
 
 
-@pytest.mark.parametrize("case", sorted(BAD))
-def test_a_bad_request_gives_one_error_line_and_exit_2(outcomes: dict[str, Outcome], case: str) -> None:
-    outcome = outcomes[case]
-    culprit = BAD[case][1]
+def check_refused(outcome: Outcome, culprit: str) -> None:
+    """Exit status 2, nothing on stdout, one line on stderr that names the culprit."""
     assert outcome.status == 2, outcome
     assert outcome.stdout == ""
     lines = outcome.stderr.splitlines()
     assert len(lines) == 1, outcome.stderr
     assert "Traceback" not in outcome.stderr
     assert culprit.lower() in lines[0].lower(), lines[0]
+
+
+@pytest.mark.parametrize("case", [name for name in SUBPROCESS if name in BAD])
+def test_a_bad_request_from_the_shell_exits_2(subprocesses: dict[str, Outcome], case: str) -> None:
+    check_refused(subprocesses[case], BAD[case][1])
+
+
+@pytest.mark.parametrize("case", sorted(BAD))
+def test_every_bad_request_gives_one_error_line_and_status_2(case: str) -> None:
+    check_refused(in_process(case), BAD[case][1])
