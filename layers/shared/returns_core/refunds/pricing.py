@@ -130,7 +130,7 @@ def cost_of_kept(
     with_merchant = price_set(order, allocation, union(kept, merchant_fault))
     if not kept:
         return KeptCost(0, None, False), with_merchant
-    alone = price_set(order, allocation, kept)
+    alone = price_set(order, allocation, kept) if merchant_fault else with_merchant
     together = with_merchant.part(kept)
     if alone.total <= together:
         return KeptCost(alone.total, alone, False), with_merchant

@@ -7,6 +7,7 @@ the returned units' allocated paid amounts with signed adjustments that add up e
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from returns_core import money
@@ -72,11 +73,11 @@ def quote(request: QuoteRequest) -> Quote:
         order, taken, request.return_.lines, request.return_.reason, this_fee + this_deduction, None
     )
 
-    entitlements = [
-        _entitle(order, allocation, _state(order, previous[:j])) for j in range(len(previous) + 1)
-    ]
-    refunded = _refunded_so_far(order, request, entitlements)
-    before = entitlements[-1]
+    def entitlement_after(count: int) -> _Entitlement:
+        return _entitle(order, allocation, _state(order, previous[:count]))
+
+    refunded = _refunded_so_far(order, request, entitlement_after)
+    before = entitlement_after(len(previous))
     after = _entitle(order, allocation, _state(order, [*previous, current]))
 
     lines = [
@@ -219,12 +220,14 @@ def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -
     )
 
 
-def _refunded_so_far(order: OrderSnapshot, request: QuoteRequest, entitlements: list[_Entitlement]) -> int:
+def _refunded_so_far(
+    order: OrderSnapshot, request: QuoteRequest, entitlement_after: Callable[[int], _Entitlement]
+) -> int:
     """What earlier returns refunded: as given, or what this engine gives for them in sequence."""
     refunded = 0
-    for i, (previous, entitlement) in enumerate(zip(request.previousReturns, entitlements[1:], strict=True)):
+    for i, previous in enumerate(request.previousReturns):
         if previous.refunded is None:
-            refunded += max(0, entitlement.amount - refunded)
+            refunded += max(0, entitlement_after(i + 1).amount - refunded)
         else:
             refunded += _amount(order.currency, f"previousReturns[{i}].refunded", previous.refunded)
     if refunded > order.paid_minor:
