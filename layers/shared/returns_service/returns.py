@@ -67,14 +67,16 @@ def quote_return(customer_id: str, order_id: str, body: QuoteRequestBody) -> Quo
 def create_return(customer_id: str, body: CreateReturn) -> ReturnView:
     """Reserve the units on the order and start the return's workflow (eligibility runs there)."""
     order = _order_of(customer_id, body.orderId)
+    if order.snapshot.status != "DELIVERED":
+        # Known at once, so refused at once (422); the return window is the eligibility step's.
+        raise Unprocessable(f"order {body.orderId} has not been delivered (it is {order.snapshot.status})")
     _check_lines(order, body.lines)
     quote: Quote | None
     try:
         quote = engine_quote(order.snapshot, ledger.load(body.orderId), body.lines, body.reason)
     except (QuoteError, ValidationError) as error:
-        # Not refused here: the eligibility step rejects it, with the reason, in the history.
-        logger.info("no quote at creation", extra={"orderId": body.orderId, "error": _one_line(error)})
-        quote = None
+        # Lines that cannot go back for this reason (e.g. not returnable, customer choice): 422.
+        raise Unprocessable(_one_line(error)) from None
     return_id = "R-" + uuid.uuid4().hex[:20].upper()
     now = timestamp()
     lines = [line.model_dump() for line in body.lines]

@@ -1,0 +1,127 @@
+"""Helpers of the workflow tests: orders moved to the present, returns created through the
+operations, and waits on the real state machine that moto runs in a background thread."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+
+from local.orders import moved_to_present
+from local.stack import Stack
+from returns_service import returns
+from returns_service.models import CreateReturn, ReturnView
+from returns_service.store import orders as order_store
+from returns_service.store import returns as return_store
+
+
+class Flow:
+    """One test's view of the deployed stack: create returns, wait for statuses, read the rest."""
+
+    def __init__(self, stack: Stack, seed: Callable[[dict[str, Any]], None]) -> None:
+        self.stack = stack
+        self._seed = seed
+
+    def order(self, snapshot: dict[str, Any], *, delivered_days_ago: float = 1) -> dict[str, Any]:
+        """Store ``snapshot`` (moved so it was delivered ``delivered_days_ago`` days ago)."""
+        moved = moved_to_present(snapshot)
+        if moved.get("deliveredAt"):
+            delivered = datetime.now(UTC) - timedelta(days=delivered_days_ago)
+            moved["deliveredAt"] = delivered.strftime("%Y-%m-%dT%H:%M:%SZ")
+        self._seed(moved)
+        return moved
+
+    def create(
+        self, order: dict[str, Any], lines: dict[str, int], reason: str = "quality_issue"
+    ) -> ReturnView:
+        body = CreateReturn.model_validate(
+            {
+                "orderId": order["orderId"],
+                "lines": [{"lineId": k, "quantity": v} for k, v in lines.items()],
+                "reason": reason,
+                "reasonDetail": "test",
+                "method": "pickup",
+            }
+        )
+        return returns.create_return(order["customerId"], body)
+
+    def item(self, return_id: str) -> dict[str, Any]:
+        item = return_store.get(return_id)
+        assert item is not None
+        return item
+
+    def wait(
+        self, return_id: str, status: str, *, parked: str | None = None, timeout: float = 15
+    ) -> ReturnView:
+        """Until the return is in ``status`` (and, if given, its token for ``parked`` is kept)."""
+        deadline = time.monotonic() + timeout
+        item: dict[str, Any] = {}
+        while time.monotonic() < deadline:
+            item = self.item(return_id)
+            task = item.get("task") or {}
+            if item["status"] == status and (parked is None or task.get("waitingFor") == parked):
+                return return_store.to_view(item)
+            time.sleep(0.04)
+        raise AssertionError(
+            f"{return_id}: still {item.get('status')} (task {item.get('task')}), not {status}"
+        )
+
+    def wait_note(self, return_id: str, text: str, timeout: float = 15) -> ReturnView:
+        """Until the return's latest history entry mentions ``text``."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            view = return_store.to_view(self.item(return_id))
+            if text in view.history[-1].note:
+                return view
+            time.sleep(0.04)
+        raise AssertionError(f"{return_id}: no history note with {text!r}")
+
+    def execution(self, return_id: str, timeout: float = 15) -> dict[str, Any]:
+        """The finished execution of a return (asserting it finished)."""
+        arn = self.stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + return_id
+        described = self.stack.wait_execution(arn, timeout=timeout)
+        return dict(described)
+
+    def finished(self, return_id: str, status: str) -> ReturnView:
+        """The return ended in ``status``, its execution SUCCEEDED, and Return Closed went out."""
+        view = self.wait(return_id, status)
+        execution = self.execution(return_id)
+        assert execution["status"] == "SUCCEEDED", execution
+        closed = [e for e in self.events(return_id) if e["DetailType"] == "Return Closed"]
+        assert len(closed) == 1 and closed[0]["Detail"]["status"] == status
+        return view
+
+    def events(self, return_id: str) -> list[dict[str, Any]]:
+        return [
+            e
+            for e in self.stack.events
+            if e.get("Source") == "shop.returns" and e["Detail"].get("returnId") == return_id
+        ]
+
+    def event_types(self, return_id: str) -> list[str]:
+        return [e["DetailType"] for e in self.events(return_id)]
+
+    def callback(self, return_id: str, timeout: float = 10) -> tuple[str, str]:
+        """``(expires, signature)`` of the callback URL in the Return Awaiting Receipt event."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            published = [e for e in self.events(return_id) if e["DetailType"] == "Return Awaiting Receipt"]
+            if published:
+                query = parse_qs(urlparse(published[-1]["Detail"]["callbackUrl"]).query)
+                return query["expires"][0], query["signature"][0]
+            time.sleep(0.04)
+        raise AssertionError(f"{return_id}: no Return Awaiting Receipt event")
+
+    def reserved(self, order_id: str) -> dict[str, int]:
+        stored = order_store.load(order_id)
+        assert stored is not None
+        return {k: v for k, v in stored.reserved.items()}
+
+
+@pytest.fixture
+def flow(stack: Stack, seed_order: Callable[[dict[str, Any]], None]) -> Flow:
+    return Flow(stack, seed_order)

@@ -1,0 +1,202 @@
+"""Races: two returns for the last unit, two refunds of one order at once, two CS decisions.
+
+moto applies a conditional write or a transaction in several Python steps without a lock, so
+another thread can slip between its condition and its write; DynamoDB does not allow that. The
+``atomic_dynamodb`` fixture serialises moto's writes as DynamoDB would, so these tests check our
+conditions (not moto's thread safety). Barriers make both racers read before either writes.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from returns_service import receipt, review
+from returns_service.errors import Conflict, Unprocessable
+from returns_service.models import ReceivedLine, ReturnStatus
+from returns_service.payments import FAKE
+from returns_service.store import ledger, orders
+from returns_service.store import returns as return_store
+from tests.workflow.conftest import Flow
+from tests.workflow.orders_for_tests import split_order
+from tests.workflow.test_refunds import engine_sequence
+
+
+@pytest.fixture(autouse=True)
+def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
+        original = getattr(DynamoDBBackend, name)
+
+        def locked(self: Any, *args: Any, _original: Callable[..., Any] = original, **kwargs: Any) -> Any:
+            with lock:
+                return _original(self, *args, **kwargs)
+
+        monkeypatch.setattr(DynamoDBBackend, name, locked)
+    yield
+
+
+def race(*calls: Callable[[], Any]) -> list[Any]:
+    """Run ``calls`` in threads at once; each result, or the exception it raised."""
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int, call: Callable[[], Any]) -> None:
+        try:
+            results[i] = call()
+        except Exception as error:
+            results[i] = error
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return results
+
+
+def both_read_first(
+    monkeypatch: pytest.MonkeyPatch, module: Any, name: str, caller: str | None = None
+) -> None:
+    """Make the first two calls of ``module.name`` (from ``caller``) wait for each other."""
+    barrier = threading.Barrier(2, timeout=10)
+    original = getattr(module, name)
+    arrivals: list[int] = []
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if caller is None or sys._getframe(1).f_code.co_name == caller:
+            arrivals.append(1)
+            if len(arrivals) <= 2:
+                barrier.wait()
+        return result
+
+    monkeypatch.setattr(module, name, wrapped)
+
+
+@pytest.fixture
+def seed(flow: Flow, orders: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    return flow.order(orders["O-SEED-1"])
+
+
+def test_the_last_unit_goes_to_exactly_one_return(
+    flow: Flow, seed: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    both_read_first(monkeypatch, orders, "load", caller="_order_of")
+    results = race(
+        lambda: flow.create(seed, {"L1": 1}, "quality_issue"),
+        lambda: flow.create(seed, {"L1": 1, "L2": 1}, "size_or_fit"),
+    )
+    won = [r for r in results if not isinstance(r, Exception)]
+    lost = [r for r in results if isinstance(r, Exception)]
+    assert len(won) == 1 and len(lost) == 1, results
+    assert isinstance(lost[0], Unprocessable)
+    expected = {"L1": 1} if len(won[0].lines) == 1 else {"L1": 1, "L2": 1}
+    assert {k: v for k, v in flow.reserved(seed["orderId"]).items() if v} == expected
+    flow.wait(won[0].returnId, "PENDING_REVIEW")
+
+
+def test_two_refunds_of_one_order_at_once_add_up_as_one_after_the_other(
+    flow: Flow, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    order = flow.order(split_order())
+    # Quoted alone, B and C would each refund 60.00 (120.00 in all); one after the other, 60.00.
+    ids = {}
+    for line in ("B", "C"):
+        created = flow.create(order, {line: 1}, "no_longer_needed")
+        assert created.quote is not None and created.quote.refundAmount == "60.00"
+        ids[line] = created.returnId
+    for return_id in ids.values():
+        flow.wait(return_id, "PENDING_REVIEW", parked="review")
+        review.submit_review(
+            return_id,
+            "approve",
+            return_shipping_paid_by="merchant",
+            return_shipping_fee=None,
+            note="",
+            actor="cs",
+        )
+        flow.wait(return_id, "AWAITING_RECEIPT", parked="receipt")
+    both_read_first(monkeypatch, ledger, "load", caller="_record")
+    race(
+        *[
+            (
+                lambda rid=rid, line=line: receipt.record_receipt(
+                    rid, [ReceivedLine(lineId=line, quantity=1, condition="intact")], "i", ""
+                )
+            )
+            for line, rid in ids.items()
+        ]
+    )
+    for return_id in ids.values():
+        flow.finished(return_id, "REFUNDED")
+    book = ledger.load(order["orderId"])
+    assert book.version == 2
+    first, second = book.entries
+    line_of = {rid: line for line, rid in ids.items()}
+    plan = [({line_of[e.return_id]: 1}, "no_longer_needed") for e in (first, second)]
+    assert [first.refunded, second.refunded] == engine_sequence(order, plan) == ["60.00", "0.00"]
+    assert FAKE.total_paid(order["orderId"]) == 6000
+    later = return_store.to_view(flow.item(second.return_id))
+    assert later.quote is not None
+    assert {a.kind: a.amount for a in later.quote.adjustments}["shortfall_carried"] == "40.00"
+
+
+def test_two_cs_decisions_at_once_one_counts(flow: Flow, seed: dict[str, Any], monkeypatch) -> None:
+    created = flow.create(seed, {"L1": 1}, "quality_issue")
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    both_read_first(monkeypatch, return_store, "get", caller="claim")
+
+    def decide(decision: str) -> Callable[[], Any]:
+        return lambda: review.submit_review(
+            created.returnId,
+            decision,
+            return_shipping_paid_by="merchant",
+            return_shipping_fee=None,
+            note="",
+            actor=decision,
+        )
+
+    results = race(decide("approve"), decide("reject"))
+    winners = [r for r in results if not isinstance(r, Exception)]
+    assert len(winners) == 1 and isinstance(next(r for r in results if isinstance(r, Exception)), Conflict)
+    final: ReturnStatus = "REJECTED" if winners[0].status == "REJECTED" else "AWAITING_RECEIPT"
+    view = flow.wait(created.returnId, final)
+    assert [h.status for h in view.history].count(final) == 1
+
+
+def test_cancel_racing_the_receipt_one_wins(flow: Flow, seed: dict[str, Any], monkeypatch) -> None:
+    created = flow.create(seed, {"L2": 1}, "quality_issue")
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    review.submit_review(
+        created.returnId,
+        "approve",
+        return_shipping_paid_by="merchant",
+        return_shipping_fee=None,
+        note="",
+        actor="cs",
+    )
+    flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
+    from returns_service import returns
+
+    both_read_first(monkeypatch, return_store, "get", caller="claim")
+    results = race(
+        lambda: returns.cancel_return(created.returnId, seed["customerId"]),
+        lambda: receipt.record_receipt(
+            created.returnId, [ReceivedLine(lineId="L2", quantity=1, condition="intact")], "i", ""
+        ),
+    )
+    winners = [r for r in results if not isinstance(r, Exception)]
+    assert len(winners) == 1, results
+    assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
+    if winners[0].status == "CANCELLED":
+        flow.finished(created.returnId, "CANCELLED")
+        assert flow.reserved(seed["orderId"]) == {"L2": 0}
+    else:
+        flow.finished(created.returnId, "REFUNDED")
+        assert flow.reserved(seed["orderId"]) == {"L2": 1}

@@ -1,0 +1,119 @@
+"""The return workflow end to end: the happy path, CS rejection, eligibility."""
+
+from __future__ import annotations
+
+import pytest
+
+from returns_service import returns, review
+from returns_service.errors import Conflict, Unprocessable
+from returns_service.payments import FAKE
+from tests.workflow.conftest import Flow
+from tests.workflow.helpers import approve, receive
+
+
+def test_happy_path_refunds_once_and_keeps_the_refunded_units_reserved(flow: Flow, orders) -> None:
+    order = flow.order(orders["O-SEED-1"])
+    created = flow.create(order, {"L1": 1}, "quality_issue")
+    assert created.status == "REQUESTED"
+    assert created.quote is not None and created.quote.refundAmount == "50.00"
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    approve(created.returnId)
+    flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
+    receive(flow, created.returnId, ("L1", 1, "intact"))
+
+    done = flow.finished(created.returnId, "REFUNDED")
+    assert done.refund is not None
+    assert done.refund.refundAmount == "50.00"
+    assert done.refund.refundId == f"RF-{created.returnId}"
+    assert done.refund.payments == [{"paymentId": "PAY-1", "amount": "50.00"}]
+    assert [h.status for h in done.history] == [
+        "REQUESTED",
+        "PENDING_REVIEW",
+        "AWAITING_RECEIPT",
+        "REFUNDING",
+        "REFUNDED",
+    ]
+    assert [h.actor for h in done.history][2:4] == ["agent-7", "inspector-3"]
+    assert flow.event_types(created.returnId) == [
+        "Return Requested",
+        "Return Approved",
+        "Return Awaiting Receipt",
+        "Return Received",
+        "Refund Issued",
+        "Return Closed",
+    ]
+    issued = next(e for e in flow.events(created.returnId) if e["DetailType"] == "Refund Issued")
+    assert issued["Detail"]["refundAmount"] == "50.00" and issued["Detail"]["status"] == "REFUNDED"
+    assert list(FAKE.refunds) == [f"RF-{created.returnId}"]
+    assert flow.reserved(order["orderId"]) == {"L1": 1}
+    assert "task" not in flow.item(created.returnId)
+
+
+def test_cs_reject_releases_the_reservation(flow: Flow, orders) -> None:
+    order = flow.order(orders["O-SEED-1"])
+    created = flow.create(order, {"L1": 1, "L2": 1}, "size_or_fit")
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    assert flow.reserved(order["orderId"]) == {"L1": 1, "L2": 1}
+    review.submit_review(
+        created.returnId,
+        "reject",
+        return_shipping_paid_by="customer",
+        return_shipping_fee=None,
+        note="worn",
+        actor="agent-1",
+    )
+    done = flow.finished(created.returnId, "REJECTED")
+    assert done.history[-1].note == "worn" and done.history[-1].actor == "agent-1"
+    assert flow.event_types(created.returnId) == ["Return Requested", "Return Rejected", "Return Closed"]
+    assert flow.reserved(order["orderId"]) == {"L1": 0, "L2": 0}
+    with pytest.raises(Conflict):
+        approve(created.returnId)
+
+
+INELIGIBLE = [
+    # order, delivered days ago, lines, reason, what the rejection says
+    ("O-SEED-1", 8, {"L1": 1}, "no_longer_needed", "7-day window"),
+    ("O-POP-4", 16, {"L1": 1}, "quality_issue", "15-day window"),
+    ("O-MIX-2", 7.5, {"L1": 2, "L3": 1}, "size_or_fit", "7-day window"),
+]
+
+
+def test_ineligible_returns_are_rejected_with_the_reason(flow: Flow, orders) -> None:
+    created = []
+    for order_id, days, lines, reason, why in INELIGIBLE:
+        order = flow.order(orders[order_id], delivered_days_ago=days)
+        created.append((order, flow.create(order, lines, reason).returnId, why))
+    for order, return_id, why in created:
+        done = flow.finished(return_id, "REJECTED")
+        assert why in done.history[-1].note
+        assert done.history[-1].actor == "system"
+        assert flow.event_types(return_id) == ["Return Rejected", "Return Closed"]
+        rejected = flow.events(return_id)[0]["Detail"]
+        assert why in rejected["reason"] and rejected["status"] == "REJECTED"
+        assert all(v == 0 for v in flow.reserved(order["orderId"]).values())
+
+
+REFUSED = [
+    ("O-SHIP-5", {"L1": 1}, "quality_issue", "has not been delivered"),
+    ("O-MIX-2", {"L4": 1}, "no_longer_needed", "L4"),
+    ("O-SEED-1", {"L1": 2}, "quality_issue", "1 left to return"),
+    ("O-SEED-1", {"L9": 1}, "quality_issue", "not a line of this order"),
+]
+
+
+def test_what_is_known_at_once_is_refused_at_creation(flow: Flow, orders) -> None:
+    seeded = {order_id: flow.order(orders[order_id]) for order_id in {r[0] for r in REFUSED}}
+    for order_id, lines, reason, why in REFUSED:
+        with pytest.raises(Unprocessable) as refused:
+            flow.create(seeded[order_id], lines, reason)
+        assert why in refused.value.message + str(refused.value.details)
+        assert all(v == 0 for v in flow.reserved(order_id).values())
+    assert [e for e in flow.stack.events if e["Source"] == "shop.returns"] == []
+
+
+def test_merchant_fault_is_eligible_after_the_customer_choice_window(flow: Flow, orders) -> None:
+    order = flow.order(orders["O-MIX-2"], delivered_days_ago=10)
+    created = flow.create(order, {"L4": 1}, "quality_issue")  # not returnable, but merchant fault
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    returns.cancel_return(created.returnId, order["customerId"])
+    flow.finished(created.returnId, "CANCELLED")

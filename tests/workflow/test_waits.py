@@ -1,0 +1,90 @@
+"""The waits of the workflow: review and receipt time limits, cancelling while waiting."""
+
+from __future__ import annotations
+
+import pytest
+
+from returns_service import receipt, refund, returns
+from returns_service.errors import Conflict
+from returns_service.models import ReceivedLine
+from returns_service.payments import FAKE
+from tests.workflow.conftest import Flow
+from tests.workflow.helpers import approve, receive
+
+
+def test_not_reviewed_in_time_is_approved_automatically(flow: Flow, orders) -> None:
+    order = flow.order(orders["O-POP-4"])
+    created = flow.create(order, {"L1": 1}, "not_as_described")
+    view = flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt", timeout=20)
+    auto = view.history[-1]
+    assert auto.actor == "system" and "approved automatically" in auto.note
+    approved = [e for e in flow.events(created.returnId) if e["DetailType"] == "Return Approved"]
+    assert approved[0]["Detail"]["automatic"] is True
+    with pytest.raises(Conflict):
+        approve(created.returnId)
+    receive(flow, created.returnId, ("L1", 1, "intact"))
+    done = flow.finished(created.returnId, "REFUNDED")
+    # Everything back, merchant fault: the shipping charged is refunded too.
+    assert done.refund is not None and done.refund.refundAmount == "47.00"
+
+
+def test_nothing_received_in_time_expires_and_releases(flow: Flow, orders) -> None:
+    order = flow.order(orders["O-SEED-1"])
+    created = flow.create(order, {"L2": 1}, "wrong_item")
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    approve(created.returnId)
+    done = flow.finished(created.returnId, "EXPIRED")
+    assert "nothing received" in done.history[-1].note
+    assert flow.reserved(order["orderId"]) == {"L2": 0}
+    expires, signature = flow.callback(created.returnId)
+    receipt.verify_callback(created.returnId, expires, signature)  # the URL outlives the limit...
+    with pytest.raises(Conflict):  # ...but the return does not take a receipt any more
+        receipt.record_receipt(
+            created.returnId, [ReceivedLine(lineId="L2", quantity=1, condition="intact")], "w", ""
+        )
+
+
+@pytest.mark.parametrize("wait_in", ["PENDING_REVIEW", "AWAITING_RECEIPT"])
+def test_cancel_while_waiting_ends_cancelled_and_releases(flow: Flow, orders, wait_in: str) -> None:
+    order = flow.order(orders["O-SEED-1"])
+    created = flow.create(order, {"L1": 1}, "size_or_fit")
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    if wait_in == "AWAITING_RECEIPT":
+        approve(created.returnId)
+        flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
+    view = returns.cancel_return(created.returnId, order["customerId"])
+    assert view.status == "CANCELLED"
+    done = flow.finished(created.returnId, "CANCELLED")
+    assert done.history[-1].actor == order["customerId"]
+    assert flow.reserved(order["orderId"]) == {"L1": 0}
+    with pytest.raises(Conflict):
+        returns.cancel_return(created.returnId, order["customerId"])
+
+
+def test_cancel_right_after_create_ends_cancelled(flow: Flow, orders) -> None:
+    """Cancelled before any step parked a token: the next step sees the status and closes."""
+    order = flow.order(orders["O-SEED-1"])
+    created = flow.create(order, {"L2": 1}, "other")
+    returns.cancel_return(created.returnId, order["customerId"])
+    flow.finished(created.returnId, "CANCELLED")
+    assert flow.reserved(order["orderId"]) == {"L2": 0}
+
+
+def test_cancel_after_receipt_is_a_conflict(flow: Flow, orders) -> None:
+    order = flow.order(orders["O-SEED-1"])
+    created = flow.create(order, {"L1": 1}, "quality_issue")
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    approve(created.returnId)
+    flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
+    FAKE.fail_next(1, permanent=True)  # a decline is not retried
+    receive(flow, created.returnId, ("L1", 1, "intact"))
+    flow.wait(created.returnId, "REFUND_FAILED", parked="refund_retry")
+    with pytest.raises(Conflict):
+        returns.cancel_return(created.returnId, order["customerId"])
+    with pytest.raises(Conflict):  # a second receipt
+        receive(flow, created.returnId, ("L1", 1, "intact"))
+    assert FAKE.calls == 1
+    refund.retry_refund(created.returnId, "agent-2")
+    done = flow.finished(created.returnId, "REFUNDED")
+    assert done.refund is not None and done.refund.refundAmount == "50.00"
+    assert FAKE.calls == 2 and len(FAKE.refunds) == 1
