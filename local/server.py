@@ -49,13 +49,16 @@ DEMO_TOKENS = {
     "agent-1 (cs)": {"sub": "agent-1", "groups": ["cs"]},
 }
 
-# Template parameters made shorter locally, when the template declares them (a review that
-# times out after two days is right in production and useless on a laptop).
+# Template parameters set for the local stack when the template declares them: the fake payment
+# provider, signed callback URLs pointing here, and time limits a person can wait out (a review
+# that times out after two days is right in production and useless on a laptop).
 LOCAL_PARAMETERS: dict[str, str] = {
+    "PaymentProvider": "fake",
     "ReviewTimeoutSeconds": "600",
     "ReceiptTimeoutSeconds": "3600",
+    "StepRetryIntervalSeconds": "1",
     "RefundRetryIntervalSeconds": "2",
-    "PaymentRetryIntervalSeconds": "2",
+    "RefundRetryMaxAttempts": "2",
 }
 
 SWAGGER_HTML = """<!doctype html>
@@ -322,10 +325,12 @@ def _handler_class(service: LocalService) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def local_parameters(template_path: Path) -> dict[str, str]:
-    """LOCAL_PARAMETERS restricted to what the template declares (the rest keep their defaults)."""
+def local_parameters(template_path: Path, base_url: str) -> dict[str, str]:
+    """LOCAL_PARAMETERS (+ CallbackBaseUrl = this server) restricted to what the template declares;
+    the rest keep their defaults."""
     declared = load_template(template_path).get("Parameters") or {}
-    return {name: value for name, value in LOCAL_PARAMETERS.items() if name in declared}
+    wanted = {**LOCAL_PARAMETERS, "CallbackBaseUrl": base_url}
+    return {name: value for name, value in wanted.items() if name in declared}
 
 
 def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
@@ -359,7 +364,7 @@ def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     base_url = f"http://{host}:{port}"
     with mock_aws(config=MOTO_CONFIG):
-        stack = deploy(parameters=local_parameters(REPO_ROOT / "template.yaml"))
+        stack = deploy(parameters=local_parameters(REPO_ROOT / "template.yaml", base_url))
         service = LocalService(stack, base_url)
         try:
             seeded = service.seed_examples()

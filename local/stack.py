@@ -38,6 +38,7 @@ import threading
 import time
 import traceback
 import uuid
+import weakref
 import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -236,6 +237,7 @@ class Stack:
         self._api_ids: dict[str, str] = {}
         self._saved_environ: dict[str, str | None] = {}
         self._events_lock = threading.Lock()
+        self._threads: list[threading.Thread] = []
         self._closed = False
 
     # -- public interface --------------------------------------------------------------------
@@ -374,6 +376,7 @@ class Stack:
                     client.stop_execution(executionArn=execution["executionArn"])
         except Exception:  # the mock may already be gone: nothing left to stop then
             LOG.debug("could not stop executions", exc_info=True)
+        _retire_threads(self._threads)
         for function in self.functions.values():
             function.unload()
         for name, value in self._saved_environ.items():
@@ -417,7 +420,9 @@ class Stack:
         text = body.decode() if isinstance(body, bytes) else (body or "")
         event = json.loads(text) if text.strip() else {}
         if (headers or {}).get("X-Amz-Invocation-Type") == "Event":
-            threading.Thread(target=self._run_async, args=(function, event), daemon=True).start()
+            worker = threading.Thread(target=self._run_async, args=(function, event), daemon=True)
+            self._threads.append(worker)
+            worker.start()
             return b""
         try:
             payload = json.dumps(function.call(event)).encode()
@@ -567,6 +572,22 @@ def _target_input(target: Mapping[str, Any], message: Any) -> Any:
 _CURRENT: Stack | None = None
 _PATCH_LOCK = threading.Lock()
 _PATCHED = False
+# Threads of closed stacks (their state machine executions, async invocations). moto may let an
+# execution run on after its test: it must not reach the next test's stack, whose functions
+# have the same names. Their invocations fail and their events are not recorded.
+_RETIRED_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+
+
+def _retire_threads(own: list[threading.Thread]) -> None:
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    for thread in [*TMP_THREADS, *own]:
+        if thread.is_alive() and thread is not threading.current_thread():
+            _RETIRED_THREADS.add(thread)
+
+
+def _in_retired_thread() -> bool:
+    return threading.current_thread() in _RETIRED_THREADS
 
 
 def current_stack() -> Stack | None:
@@ -599,6 +620,10 @@ def _install_patches() -> None:
             response_headers: Any,
         ) -> str | bytes | None:
             stack = _CURRENT
+            if _in_retired_thread():
+                response_headers["x-amz-function-error"] = "Unhandled"
+                error = {"errorType": "StackClosed", "errorMessage": "the stack of this execution is closed"}
+                return json.dumps(error).encode()
             if stack is not None:
                 fn = self.get_function(function_name, qualifier)
                 local = stack._find_function(fn.function_name)
@@ -612,7 +637,7 @@ def _install_patches() -> None:
         def put_events(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
             results: list[dict[str, Any]] = original_put_events(self, events)
             stack = _CURRENT
-            if stack is not None:
+            if stack is not None and not _in_retired_thread():
                 stack._after_put_events(self, events, results)
             return results
 

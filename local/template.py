@@ -90,9 +90,13 @@ def parameter_values(template: Mapping[str, Any], overrides: Mapping[str, str] |
         kind = str(spec.get("Type", "String"))
         if kind == "Number":
             try:
-                float(text)
+                number = float(text)
             except ValueError:
                 raise TemplateError(f"parameter {name}={text!r} is not a Number") from None
+            if "MinValue" in spec and number < float(spec["MinValue"]):
+                raise TemplateError(f"parameter {name}={text} is below MinValue {spec['MinValue']}")
+            if "MaxValue" in spec and number > float(spec["MaxValue"]):
+                raise TemplateError(f"parameter {name}={text} is above MaxValue {spec['MaxValue']}")
         if kind == "CommaDelimitedList" or kind.startswith("List<"):
             values[name] = [part.strip() for part in text.split(",")] if text else []
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -135,7 +136,7 @@ def test_parameters_are_checked_like_cloudformation_does() -> None:
         "Parameters": {
             "Stage": {"Type": "String", "Default": "dev", "AllowedPattern": "[a-z]+"},
             "Mode": {"Type": "String", "Default": "a", "AllowedValues": ["a", "b"]},
-            "Seconds": {"Type": "Number", "Default": 30},
+            "Seconds": {"Type": "Number", "Default": 30, "MinValue": 1, "MaxValue": 60},
             "Required": {"Type": "String"},
         },
         "Resources": {},
@@ -154,6 +155,10 @@ def test_parameters_are_checked_like_cloudformation_does() -> None:
         parameter_values(template, {"Required": "x", "Stage": "Dev"})
     with pytest.raises(TemplateError, match="is not one of"):
         parameter_values(template, {"Required": "x", "Mode": "c"})
+    with pytest.raises(TemplateError, match="below MinValue 1"):
+        parameter_values(template, {"Required": "x", "Seconds": "0"})
+    with pytest.raises(TemplateError, match="above MaxValue 60"):
+        parameter_values(template, {"Required": "x", "Seconds": "61"})
     with pytest.raises(TemplateError, match="not a Number"):
         parameter_values(template, {"Required": "x", "Seconds": "soon"})
 
@@ -540,3 +545,23 @@ def test_the_service_template_deploys(stack: Stack) -> None:
     assert len(stack.routes) == len(http_events)
     for function in stack.functions.values():
         assert callable(function.entry_point())
+
+
+def test_an_execution_outliving_its_stack_never_reaches_the_next_one() -> None:
+    with mock_aws(config=MOTO_CONFIG):
+        first = deploy(template=FIXTURE)
+        boto3.client("stepfunctions").start_execution(
+            stateMachineArn=first.state_machine_arn,
+            name="outlives",
+            input=json.dumps({"key": "late", "fail": "TransientError", "failTimes": 1}),
+        )
+        time.sleep(0.3)  # the first attempt failed; the retry comes after 1 s
+        first.close()
+    with mock_aws(config=MOTO_CONFIG):
+        second = deploy(template=FIXTURE)
+        try:
+            time.sleep(1.5)
+            assert second.functions["FlakyFunction"]._module is None  # never invoked here
+            assert second.events == []
+        finally:
+            second.close()
