@@ -15,6 +15,7 @@ import pytest
 from local.orders import publish_order
 from returns_service import payments, returns, review, signing
 from returns_service.errors import BadRequest, Conflict, Forbidden, NotFound
+from returns_service.models import CreateReturn
 from returns_service.receipt import verify_callback
 from returns_service.store import orders as order_store
 from tests.workflow.conftest import Flow
@@ -108,7 +109,7 @@ def test_customers_see_only_their_own_returns(flow: Flow, orders) -> None:
     with pytest.raises(NotFound):
         returns.create_return(
             "cust-1002",
-            returns.CreateReturn.model_validate(
+            CreateReturn.model_validate(
                 {
                     "orderId": "O-SEED-1",
                     "lines": [{"lineId": "L2", "quantity": 1}],
