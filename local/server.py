@@ -368,7 +368,7 @@ def main() -> int:
         service = LocalService(stack, base_url)
         try:
             seeded = service.seed_examples()
-        except LookupError as exc:
+        except (LookupError, RuntimeError) as exc:
             print(f"warning: example orders not seeded: {exc}", file=sys.stderr)
             seeded = []
         server = ThreadingHTTPServer((host, port), _handler_class(service))

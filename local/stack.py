@@ -762,6 +762,7 @@ class _Deployer:
                 properties = _merge_globals(self.globals.get("HttpApi") or {}, properties)
             self.resources[logical_id] = _Resource(logical_id, str(spec["Type"]), properties)
         stack._resources = self.resources
+        self._add_layers_to_path()
         self._add_implicit_api()
         self._predict_ids()
 
@@ -790,6 +791,16 @@ class _Deployer:
 
     def _of(self, *types: str) -> Iterator[_Resource]:
         return (r for r in list(self.resources.values()) if r.type in types)
+
+    def _add_layers_to_path(self) -> None:
+        """Layer code is importable in Lambda (/opt/python): here, its ContentUri on sys.path."""
+        for resource in self._of("AWS::Serverless::LayerVersion", "AWS::Lambda::LayerVersion"):
+            props = resource.properties
+            uri = self.resolver.resolve(props.get("ContentUri", props.get("Content")))
+            if isinstance(uri, str):
+                directory = str((self.stack.root / uri).resolve())
+                if directory not in sys.path:
+                    sys.path.insert(0, directory)
 
     def _add_implicit_api(self) -> None:
         """SAM creates `ServerlessHttpApi` for HttpApi events that name no ApiId."""

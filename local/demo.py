@@ -1,0 +1,303 @@
+"""`make demo`: the seed order's story, told over HTTP to the local stack (`make run`).
+
+O-SEED-1 (two items at 100.00 under 满199减100, 100.00 paid) is the contract's worked example:
+returning L2 for `no_longer_needed` refunds 0.00 (the kept item no longer reaches 199.00), then
+returning L1 refunds the other 100.00; a `quality_issue` return on another order of cust-1001
+shows a merchant-fault refund. Each return goes the whole way: quote, create, CS review,
+warehouse receipt through the signed callback URL of the `Return Awaiting Receipt` event, refund.
+
+The demo starts `python -m local.server` when nothing answers on $PORT, and stops it at the end.
+On a server where the story was already told, it replays it on fresh copies of the orders.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import IO, Any
+from urllib.parse import urlsplit
+
+from local.orders import load_example_orders, moved_to_present
+from local.stack import REPO_ROOT
+
+DEFAULT_PORT = 3000
+FINAL = {"REFUNDED", "REJECTED", "CANCELLED", "EXPIRED", "RETURNED_TO_CUSTOMER", "REFUND_FAILED"}
+
+
+class DemoError(RuntimeError):
+    """The service did not answer as the story expects; the message shows what it said."""
+
+
+@dataclass
+class Client:
+    """A small urllib client of the local stack's HTTP API."""
+
+    base_url: str
+    timeout: float = 15.0
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
+        """(status, parsed JSON body or None) of one request; `path` may be a full URL."""
+        url = path if path.startswith("http") else self.base_url + path
+        sent = {"content-type": "application/json", **(headers or {})}
+        if token:
+            sent["authorization"] = f"Bearer {token}"
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(url, data=data, method=method, headers=sent)
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+                return response.status, _parse(response.read())
+        except urllib.error.HTTPError as error:
+            return error.code, _parse(error.read())
+
+    def expect(self, status: int, method: str, path: str, body: Any = None, **kwargs: Any) -> Any:
+        """The body of a request that must answer `status`; DemoError with the answer otherwise."""
+        got, answer = self.call(method, path, body, **kwargs)
+        if got != status:
+            raise DemoError(f"{method} {path}: expected {status}, got {got}: {json.dumps(answer)}")
+        return answer
+
+    def token(self, sub: str, groups: list[str] | None = None) -> str:
+        return str(self.expect(200, "POST", "/_local/tokens", {"sub": sub, "groups": groups or []})["token"])
+
+    def answers(self) -> bool:
+        try:
+            return self.call("GET", "/_local/health")[0] == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+
+def _parse(raw: bytes) -> Any:
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return raw.decode("utf-8", errors="replace")
+
+
+@dataclass
+class Story:
+    """Drives the returns through the API and prints each step; `results` for the test to check."""
+
+    client: Client
+    out: Callable[[str], None] = print
+    poll_timeout: float = 30.0
+    results: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def run(self) -> dict[str, dict[str, Any]]:
+        client = self.client
+        customer = client.token("cust-1001")
+        agent = client.token("agent-1", ["cs"])
+        seed = self._fresh_order("O-SEED-1", customer)
+        self.out(f"== {seed}: two items at 100.00 under 满199减100, 100.00 paid (cust-1001)")
+        no_longer_needed = "no_longer_needed"
+        self.results["L2"] = self._return(
+            "1. L2 back because it is no longer needed",
+            seed,
+            "L2",
+            no_longer_needed,
+            customer,
+            agent,
+            "customer",
+        )
+        self.results["L1"] = self._return(
+            "2. then L1, for the same reason", seed, "L1", no_longer_needed, customer, agent, "customer"
+        )
+        pop = self._fresh_order("O-POP-4", customer)
+        self.out(f"\n== {pop}: a marketplace (POP) order of cust-1001")
+        self.results["quality"] = self._return(
+            "3. a quality issue (merchant fault): the merchant pays the return shipping",
+            pop,
+            "L1",
+            "quality_issue",
+            customer,
+            agent,
+            "merchant",
+        )
+        self.out("== done: every return REFUNDED")
+        return self.results
+
+    # -- the steps -----------------------------------------------------------------------------
+    def _fresh_order(self, order_id: str, customer: str) -> str:
+        """`order_id` when nothing was returned from it yet on this server, else a fresh copy of
+        the example, put on the bus as the order system would."""
+        listed = self.client.expect(200, "GET", f"/returns?orderId={order_id}", token=customer)
+        if not listed["items"]:
+            return order_id
+        copy_id = f"{order_id}-{uuid.uuid4().hex[:6].upper()}"
+        snapshot = moved_to_present({**load_example_orders()[order_id], "orderId": copy_id})
+        self.client.expect(202, "POST", "/_local/orders", snapshot)
+        self.out(
+            f"   ({order_id} already has returns on this server: the story is told on a copy, {copy_id})"
+        )
+        return copy_id
+
+    def _return(
+        self, title: str, order_id: str, line_id: str, reason: str, customer: str, agent: str, paid_by: str
+    ) -> dict[str, Any]:
+        """One return of one unit of `line_id`, from the quote to the refund."""
+        client = self.client
+        self.out(f"\n{title}")
+        lines = [{"lineId": line_id, "quantity": 1}]
+        path = f"/orders/{order_id}/return-quotes"
+        quote = client.expect(200, "POST", path, {"lines": lines, "reason": reason}, token=customer)
+        self._show_quote("quote", quote)
+        body = {
+            "orderId": order_id,
+            "lines": lines,
+            "reason": reason,
+            "reasonDetail": f"demo: {reason}",
+            "method": "ship_to_warehouse",
+        }
+        created = client.expect(
+            201, "POST", "/returns", body, token=customer, headers={"Idempotency-Key": str(uuid.uuid4())}
+        )
+        return_id = str(created["returnId"])
+        self.out(f"   created {return_id}: {created['status']}")
+        pending = self._wait(return_id, customer, {"PENDING_REVIEW"})
+        self.out(f"   eligibility checked: {pending['status']}")
+
+        queue = client.expect(200, "GET", "/cs/returns?status=PENDING_REVIEW&limit=100", token=agent)
+        in_queue = any(item["returnId"] == return_id for item in queue["items"])
+        self.out(f"   CS queue (PENDING_REVIEW) has it: {in_queue}")
+        review = {"decision": "approve", "returnShippingPaidBy": paid_by, "returnShippingFee": "0.00"}
+        review["note"] = "approved in the demo"
+        approved = client.expect(200, "POST", f"/cs/returns/{return_id}/review", review, token=agent)
+        self.out(f"   CS approved ({paid_by} pays return shipping): {approved['status']}")
+
+        callback = self._callback_url(return_id)
+        self.out(f"   warehouse callback: {urlsplit(callback).path}?expires=...&signature=...")
+        receipt = {
+            "lines": [{**line, "condition": "intact"} for line in lines],
+            "inspector": "wh-demo",
+            "note": "received intact",
+        }
+        received = client.expect(200, "POST", callback, receipt)
+        self.out(f"   received at the warehouse: {received['status']}")
+
+        final = self._wait(return_id, customer, FINAL)
+        if final["status"] != "REFUNDED":
+            raise DemoError(f"{return_id} ended {final['status']}: {json.dumps(final['history'])}")
+        refund = final["refund"] or {}
+        payments = ", ".join(f"{p['paymentId']} {p['amount']}" for p in refund.get("payments", []))
+        self.out(f"   {final['status']}: {refund.get('refundAmount')} ({payments})")
+        self._show_quote("final quote", final["quote"])
+        return {"returnId": return_id, "quote": quote, "final": final}
+
+    def _show_quote(self, label: str, quote: dict[str, Any]) -> None:
+        self.out(f"   {label}: refund {quote['refundAmount']} {quote['currency']}")
+        for line in quote["lines"]:
+            self.out(f"     line {line['lineId']} x{line['quantity']}: paid {line['paidAmount']}")
+        for adjustment in quote["adjustments"]:
+            self.out(f"     {adjustment['kind']} {adjustment['amount']}: {adjustment['description']}")
+
+    def _wait(self, return_id: str, token: str, wanted: set[str]) -> dict[str, Any]:
+        deadline = time.monotonic() + self.poll_timeout
+        while True:
+            answer: dict[str, Any] = self.client.expect(200, "GET", f"/returns/{return_id}", token=token)
+            if answer["status"] in wanted:
+                return answer
+            if answer["status"] in FINAL or time.monotonic() > deadline:
+                raise DemoError(f"{return_id} is {answer['status']}, waited for {sorted(wanted)}")
+            time.sleep(0.1)
+
+    def _callback_url(self, return_id: str) -> str:
+        """The signed URL of the `Return Awaiting Receipt` event, on this server (the event's host
+        is the template's CallbackBaseUrl; the signature covers the return and the expiry)."""
+        deadline = time.monotonic() + self.poll_timeout
+        while True:
+            events = self.client.expect(200, "GET", "/_local/events?detailType=Return%20Awaiting%20Receipt")
+            for event in events["events"]:
+                if event["Detail"].get("returnId") == return_id:
+                    url = urlsplit(str(event["Detail"]["callbackUrl"]))
+                    return f"{self.client.base_url}{url.path}?{url.query}"
+            if time.monotonic() > deadline:
+                raise DemoError(f"no Return Awaiting Receipt event for {return_id}")
+            time.sleep(0.1)
+
+
+# ---------------------------------------------------------------------------------------------
+# Starting and stopping the local stack
+# ---------------------------------------------------------------------------------------------
+def start_server(port: int, log: IO[str]) -> subprocess.Popen[str]:
+    """`python -m local.server` on `port`, its output into `log`."""
+    env = {**os.environ, "PORT": str(port)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "local.server"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_ready(client: Client, process: subprocess.Popen[str], timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not client.answers():
+        if process.poll() is not None:
+            raise DemoError(f"the local server exited with status {process.returncode}")
+        if time.monotonic() > deadline:
+            raise DemoError(f"the local server did not answer within {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def stop_server(process: subprocess.Popen[str]) -> int:
+    """SIGINT, as Ctrl-C would; killed if it does not stop within 15 s."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    return process.returncode
+
+
+def main() -> int:
+    port = int(os.environ.get("PORT", str(DEFAULT_PORT)))
+    client = Client(f"http://127.0.0.1:{port}")
+    process: subprocess.Popen[str] | None = None
+    succeeded = False
+    with tempfile.NamedTemporaryFile("w+", prefix="returns-local-", suffix=".log", delete=False) as log:
+        try:
+            if not client.answers():
+                print(f"starting the local stack on port {port} (log: {log.name})", flush=True)
+                process = start_server(port, log)
+                wait_ready(client, process)
+            Story(client, out=lambda line: print(line, flush=True)).run()
+            succeeded = True
+            return 0
+        except DemoError as exc:
+            print(f"demo failed: {exc}", file=sys.stderr)
+            if process is not None:
+                log.flush()
+                log.seek(0)
+                print(log.read()[-4000:], file=sys.stderr)
+            return 1
+        finally:
+            if process is not None:
+                stop_server(process)
+                print("local stack stopped", flush=True)
+            if succeeded:
+                os.unlink(log.name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

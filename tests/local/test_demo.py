@@ -1,0 +1,114 @@
+"""`make run` + `make demo` end to end: the local stack as a real subprocess on a free port, the
+seed's story over real HTTP, then the demo's command against the same server (it answers, so the
+demo replays the story on fresh copies of the orders), then a clean stop on SIGINT."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from local.demo import Client, Story, start_server, stop_server, wait_ready
+from local.stack import REPO_ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[tuple[Client, subprocess.Popen[str]]]:
+    port = free_port()
+    client = Client(f"http://127.0.0.1:{port}")
+    with tempfile.TemporaryFile("w+") as log:
+        process = start_server(port, log)
+        try:
+            wait_ready(client, process, timeout=60)
+            yield client, process
+        finally:
+            stop_server(process)
+            log.seek(0)
+            print(log.read()[-3000:])
+
+
+def adjustments(quote: dict[str, Any]) -> dict[str, str]:
+    return {a["kind"]: a["amount"] for a in quote["adjustments"]}
+
+
+def test_the_seed_story_over_http(server: tuple[Client, subprocess.Popen[str]]) -> None:
+    client, _ = server
+    lines: list[str] = []
+    results = Story(client, out=lines.append).run()
+
+    first = results["L2"]
+    assert first["quote"]["refundAmount"] == "0.00"
+    assert first["quote"]["lines"] == [{"lineId": "L2", "quantity": 1, "paidAmount": "50.00"}]
+    assert adjustments(first["quote"]) == {"promotion_clawback": "-50.00"}
+    assert "199.00" in first["quote"]["adjustments"][0]["description"]
+    assert first["final"]["status"] == "REFUNDED"
+    assert first["final"]["refund"]["refundAmount"] == "0.00"
+
+    second = results["L1"]
+    assert second["quote"]["refundAmount"] == "100.00"
+    assert adjustments(second["quote"]) == {"promotion_clawback": "50.00"}
+    assert second["final"]["refund"]["refundAmount"] == "100.00"
+    assert second["final"]["refund"]["payments"] == [{"paymentId": "PAY-1", "amount": "100.00"}]
+
+    quality = results["quality"]
+    assert quality["final"]["orderId"] == "O-POP-4"
+    assert quality["final"]["status"] == "REFUNDED"
+    refunded = Decimal(quality["final"]["refund"]["refundAmount"])
+    parts = [Decimal(line["paidAmount"]) for line in quality["quote"]["lines"]]
+    parts += [Decimal(a["amount"]) for a in quality["quote"]["adjustments"]]
+    assert refunded == sum(parts) > 0
+
+    statuses = [entry["status"] for entry in first["final"]["history"]]
+    for status in ("REQUESTED", "PENDING_REVIEW", "AWAITING_RECEIPT", "REFUNDING", "REFUNDED"):
+        assert status in statuses
+    assert any("promotion_clawback -50.00" in line for line in lines)
+    assert lines[-1] == "== done: every return REFUNDED"
+
+
+def test_make_demo_against_a_running_server_replays_on_copies(
+    server: tuple[Client, subprocess.Popen[str]],
+) -> None:
+    client, _ = server
+    port = client.base_url.rsplit(":", 1)[1]
+    Story(client, out=lambda line: None).run()  # the originals are used up, whichever test ran first
+    done = subprocess.run(
+        [sys.executable, "-m", "local.demo"],
+        cwd=REPO_ROOT,
+        env={**os.environ, "PORT": port},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "already has returns on this server" in done.stdout
+    assert "REFUNDED: 100.00 (PAY-1 100.00)" in done.stdout
+    assert "starting the local stack" not in done.stdout
+
+
+def test_the_server_stops_cleanly_on_sigint() -> None:
+    port = free_port()
+    client = Client(f"http://127.0.0.1:{port}")
+    with tempfile.TemporaryFile("w+") as log:
+        process = start_server(port, log)
+        wait_ready(client, process, timeout=60)
+        token = client.token("cust-1001")
+        assert client.call("GET", "/returns?orderId=O-SEED-1", token=token) == (200, {"items": []})
+        assert client.call("GET", "/returns")[0] == 401
+        assert stop_server(process) == 0
+        log.seek(0)
+        output = log.read()
+    assert "ready on" in output and "stopping (SIGINT)" in output
+    assert "Seeded orders (moved to the present): O-JPY-3, O-MIX-2, O-POP-4, O-SEED-1, O-SHIP-5" in output
