@@ -68,7 +68,11 @@ def create_return(body: CreateReturnRequest, idempotency_key: IdempotencyKey = N
     if idempotency_key is None:
         return ReturnView.model_validate(create())
     stored = idempotency.once(
-        key=idempotency_key, caller=customer_id, payload=body.model_dump(mode="json"), operation=create
+        key=idempotency_key,
+        caller=customer_id,
+        payload=body.model_dump(mode="json"),
+        operation=create,
+        lambda_context=app.lambda_context,
     )
     return ReturnView.model_validate(stored)
 

@@ -22,6 +22,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyAlreadyInProgressError,
     IdempotencyValidationError,
 )
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from returns_service import aws
 from returns_service.config import ConfigurationError
@@ -32,13 +33,6 @@ KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces: what client
 TABLE_ENV = "IDEMPOTENCY_TABLE"
 EXPIRES_AFTER_SECONDS = 24 * 3600
 
-_CONFIG = IdempotencyConfig(
-    event_key_jmespath="[caller, key]",
-    payload_validation_jmespath="payload",
-    raise_on_no_idempotency_key=True,
-    expires_after_seconds=EXPIRES_AFTER_SECONDS,
-)
-
 
 def idempotency_table() -> str:
     name = os.environ.get(TABLE_ENV, "")
@@ -48,10 +42,25 @@ def idempotency_table() -> str:
 
 
 def once(
-    *, key: str, caller: str, payload: dict[str, Any], operation: Callable[[], dict[str, Any]]
+    *,
+    key: str,
+    caller: str,
+    payload: dict[str, Any],
+    operation: Callable[[], dict[str, Any]],
+    lambda_context: LambdaContext | None = None,
 ) -> dict[str, Any]:
     """Run ``operation`` once per (caller, key); a replay with the same payload gets its stored
-    answer, a different payload 422, a replay while the first is still running 409."""
+    answer, a different payload 422, a replay while the first is still running 409.
+
+    The Lambda context bounds the in-progress record by the invocation's remaining time, so a
+    request cut short by a timeout does not hold its key for the whole expiry."""
+    config = IdempotencyConfig(
+        event_key_jmespath="[caller, key]",
+        payload_validation_jmespath="payload",
+        raise_on_no_idempotency_key=True,
+        expires_after_seconds=EXPIRES_AFTER_SECONDS,
+        lambda_context=lambda_context,
+    )
     persistence = DynamoDBPersistenceLayer(table_name=idempotency_table(), boto3_client=aws.dynamodb_client())
 
     def run(request: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +72,7 @@ def once(
             run,
             data_keyword_argument="request",
             persistence_store=persistence,
-            config=_CONFIG,
+            config=config,
             key_prefix="returns-create",
         ),
     )

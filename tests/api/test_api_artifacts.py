@@ -1,0 +1,96 @@
+"""The routes are the contract's, everywhere: template.yaml, the resolvers, openapi.json (generated
+from the code, and not stale) and a sample event for each in events/http/."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from local.httpapi import read_response
+from local.stack import REPO_ROOT
+from local.template import load_template
+from tests.api.client import Api
+from tools import openapi
+
+CONTRACT_ROUTES = {
+    ("POST", "/orders/{orderId}/return-quotes"),
+    ("POST", "/returns"),
+    ("GET", "/returns"),
+    ("GET", "/returns/{returnId}"),
+    ("POST", "/returns/{returnId}/cancel"),
+    ("POST", "/returns/{returnId}/shipment"),
+    ("GET", "/cs/returns"),
+    ("GET", "/cs/returns/{returnId}"),
+    ("POST", "/cs/returns/{returnId}/review"),
+    ("POST", "/cs/returns/{returnId}/damage-review"),
+    ("POST", "/cs/returns/{returnId}/retry-refund"),
+    ("POST", "/warehouse/returns/{returnId}/receipt"),
+}
+SAMPLES = REPO_ROOT / "events" / "http"
+
+
+def template_routes() -> dict[tuple[str, str], dict[str, Any]]:
+    routes = {}
+    for resource in load_template(REPO_ROOT / "template.yaml")["Resources"].values():
+        for event in (resource.get("Properties") or {}).get("Events", {}).values():
+            if event.get("Type") == "HttpApi":
+                props = event["Properties"]
+                routes[(props["Method"], props["Path"])] = props
+    return routes
+
+
+def test_the_template_routes_are_the_contract_routes():
+    routes = template_routes()
+    assert set(routes) == CONTRACT_ROUTES
+    open_routes = {
+        key for key, props in routes.items() if (props.get("Auth") or {}).get("Authorizer") == "NONE"
+    }
+    assert open_routes == {("POST", "/warehouse/returns/{returnId}/receipt")}, (
+        "only the signed URL skips the JWT"
+    )
+
+
+def test_openapi_json_is_generated_from_the_code_and_not_stale():
+    committed = (REPO_ROOT / "openapi.json").read_text(encoding="utf-8")
+    assert committed == openapi.render(), "openapi.json is stale: run `make openapi`"
+    document = json.loads(committed)
+    documented = {(method.upper(), path) for path, item in document["paths"].items() for method in item}
+    assert documented == CONTRACT_ROUTES
+    for (method, path), operation in ((k, document["paths"][k[1]][k[0].lower()]) for k in documented):
+        refusals = {code for code in operation["responses"] if code.startswith("4")}
+        assert "400" in refusals, (method, path)
+        for code in refusals:
+            schema = operation["responses"][code]["content"]["application/json"]["schema"]
+            assert schema == {"$ref": "#/components/schemas/ErrorBody"}, (method, path, code)
+        assert ("security" in operation) == (not path.startswith("/warehouse/")), (method, path)
+    assert "HTTPValidationError" not in committed, "validation errors are 400 with the contract body"
+
+
+def sample_paths() -> list[Path]:
+    return sorted(SAMPLES.glob("*.json"))
+
+
+def test_there_is_one_sample_event_per_route():
+    keys = [json.loads(p.read_text(encoding="utf-8"))["routeKey"] for p in sample_paths()]
+    assert sorted(keys) == sorted(f"{m} {p}" for m, p in CONTRACT_ROUTES)
+
+
+@pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.stem)
+def test_each_sample_event_is_answered_by_its_function(stack, path):
+    """Fed to the function the template routes it to: answered (unknown ids are 404, the sample
+    signature is 403), never a 500, always with the correlation id of the event."""
+    event = json.loads(path.read_text(encoding="utf-8"))
+    functions = {
+        (props["Method"], props["Path"]): logical_id
+        for logical_id, resource in load_template(REPO_ROOT / "template.yaml")["Resources"].items()
+        for props in (e["Properties"] for e in (resource.get("Properties") or {}).get("Events", {}).values())
+        if "Method" in props and "Path" in props
+    }
+    method, _, route_path = event["routeKey"].partition(" ")
+    result = stack.invoke(functions[(method, route_path)], event)
+    assert result["statusCode"] in {200, 201, 403, 404}, result
+    assert result["headers"]["x-correlation-id"] == event["requestContext"]["requestId"]
+    Api(stack).check(read_response(result))  # contract error body, nothing internal

@@ -1,0 +1,227 @@
+"""CS console routes: only the ``cs`` group; decisions complete the stored task token (409 when the
+return is not waiting for that decision); the queue is paginated with an opaque nextToken."""
+
+from __future__ import annotations
+
+import pytest
+
+from returns_service import payments
+from tests.api.client import AGENT, CUSTOMER, OTHER_CUSTOMER, Api, new_return, one, present
+
+CS_ROUTES = [
+    ("GET", "/cs/returns"),
+    ("GET", "/cs/returns/R-1"),
+    ("POST", "/cs/returns/R-1/review"),
+    ("POST", "/cs/returns/R-1/damage-review"),
+    ("POST", "/cs/returns/R-1/retry-refund"),
+]
+
+
+@pytest.fixture
+def api(stack, orders, seed_order) -> Api:
+    for order_id in ("O-SEED-1", "O-MIX-2", "O-POP-4", "O-JPY-3"):
+        seed_order(present(orders[order_id]))
+    return Api(stack)
+
+
+@pytest.mark.parametrize(("method", "path"), CS_ROUTES)
+def test_cs_routes_are_403_without_the_cs_group_even_with_a_bad_body(api, method, path):
+    for claims in (
+        CUSTOMER,
+        {"sub": "x", "cognito:groups": ["admin", "support"]},
+        {"sub": "y", "cognito:groups": []},
+    ):
+        response = api.call(method, path, claims=claims, raw_body="{not json")
+        assert response.status == 403, (claims, response.text)
+        assert response.json["error"]["code"] == "forbidden"
+    assert api.call(method, path, body={}).status == 401  # no token at all: the authorizer says no
+
+
+def test_cs_group_accepted_in_every_shape_the_claim_arrives_in(api):
+    for groups in (["cs"], ["admin", "cs"], "cs", '["cs"]'):
+        assert api.call("GET", "/cs/returns", claims={"sub": "a", "cognito:groups": groups}).status == 200
+
+
+def test_queue_is_oldest_first_and_paginated_with_an_opaque_token(api):
+    created = [
+        api.created(new_return("O-SEED-1", one("L1"))),
+        api.created(new_return("O-MIX-2", one("L1")), claims=OTHER_CUSTOMER),
+        api.created(new_return("O-SEED-1", one("L2"))),
+    ]
+    for item in created:
+        api.wait_status(item["returnId"], "PENDING_REVIEW")
+    first = api.call("GET", "/cs/returns", query={"status": "PENDING_REVIEW", "limit": "2"}, claims=AGENT)
+    assert first.status == 200, first.text
+    assert [r["returnId"] for r in first.json["items"]] == [c["returnId"] for c in created[:2]]
+    token = first.json["nextToken"]
+    assert isinstance(token, str) and token
+    second = api.call("GET", "/cs/returns", query={"limit": "2", "nextToken": token}, claims=AGENT)
+    assert second.status == 200, second.text
+    assert [r["returnId"] for r in second.json["items"]] == [created[2]["returnId"]]
+    assert second.json["nextToken"] is None
+    # The default page takes them all, oldest first.
+    everything = api.call("GET", "/cs/returns", claims=AGENT).json
+    assert [r["returnId"] for r in everything["items"]] == [c["returnId"] for c in created]
+    assert everything["nextToken"] is None
+    other_status = api.call("GET", "/cs/returns", query={"status": "REFUNDED"}, claims=AGENT)
+    assert other_status.json == {"items": [], "nextToken": None}
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ({"limit": "0"}, "limit"),
+        ({"limit": "101"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"status": "LOST"}, "status"),
+        ({"nextToken": ""}, "nextToken"),
+    ],
+)
+def test_queue_with_bad_parameters_is_400(api, query, field):
+    response = api.call("GET", "/cs/returns", query=query, claims=AGENT)
+    assert response.status == 400
+    assert response.json["error"]["details"][0]["field"] == field
+
+
+@pytest.mark.parametrize("token", ["garbage", "eyJub3QiOiAia2V5In0", "%%%"])
+def test_queue_with_a_forged_token_is_400(api, token):
+    response = api.call("GET", "/cs/returns", query={"nextToken": token}, claims=AGENT)
+    assert response.status == 400, response.text
+
+
+def test_cs_view_has_the_return_its_quote_history_and_the_order(api):
+    created = api.created(new_return("O-SEED-1", one("L2")))
+    view = api.wait_status(created["returnId"], "PENDING_REVIEW")
+    assert view["returnId"] == created["returnId"] and view["customerId"] == "cust-1001"
+    assert view["quote"]["refundAmount"] == "0.00"
+    assert [h["status"] for h in view["history"]][:2] == ["REQUESTED", "PENDING_REVIEW"]
+    assert view["order"]["orderId"] == "O-SEED-1" and view["order"]["lines"][1]["lineId"] == "L2"
+    assert "task" not in view
+    missing = api.cs_get("R-NOPE")
+    assert missing.status == 404 and missing.json["error"]["code"] == "not_found"
+
+
+def test_review_approve_then_a_second_decision_is_409(api):
+    created = api.created(new_return("O-SEED-1", one("L2")))
+    api.wait_status(created["returnId"], "PENDING_REVIEW")
+    body = {
+        "decision": "approve",
+        "returnShippingPaidBy": "customer",
+        "returnShippingFee": "6.00",
+        "note": "ok",
+    }
+    response = api.review(created["returnId"], body)
+    assert response.status == 200, response.text
+    assert response.json["status"] == "AWAITING_RECEIPT"
+    assert response.json["history"][-1]["actor"] == "cs:mei"
+    again = api.review(created["returnId"], {"decision": "reject"})
+    assert again.status == 409 and again.json["error"]["code"] == "conflict"
+    api.wait_status(created["returnId"], "AWAITING_RECEIPT")
+
+
+def test_review_reject_ends_the_return(api):
+    created = api.created(new_return("O-SEED-1", one("L2")))
+    api.wait_status(created["returnId"], "PENDING_REVIEW")
+    response = api.review(created["returnId"], {"decision": "reject", "note": "outside policy"})
+    assert response.status == 200 and response.json["status"] == "REJECTED"
+    api.wait_status(created["returnId"], "REJECTED")
+
+
+def test_review_of_a_return_not_waiting_for_review_is_409(api):
+    created = api.created(new_return("O-SEED-1", one("L2")))
+    api.call("POST", f"/returns/{created['returnId']}/cancel", claims=CUSTOMER)
+    response = api.review(created["returnId"], {"decision": "approve"})
+    assert response.status == 409
+    assert api.review("R-NOPE", {"decision": "approve"}).status == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "field"),
+    [
+        ({"decision": "maybe"}, 400, "decision"),
+        ({}, 400, "decision"),
+        ({"decision": "approve", "returnShippingPaidBy": "nobody"}, 400, "returnShippingPaidBy"),
+        ({"decision": "approve", "returnShippingFee": 6}, 400, "returnShippingFee"),
+        ({"decision": "approve", "returnShippingFee": "-6.00"}, 400, "returnShippingFee"),
+        ({"decision": "approve", "note": ["x"]}, 400, "note"),
+        ({"decision": "approve", "returnShippingPaidBy": "merchant", "returnShippingFee": "6.00"}, 422, None),
+        ({"decision": "approve", "returnShippingPaidBy": "customer", "returnShippingFee": "6.0"}, None, None),
+    ],
+)
+def test_review_bodies_that_are_refused(api, body, status, field):
+    created = api.created(new_return("O-SEED-1", one("L2")))
+    api.wait_status(created["returnId"], "PENDING_REVIEW")
+    response = api.review(created["returnId"], body)
+    if status is None:  # wrong number of digits for the currency: refused, 400 or 422, never taken
+        assert response.status in (400, 422), response.text
+    else:
+        assert response.status == status, response.text
+    if field is not None:
+        assert response.json["error"]["details"][0]["field"] == field
+    assert api.cs_get(created["returnId"]).json["status"] == "PENDING_REVIEW"
+
+
+def received_damaged(api: Api) -> str:
+    """A customer-choice return whose goods came back damaged: waiting for a damage review."""
+    created = api.created(new_return("O-POP-4", one("L1"), reason="size_or_fit"))
+    api.approved(created["returnId"])
+    url = api.callback_url(created["returnId"])
+    body = {"lines": [{"lineId": "L1", "quantity": 1, "condition": "damaged"}], "inspector": "wh-1"}
+    assert api.receipt(url, body).status == 200
+    api.wait_status(created["returnId"], "PENDING_DAMAGE_REVIEW")
+    return str(created["returnId"])
+
+
+def test_damage_review_deduct_then_refund(api):
+    return_id = received_damaged(api)
+    path = f"/cs/returns/{return_id}/damage-review"
+    response = api.call(
+        "POST", path, body={"decision": "deduct", "inspectionDeduction": "9.00"}, claims=AGENT
+    )
+    assert response.status == 200, response.text
+    assert response.json["status"] == "REFUNDING"
+    again = api.call("POST", path, body={"decision": "accept"}, claims=AGENT)
+    assert again.status == 409
+    done = api.wait_status(return_id, "REFUNDED")
+    assert done["refund"]["refundAmount"] == done["quote"]["refundAmount"]
+    assert any(a["kind"] == "inspection_deduction" for a in done["quote"]["adjustments"])
+
+
+def test_damage_review_errors(api):
+    created = api.created(new_return("O-SEED-1", one("L2")))
+    api.wait_status(created["returnId"], "PENDING_REVIEW")
+    path = f"/cs/returns/{created['returnId']}/damage-review"
+    assert api.call("POST", path, body={"decision": "accept"}, claims=AGENT).status == 409
+    assert (
+        api.call("POST", "/cs/returns/R-NOPE/damage-review", body={"decision": "accept"}, claims=AGENT).status
+        == 404
+    )
+    bad = api.call("POST", path, body={"decision": "deduct", "inspectionDeduction": 5}, claims=AGENT)
+    assert bad.status == 400 and bad.json["error"]["details"][0]["field"] == "inspectionDeduction"
+    return_id = received_damaged(api)
+    path = f"/cs/returns/{return_id}/damage-review"
+    no_amount = api.call("POST", path, body={"decision": "deduct"}, claims=AGENT)
+    assert no_amount.status == 422
+    reject = api.call("POST", path, body={"decision": "reject", "note": "customer broke it"}, claims=AGENT)
+    assert reject.status == 200 and reject.json["status"] == "RETURNED_TO_CUSTOMER"
+
+
+def test_retry_refund_only_when_the_refund_failed(api):
+    created = api.created(new_return("O-SEED-1", one("L1"), reason="quality_issue"))
+    path = f"/cs/returns/{created['returnId']}/retry-refund"
+    api.wait_status(created["returnId"], "PENDING_REVIEW")
+    assert api.call("POST", path, claims=AGENT).status == 409
+    assert api.call("POST", "/cs/returns/R-NOPE/retry-refund", claims=AGENT).status == 404
+    fake = payments.provider()
+    assert isinstance(fake, payments.FakePaymentProvider)
+    fake.fail_next(1, permanent=True)
+    api.approved(created["returnId"])
+    url = api.callback_url(created["returnId"])
+    body = {"lines": [{"lineId": "L1", "quantity": 1, "condition": "intact"}], "inspector": "wh-1"}
+    assert api.receipt(url, body).status == 200
+    api.wait_status(created["returnId"], "REFUND_FAILED")
+    response = api.call("POST", path, claims=AGENT)
+    assert response.status == 200, response.text
+    done = api.wait_status(created["returnId"], "REFUNDED")
+    assert done["refund"]["refundAmount"] == "50.00"
+    assert api.call("POST", path, claims=AGENT).status == 409

@@ -1,0 +1,243 @@
+"""Storefront routes through the template's HTTP API: every success and every refusal, and a
+customer never reaching another customer's orders or returns (404, never 403)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.api.client import CUSTOMER, OTHER_CUSTOMER, Api, new_return, one, present
+
+
+@pytest.fixture
+def api(stack, orders, seed_order) -> Api:
+    for order_id in ("O-SEED-1", "O-MIX-2", "O-POP-4"):
+        seed_order(present(orders[order_id]))
+    return Api(stack)
+
+
+# -- POST /orders/{orderId}/return-quotes ------------------------------------------------------
+
+
+def test_quote_tells_the_customer_before_confirming_that_the_kept_item_loses_the_promotion(api):
+    response = api.quote("O-SEED-1", {"lines": one("L2"), "reason": "no_longer_needed"})
+    assert response.status == 200, response.text
+    quote = response.json
+    assert quote["orderId"] == "O-SEED-1" and quote["currency"] == "CNY"
+    assert quote["refundAmount"] == "0.00"
+    assert quote["lines"] == [{"lineId": "L2", "quantity": 1, "paidAmount": "50.00"}]
+    [clawback] = quote["adjustments"]
+    assert clawback["kind"] == "promotion_clawback" and clawback["amount"] == "-50.00"
+    assert clawback["promotionId"] == "P-199-100" and "199.00" in clawback["description"]
+    assert quote["payments"] == [{"paymentId": "PAY-1", "amount": "0.00"}]
+    # Nothing is stored: no return, nothing reserved.
+    assert api.call("GET", "/returns", claims=CUSTOMER).json == {"items": []}
+    assert api.create(new_return(lines=one("L2"))).status == 201
+
+
+def test_quote_for_a_merchant_fault_keeps_the_promotion(api):
+    response = api.quote("O-SEED-1", {"lines": one("L1"), "reason": "quality_issue"})
+    assert response.status == 200
+    assert response.json["refundAmount"] == "50.00" and response.json["adjustments"] == []
+
+
+def test_quote_of_another_customers_order_is_404_like_an_unknown_order(api):
+    theirs = api.quote("O-MIX-2", {"lines": one("L1"), "reason": "other"})
+    unknown = api.quote("O-NOPE-9", {"lines": one("L1"), "reason": "other"})
+    assert theirs.status == unknown.status == 404
+    assert theirs.json["error"]["code"] == unknown.json["error"]["code"] == "not_found"
+
+
+@pytest.mark.parametrize(
+    ("lines", "problem"),
+    [
+        (one("L2", 2), "left to return"),
+        (one("L9"), "not a line"),
+        ([*one("L1"), *one("L1")], "more than once"),
+    ],
+)
+def test_quote_of_units_that_cannot_go_back_is_422(api, lines, problem):
+    response = api.quote("O-SEED-1", {"lines": lines, "reason": "no_longer_needed"})
+    assert response.status == 422
+    assert response.json["error"]["code"] == "unprocessable"
+    assert problem in str(response.json["error"]["details"])
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"lines": one(), "reason": "bored"}, "reason"),
+        ({"lines": [{"lineId": "L2", "quantity": "one"}], "reason": "other"}, "lines[0].quantity"),
+        ({"lines": [{"lineId": "L2", "quantity": 0}], "reason": "other"}, "lines[0].quantity"),
+        ({"lines": [], "reason": "other"}, "lines"),
+        ({"lines": one(), "reason": "other", "returnShippingFee": "0.00"}, "returnShippingFee"),
+        ({"reason": "other"}, "lines"),
+    ],
+)
+def test_quote_with_wrong_types_is_400_naming_the_field(api, body, field):
+    response = api.quote("O-SEED-1", body)
+    assert response.status == 400
+    assert field in [d["field"] for d in response.json["error"]["details"]]
+
+
+def test_quote_with_malformed_json_is_400(api):
+    response = api.call(
+        "POST", "/orders/O-SEED-1/return-quotes", raw_body='{"lines": [', claims=CUSTOMER,
+        headers={"content-type": "application/json"},
+    )  # fmt: skip
+    assert response.status == 400
+    assert response.json["error"]["message"] == "The request body is not valid JSON."
+
+
+def test_every_storefront_route_needs_a_token(api):
+    for method, path in [
+        ("POST", "/orders/O-SEED-1/return-quotes"),
+        ("POST", "/returns"),
+        ("GET", "/returns"),
+        ("GET", "/returns/R-1"),
+        ("POST", "/returns/R-1/cancel"),
+        ("POST", "/returns/R-1/shipment"),
+    ]:
+        assert api.call(method, path, body={}).status == 401
+
+
+# -- POST /returns ---------------------------------------------------------------------------
+
+
+def test_create_answers_201_with_the_return_and_reserves_the_units(api):
+    response = api.create(new_return(lines=one("L2")))
+    assert response.status == 201, response.text
+    created = response.json
+    assert created["returnId"] and created["orderId"] == "O-SEED-1"
+    assert created["customerId"] == "cust-1001" and created["status"] == "REQUESTED"
+    assert created["lines"] == one("L2") and created["method"] == "pickup"
+    assert created["reason"] == "no_longer_needed" and created["reasonDetail"] == "changed my mind"
+    assert created["quote"]["refundAmount"] == "0.00" and created["refund"] is None
+    assert created["history"][0]["status"] == "REQUESTED"
+    again = api.create(new_return(lines=one("L2")))
+    assert again.status == 422, "the unit is reserved by the first return"
+    assert api.create(new_return(lines=one("L1"))).status == 201
+
+
+def test_create_on_another_customers_order_is_404(api):
+    response = api.create(new_return(order_id="O-MIX-2", lines=one("L1")))
+    assert response.status == 404
+    assert api.create(new_return(order_id="O-NOPE-9")).status == 404
+
+
+def test_create_on_an_order_not_delivered_is_422(api, orders, seed_order):
+    seed_order(present(orders["O-SHIP-5"], customerId="cust-1001"))
+    response = api.create(new_return(order_id="O-SHIP-5", lines=one("L1")))
+    assert response.status == 422, response.text
+
+
+def test_create_of_a_non_returnable_line_for_a_customer_choice_is_422(api):
+    body = new_return(order_id="O-MIX-2", lines=one("L4"), reason="size_or_fit")
+    response = api.create(body, claims=OTHER_CUSTOMER)
+    assert response.status == 422, response.text
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"method": "teleport"}, "method"),
+        ({"method": None}, "method"),
+        ({"orderId": 42}, "orderId"),
+        ({"lines": "L2"}, "lines"),
+        ({"lines": [{"lineId": "L2"}]}, "lines[0].quantity"),
+        ({"lines": [{"lineId": "L2", "quantity": "1"}]}, "lines[0].quantity"),
+        ({"lines": [{"lineId": "L2", "quantity": True}]}, "lines[0].quantity"),
+        ({"lines": [{"lineId": "L2", "quantity": 1.0}]}, "lines[0].quantity"),
+        ({"lines": [{"lineId": 2, "quantity": 1}]}, "lines[0].lineId"),
+        ({"reason": 3}, "reason"),
+        ({"reasonDetail": ["a"]}, "reasonDetail"),
+        ({"unexpected": True}, "unexpected"),
+    ],
+)
+def test_create_with_wrong_types_is_400(api, change, field):
+    response = api.create({**new_return(), **change})
+    assert response.status == 400
+    assert field in [d["field"] for d in response.json["error"]["details"]]
+
+
+@pytest.mark.parametrize("raw", ["", "{", "[]", '{"orderId": "O-SEED-1",}', "null"])
+def test_create_with_malformed_json_is_400(api, raw):
+    response = api.call(
+        "POST", "/returns", raw_body=raw, claims=CUSTOMER, headers={"content-type": "application/json"}
+    )
+    assert response.status == 400
+    assert response.json["error"]["code"] == "bad_request"
+
+
+# -- GET /returns, GET /returns/{returnId} -------------------------------------------------
+
+
+def test_a_customer_reads_their_returns_and_nobody_elses(api):
+    mine = api.created(new_return(lines=one("L2")))
+    other = api.created(new_return("O-MIX-2", lines=one("L1")), claims=OTHER_CUSTOMER)
+    got = api.get(mine["returnId"])
+    assert got.status == 200 and got.json["returnId"] == mine["returnId"]
+    theirs = api.get(other["returnId"])
+    unknown = api.get("R-DOES-NOT-EXIST")
+    assert theirs.status == unknown.status == 404
+    assert theirs.json["error"]["code"] == "not_found"
+    listed = api.call("GET", "/returns", claims=CUSTOMER).json["items"]
+    assert [r["returnId"] for r in listed] == [mine["returnId"]]
+    by_order = api.call("GET", "/returns", query={"orderId": "O-SEED-1"}, claims=CUSTOMER).json["items"]
+    assert [r["returnId"] for r in by_order] == [mine["returnId"]]
+    snooping = api.call("GET", "/returns", query={"orderId": "O-MIX-2"}, claims=CUSTOMER)
+    assert snooping.status == 200 and snooping.json == {"items": []}
+
+
+def test_list_with_an_empty_order_id_is_400(api):
+    response = api.call("GET", "/returns", query={"orderId": ""}, claims=CUSTOMER)
+    assert response.status == 400
+    assert response.json["error"]["details"][0]["field"] == "orderId"
+
+
+# -- POST /returns/{returnId}/cancel -------------------------------------------------------
+
+
+def test_cancel_releases_the_units(api):
+    created = api.created(new_return(lines=one("L2")))
+    response = api.call("POST", f"/returns/{created['returnId']}/cancel", claims=CUSTOMER)
+    assert response.status == 200, response.text
+    assert response.json["status"] == "CANCELLED"
+    again = api.call("POST", f"/returns/{created['returnId']}/cancel", claims=CUSTOMER)
+    assert again.status == 409 and again.json["error"]["code"] == "conflict"
+    api.wait_event("Return Closed", created["returnId"])  # the workflow releases the units
+    assert api.create(new_return(lines=one("L2"))).status == 201
+
+
+def test_a_customer_cannot_cancel_another_customers_return(api):
+    theirs = api.created(new_return("O-MIX-2", lines=one("L1")), claims=OTHER_CUSTOMER)
+    response = api.call("POST", f"/returns/{theirs['returnId']}/cancel", claims=CUSTOMER)
+    assert response.status == 404
+    assert api.get(theirs["returnId"], claims=OTHER_CUSTOMER).json["status"] != "CANCELLED"
+
+
+# -- POST /returns/{returnId}/shipment -----------------------------------------------------
+
+
+def test_shipment_is_recorded_on_the_return(api):
+    created = api.created(new_return(lines=one("L2")))
+    body = {"carrier": "SF Express", "trackingNumber": "SF123"}
+    response = api.call("POST", f"/returns/{created['returnId']}/shipment", body=body, claims=CUSTOMER)
+    assert response.status == 200, response.text
+    assert response.json["shipment"]["carrier"] == "SF Express"
+    assert response.json["shipment"]["trackingNumber"] == "SF123"
+
+
+def test_shipment_errors(api):
+    created = api.created(new_return(lines=one("L2")))
+    path = f"/returns/{created['returnId']}/shipment"
+    good: dict[str, Any] = {"carrier": "SF", "trackingNumber": "1"}
+    assert api.call("POST", path, body=good, claims=OTHER_CUSTOMER).status == 404
+    assert api.call("POST", "/returns/R-NOPE/shipment", body=good, claims=CUSTOMER).status == 404
+    missing = api.call("POST", path, body={"carrier": "SF"}, claims=CUSTOMER)
+    assert missing.status == 400 and missing.json["error"]["details"][0]["field"] == "trackingNumber"
+    wrong = api.call("POST", path, body={"carrier": "SF", "trackingNumber": 12}, claims=CUSTOMER)
+    assert wrong.status == 400
+    api.call("POST", f"/returns/{created['returnId']}/cancel", claims=CUSTOMER)
+    assert api.call("POST", path, body=good, claims=CUSTOMER).status == 409
