@@ -60,3 +60,15 @@ def split_order(order_id: str = "O-SPLIT-9") -> dict[str, Any]:
             {"paymentId": "PAY-WALLET", "method": "wallet", "amount": "50.00"},
         ],
     }
+
+
+def split_order_with_socks(order_id: str = "O-SPLIT-10") -> dict[str, Any]:
+    """``split_order`` plus socks D at 10.00 (180.00 paid): refunding D first puts the ledger past
+    its first version, so refunds of B and C racing afterwards contend on an existing ledger."""
+    order = split_order(order_id)
+    order["lines"].append(
+        {"lineId": "D", "sku": "D", "title": "Socks", "unitPrice": "10.00", "quantity": 1, "returnable": True}
+    )
+    order["promotions"][0]["lineIds"].append("D")
+    order["payments"][1]["amount"] = "60.00"
+    return order

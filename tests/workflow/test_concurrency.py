@@ -22,8 +22,8 @@ from returns_service.payments import FAKE
 from returns_service.store import ledger, orders
 from returns_service.store import returns as return_store
 from tests.workflow.conftest import Flow
-from tests.workflow.orders_for_tests import split_order
-from tests.workflow.test_refunds import engine_sequence
+from tests.workflow.orders_for_tests import split_order_with_socks
+from tests.workflow.test_refunds import engine_sequence, refund_through
 
 
 @pytest.fixture(autouse=True)
@@ -104,8 +104,9 @@ def test_the_last_unit_goes_to_exactly_one_return(
 def test_two_refunds_of_one_order_at_once_add_up_as_one_after_the_other(
     flow: Flow, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    order = flow.order(split_order())
-    # Quoted alone, B and C would each refund 60.00 (120.00 in all); one after the other, 60.00.
+    order = flow.order(split_order_with_socks())
+    socks = refund_through(flow, order, {"D": 1}, "quality_issue")  # the ledger is at version 1
+    # After D, quoted alone, B and C would each refund 60.00 (120.00); one after the other, 60.00.
     ids = {}
     for line in ("B", "C"):
         created = flow.create(order, {line: 1}, "no_longer_needed")
@@ -136,13 +137,17 @@ def test_two_refunds_of_one_order_at_once_add_up_as_one_after_the_other(
     for return_id in ids.values():
         flow.finished(return_id, "REFUNDED")
     book = ledger.load(order["orderId"])
-    assert book.version == 2
-    first, second = book.entries
+    assert book.version == 3
+    first, second, third = book.entries
+    assert first.return_id == socks
     line_of = {rid: line for line, rid in ids.items()}
-    plan = [({line_of[e.return_id]: 1}, "no_longer_needed") for e in (first, second)]
-    assert [first.refunded, second.refunded] == engine_sequence(order, plan) == ["60.00", "0.00"]
-    assert FAKE.total_paid(order["orderId"]) == 6000
-    later = return_store.to_view(flow.item(second.return_id))
+    plan = [({"D": 1}, "quality_issue")] + [
+        ({line_of[e.return_id]: 1}, "no_longer_needed") for e in (second, third)
+    ]
+    amounts = [first.refunded, second.refunded, third.refunded]
+    assert amounts == engine_sequence(order, plan) == ["10.00", "60.00", "0.00"]
+    assert FAKE.total_paid(order["orderId"]) == 7000
+    later = return_store.to_view(flow.item(third.return_id))
     assert later.quote is not None
     assert {a.kind: a.amount for a in later.quote.adjustments}["shortfall_carried"] == "40.00"
 

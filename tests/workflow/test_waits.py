@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from returns_service import receipt, refund, returns
+from returns_service import receipt, refund, returns, workflow
 from returns_service.errors import Conflict
 from returns_service.models import ReceivedLine
 from returns_service.payments import FAKE
@@ -88,3 +88,25 @@ def test_cancel_after_receipt_is_a_conflict(flow: Flow, orders) -> None:
     done = flow.finished(created.returnId, "REFUNDED")
     assert done.refund is not None and done.refund.refundAmount == "50.00"
     assert FAKE.calls == 2 and len(FAKE.refunds) == 1
+
+
+def test_steps_arriving_late_follow_the_stored_status(flow: Flow, orders) -> None:
+    """A step that runs after the return moved on (a retry, a race with a decision) neither
+    changes it nor releases twice: it only says where the status sends the workflow."""
+    order = flow.order(orders["O-SEED-1"])
+    created = flow.create(order, {"L1": 1}, "quality_issue")
+    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
+    returns.cancel_return(created.returnId, order["customerId"])
+    flow.finished(created.returnId, "CANCELLED")
+    before = flow.item(created.returnId)
+    workflow.await_review(created.returnId, "token-of-a-retried-step")
+    workflow.await_receipt(created.returnId, "token-of-a-retried-step")
+    route = {"returnId": created.returnId, "next": "close"}
+    assert workflow.check_eligibility(created.returnId) == route
+    assert workflow.auto_approve(created.returnId) == route
+    assert workflow.expire(created.returnId) == route
+    assert workflow.issue_refund(created.returnId) == route
+    assert workflow.close_return(created.returnId) == {"returnId": created.returnId, "next": "done"}
+    assert flow.item(created.returnId) == before
+    assert flow.reserved(order["orderId"]) == {"L1": 0}
+    assert flow.event_types(created.returnId).count("Return Closed") == 1
