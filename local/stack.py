@@ -605,6 +605,7 @@ def _install_patches() -> None:
         if _PATCHED:
             return
         from moto.awslambda_simple.models import LambdaSimpleBackend
+        from moto.dynamodb.responses import DynamoHandler
         from moto.events.models import EventsBackend, Rule
 
         original_invoke = LambdaSimpleBackend.invoke
@@ -652,6 +653,16 @@ def _install_patches() -> None:
                 rule.targets = others
                 original_send_to_targets(rule, original_event, transform_input)
 
+        original_dynamodb_call = DynamoHandler.call_action
+        dynamodb_lock = threading.Lock()
+
+        def dynamodb_call_action(self: Any) -> Any:
+            # DynamoDB applies a conditional write or a transaction atomically; moto checks and
+            # writes in two steps, so two threads could both pass a condition. One at a time.
+            with dynamodb_lock:
+                return original_dynamodb_call(self)
+
+        setattr(DynamoHandler, "call_action", dynamodb_call_action)  # noqa: B010
         setattr(LambdaSimpleBackend, "invoke", invoke)  # noqa: B010 - patching a class on purpose
         setattr(EventsBackend, "put_events", put_events)  # noqa: B010
         setattr(Rule, "send_to_targets", send_to_targets)  # noqa: B010

@@ -565,3 +565,49 @@ def test_an_execution_outliving_its_stack_never_reaches_the_next_one() -> None:
             assert second.events == []
         finally:
             second.close()
+
+
+def test_conditional_writes_are_atomic_across_threads(
+    fixture_stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """moto checks a condition and writes in two steps; the harness makes each DynamoDB call atomic
+    as DynamoDB is, so of two racing `attribute_not_exists` puts exactly one wins."""
+    import threading
+
+    from moto.dynamodb.models import table as moto_table
+
+    original = moto_table.get_filter_expression  # type: ignore[attr-defined]
+
+    def slow_condition(*args: Any, **kwargs: Any) -> Any:
+        op = original(*args, **kwargs)
+        check = op.expr
+
+        def expr(item: Any) -> Any:
+            result = check(item)
+            time.sleep(0.2)  # both racers would have checked before either writes
+            return result
+
+        op.expr = expr  # type: ignore[method-assign]
+        return op
+
+    monkeypatch.setattr(moto_table, "get_filter_expression", slow_condition)
+    client = boto3.client("dynamodb")
+    outcomes: list[str] = []
+
+    def put(owner: str) -> None:
+        try:
+            client.put_item(
+                TableName="fixture-items-test",
+                Item={"pk": {"S": "unit"}, "sk": {"S": "last"}, "owner": {"S": owner}},
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            outcomes.append("won")
+        except client.exceptions.ConditionalCheckFailedException:
+            outcomes.append("lost")
+
+    racers = [threading.Thread(target=put, args=(name,)) for name in ("a", "b")]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join()
+    assert sorted(outcomes) == ["lost", "won"]
