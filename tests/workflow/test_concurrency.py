@@ -1,16 +1,14 @@
 """Races: two returns for the last unit, two refunds of one order at once, two CS decisions.
 
-moto applies a conditional write or a transaction in several Python steps without a lock, so
-another thread can slip between its condition and its write; DynamoDB does not allow that. The
-``atomic_dynamodb`` fixture serialises moto's writes as DynamoDB would, so these tests check our
-conditions (not moto's thread safety). Barriers make both racers read before either writes.
+Barriers make both racers read before either writes, so each race really happens; the
+``atomic_dynamodb`` fixture (conftest) makes moto apply each request atomically, as DynamoDB does.
 """
 
 from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -24,22 +22,6 @@ from returns_service.store import returns as return_store
 from tests.workflow.conftest import Flow
 from tests.workflow.orders_for_tests import split_order_with_socks
 from tests.workflow.test_refunds import engine_sequence, refund_through
-
-
-@pytest.fixture(autouse=True)
-def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("put_item", "update_item", "delete_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def locked(self: Any, *args: Any, _original: Callable[..., Any] = original, **kwargs: Any) -> Any:
-            with lock:
-                return _original(self, *args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, locked)
-    yield
 
 
 def race(*calls: Callable[[], Any]) -> list[Any]:
