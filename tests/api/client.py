@@ -8,12 +8,18 @@ Every answer is checked on the way: it carries a correlation id and leaks nothin
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from moto import mock_aws
+
 from local.httpapi import HttpResponse
-from local.orders import moved_to_present
-from local.stack import Stack
+from local.orders import load_example_orders, moved_to_present, publish_order
+from local.stack import MOTO_CONFIG, Stack, deploy
+from returns_service import signing
+from tests.fast_parameters import FAST_PARAMETERS
 
 CUSTOMER: dict[str, Any] = {"sub": "cust-1001", "cognito:username": "cust-1001"}
 OTHER_CUSTOMER: dict[str, Any] = {"sub": "cust-1002", "cognito:username": "cust-1002"}
@@ -134,6 +140,28 @@ class Api:
         parts = urlsplit(url)
         query: dict[str, str | list[str]] = {k: v[0] for k, v in parse_qs(parts.query).items()}
         return self.call("POST", parts.path, body=body, raw_body=raw_body, query=query, claims=None)
+
+
+@contextmanager
+def shared_stack(*order_ids: str) -> Iterator[Api]:
+    """One deployed stack for a module of tests that only read or are refused (validation, auth):
+    deploying costs about a second, so those tests share one instead of one each."""
+    with mock_aws(config=MOTO_CONFIG):
+        stack = deploy(parameters=FAST_PARAMETERS)
+        try:
+            orders = load_example_orders()
+            for order_id in order_ids:
+                publish_order(stack, present(orders[order_id]))
+            yield Api(stack)
+        finally:
+            stack.close()
+
+
+def signed_url(return_id: str, expires: int = 4_102_444_800) -> str:
+    """A receipt URL signed with the deployed key, as the service signs them (default expiry
+    2100-01-01)."""
+    signature = signing.signature(return_id, expires)
+    return f"/warehouse/returns/{return_id}/receipt?expires={expires}&signature={signature}"
 
 
 def present(snapshot: dict[str, Any], **changes: Any) -> dict[str, Any]:

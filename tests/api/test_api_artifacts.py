@@ -4,6 +4,7 @@ from the code, and not stale) and a sample event for each in events/http/."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +13,7 @@ import pytest
 from local.httpapi import read_response
 from local.stack import REPO_ROOT
 from local.template import load_template
-from tests.api.client import Api
+from tests.api.client import Api, shared_stack
 from tools import openapi
 
 CONTRACT_ROUTES = {
@@ -78,19 +79,28 @@ def test_there_is_one_sample_event_per_route():
     assert sorted(keys) == sorted(f"{m} {p}" for m, p in CONTRACT_ROUTES)
 
 
+@pytest.fixture(scope="module")
+def api() -> Iterator[Api]:
+    with shared_stack("O-SEED-1") as shared:
+        yield shared
+
+
+def route_functions() -> dict[str, str]:
+    """``METHOD /path`` -> the logical id of the function the template routes it to."""
+    functions = {}
+    for logical_id, resource in load_template(REPO_ROOT / "template.yaml")["Resources"].items():
+        for event in (resource.get("Properties") or {}).get("Events", {}).values():
+            if event.get("Type") == "HttpApi":
+                functions[f"{event['Properties']['Method']} {event['Properties']['Path']}"] = logical_id
+    return functions
+
+
 @pytest.mark.parametrize("path", sample_paths(), ids=lambda p: p.stem)
-def test_each_sample_event_is_answered_by_its_function(stack, path):
+def test_each_sample_event_is_answered_by_its_function(api, path):
     """Fed to the function the template routes it to: answered (unknown ids are 404, the sample
     signature is 403), never a 500, always with the correlation id of the event."""
     event = json.loads(path.read_text(encoding="utf-8"))
-    functions = {
-        (props["Method"], props["Path"]): logical_id
-        for logical_id, resource in load_template(REPO_ROOT / "template.yaml")["Resources"].items()
-        for props in (e["Properties"] for e in (resource.get("Properties") or {}).get("Events", {}).values())
-        if "Method" in props and "Path" in props
-    }
-    method, _, route_path = event["routeKey"].partition(" ")
-    result = stack.invoke(functions[(method, route_path)], event)
+    result = api.stack.invoke(route_functions()[event["routeKey"]], event)
     assert result["statusCode"] in {200, 201, 403, 404}, result
     assert result["headers"]["x-correlation-id"] == event["requestContext"]["requestId"]
-    Api(stack).check(read_response(result))  # contract error body, nothing internal
+    api.check(read_response(result))  # contract error body, nothing internal

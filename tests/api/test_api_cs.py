@@ -24,24 +24,6 @@ def api(stack, orders, seed_order) -> Api:
     return Api(stack)
 
 
-@pytest.mark.parametrize(("method", "path"), CS_ROUTES)
-def test_cs_routes_are_403_without_the_cs_group_even_with_a_bad_body(api, method, path):
-    for claims in (
-        CUSTOMER,
-        {"sub": "x", "cognito:groups": ["admin", "support"]},
-        {"sub": "y", "cognito:groups": []},
-    ):
-        response = api.call(method, path, claims=claims, raw_body="{not json")
-        assert response.status == 403, (claims, response.text)
-        assert response.json["error"]["code"] == "forbidden"
-    assert api.call(method, path, body={}).status == 401  # no token at all: the authorizer says no
-
-
-def test_cs_group_accepted_in_every_shape_the_claim_arrives_in(api):
-    for groups in (["cs"], ["admin", "cs"], "cs", '["cs"]'):
-        assert api.call("GET", "/cs/returns", claims={"sub": "a", "cognito:groups": groups}).status == 200
-
-
 def test_queue_is_oldest_first_and_paginated_with_an_opaque_token(api):
     created = [
         api.created(new_return("O-SEED-1", one("L1"))),
@@ -65,28 +47,6 @@ def test_queue_is_oldest_first_and_paginated_with_an_opaque_token(api):
     assert everything["nextToken"] is None
     other_status = api.call("GET", "/cs/returns", query={"status": "REFUNDED"}, claims=AGENT)
     assert other_status.json == {"items": [], "nextToken": None}
-
-
-@pytest.mark.parametrize(
-    ("query", "field"),
-    [
-        ({"limit": "0"}, "limit"),
-        ({"limit": "101"}, "limit"),
-        ({"limit": "ten"}, "limit"),
-        ({"status": "LOST"}, "status"),
-        ({"nextToken": ""}, "nextToken"),
-    ],
-)
-def test_queue_with_bad_parameters_is_400(api, query, field):
-    response = api.call("GET", "/cs/returns", query=query, claims=AGENT)
-    assert response.status == 400
-    assert response.json["error"]["details"][0]["field"] == field
-
-
-@pytest.mark.parametrize("token", ["garbage", "eyJub3QiOiAia2V5In0", "%%%"])
-def test_queue_with_a_forged_token_is_400(api, token):
-    response = api.call("GET", "/cs/returns", query={"nextToken": token}, claims=AGENT)
-    assert response.status == 400, response.text
 
 
 def test_cs_view_has_the_return_its_quote_history_and_the_order(api):
@@ -135,29 +95,15 @@ def test_review_of_a_return_not_waiting_for_review_is_409(api):
     assert api.review("R-NOPE", {"decision": "approve"}).status == 404
 
 
-@pytest.mark.parametrize(
-    ("body", "status", "field"),
-    [
-        ({"decision": "maybe"}, 400, "decision"),
-        ({}, 400, "decision"),
-        ({"decision": "approve", "returnShippingPaidBy": "nobody"}, 400, "returnShippingPaidBy"),
-        ({"decision": "approve", "returnShippingFee": 6}, 400, "returnShippingFee"),
-        ({"decision": "approve", "returnShippingFee": "-6.00"}, 400, "returnShippingFee"),
-        ({"decision": "approve", "note": ["x"]}, 400, "note"),
-        ({"decision": "approve", "returnShippingPaidBy": "merchant", "returnShippingFee": "6.00"}, 422, None),
-        ({"decision": "approve", "returnShippingPaidBy": "customer", "returnShippingFee": "6.0"}, None, None),
-    ],
-)
-def test_review_bodies_that_are_refused(api, body, status, field):
+def test_review_bodies_that_are_well_formed_but_not_allowed(api):
     created = api.created(new_return("O-SEED-1", one("L2")))
     api.wait_status(created["returnId"], "PENDING_REVIEW")
-    response = api.review(created["returnId"], body)
-    if status is None:  # wrong number of digits for the currency: refused, 400 or 422, never taken
-        assert response.status in (400, 422), response.text
-    else:
-        assert response.status == status, response.text
-    if field is not None:
-        assert response.json["error"]["details"][0]["field"] == field
+    merchant_fee = {"decision": "approve", "returnShippingPaidBy": "merchant", "returnShippingFee": "6.00"}
+    response = api.review(created["returnId"], merchant_fee)
+    assert response.status == 422, response.text
+    # A fee with the wrong number of digits for CNY: refused (the operation knows the currency).
+    digits = {"decision": "approve", "returnShippingPaidBy": "customer", "returnShippingFee": "6.0"}
+    assert api.review(created["returnId"], digits).status in (400, 422)
     assert api.cs_get(created["returnId"]).json["status"] == "PENDING_REVIEW"
 
 

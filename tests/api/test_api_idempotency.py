@@ -70,13 +70,6 @@ def test_a_refused_request_is_not_remembered(api):
     assert again.status == 201 and again.json["returnId"] == corrected.json["returnId"]
 
 
-@pytest.mark.parametrize("key", ["", "has space", "x" * 256, "tab\tkey"])
-def test_a_malformed_key_is_400(api, key):
-    response = api.create(new_return(lines=one("L2")), key=key)
-    assert response.status == 400, response.text
-    assert response.json["error"]["details"][0]["location"] == "header"
-
-
 class Context:
     """The part of the Lambda context idempotency reads: time left in the invocation."""
 
