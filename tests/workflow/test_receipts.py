@@ -10,47 +10,49 @@ from returns_service.payments import FAKE
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
+DAMAGE_DECISIONS = [
+    # decision, inspection deduction, final status, refund (100.00 paid, less the 10.00 fee)
+    ("accept", None, "REFUNDED", "90.00"),
+    ("deduct", "12.50", "REFUNDED", "77.50"),
+    ("reject", None, "RETURNED_TO_CUSTOMER", None),
+]
 
-@pytest.mark.parametrize(
-    ("decision", "deduction", "status", "refunded"),
-    [
-        ("accept", None, "REFUNDED", "50.00"),
-        ("deduct", "12.50", "REFUNDED", "37.50"),
-        ("reject", None, "RETURNED_TO_CUSTOMER", None),
-    ],
-)
-def test_damaged_goods_on_a_customer_choice_return_wait_for_cs(
-    flow: Flow, orders, decision: str, deduction: str | None, status: str, refunded: str | None
-) -> None:
-    order = flow.order(orders["O-SEED-1"])
-    created = flow.create(order, {"L1": 1, "L2": 1}, "size_or_fit")
-    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
-    approve(created.returnId, fee="10.00")
-    flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
-    receive(flow, created.returnId, ("L1", 1, "intact"), ("L2", 1, "damaged"))
-    flow.wait(created.returnId, "PENDING_DAMAGE_REVIEW", parked="damage_review")
-    review.submit_damage_review(
-        created.returnId, decision, inspection_deduction=deduction, note="scratched", actor="agent-4"
-    )
-    done = flow.finished(created.returnId, status)
-    if refunded is None:
-        assert done.refund is None
-        assert flow.reserved(order["orderId"]) == {"L1": 0, "L2": 0}
-        assert FAKE.refunds == {}
-    else:
-        # 100.00 paid for both, less the 10.00 return shipping fee (and the deduction).
-        assert done.refund is not None
-        assert done.quote is not None
-        assert done.refund.refundAmount == "90.00" if decision == "accept" else "77.50"
-        kinds = {a.kind: a.amount for a in done.quote.adjustments}
-        assert kinds["return_shipping_fee"] == "-10.00"
-        if deduction:
-            assert kinds["inspection_deduction"] == "-12.50"
-        assert flow.reserved(order["orderId"]) == {"L1": 1, "L2": 1}
-    with pytest.raises(Conflict):
+
+def test_damaged_goods_on_a_customer_choice_return_wait_for_cs(flow: Flow, orders) -> None:
+    """Each decision on its own copy of the order, side by side."""
+    cases = []
+    for i, (decision, deduction, status, refunded) in enumerate(DAMAGE_DECISIONS):
+        order = flow.order({**orders["O-SEED-1"], "orderId": f"O-SEED-DMG-{i}"})
+        created = flow.create(order, {"L1": 1, "L2": 1}, "size_or_fit")
+        cases.append((order, created.returnId, decision, deduction, status, refunded))
+    for _, return_id, *_ in cases:
+        flow.wait(return_id, "PENDING_REVIEW", parked="review")
+        approve(return_id, fee="10.00")
+    for _, return_id, *_ in cases:
+        flow.wait(return_id, "AWAITING_RECEIPT", parked="receipt")
+        receive(flow, return_id, ("L1", 1, "intact"), ("L2", 1, "damaged"))
+    for _, return_id, decision, deduction, *_ in cases:
+        flow.wait(return_id, "PENDING_DAMAGE_REVIEW", parked="damage_review")
         review.submit_damage_review(
-            created.returnId, "accept", inspection_deduction=None, note="", actor="agent-4"
+            return_id, decision, inspection_deduction=deduction, note="scratched", actor="agent-4"
         )
+    for order, return_id, _, deduction, status, refunded in cases:
+        done = flow.finished(return_id, status)
+        if refunded is None:
+            assert done.refund is None
+            assert flow.reserved(order["orderId"]) == {"L1": 0, "L2": 0}
+            assert f"RF-{return_id}" not in FAKE.refunds
+        else:
+            assert done.refund is not None and done.quote is not None
+            assert done.refund.refundAmount == refunded
+            kinds = {a.kind: a.amount for a in done.quote.adjustments}
+            assert kinds["return_shipping_fee"] == "-10.00"
+            assert kinds.get("inspection_deduction") == (f"-{deduction}" if deduction else None)
+            assert flow.reserved(order["orderId"]) == {"L1": 1, "L2": 1}
+        with pytest.raises(Conflict):
+            review.submit_damage_review(
+                return_id, "accept", inspection_deduction=None, note="", actor="agent-4"
+            )
 
 
 def test_damaged_goods_on_a_merchant_fault_return_are_refunded_without_review(flow: Flow, orders) -> None:

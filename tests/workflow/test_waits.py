@@ -12,53 +12,56 @@ from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
 
-def test_not_reviewed_in_time_is_approved_automatically(flow: Flow, orders) -> None:
-    order = flow.order(orders["O-POP-4"])
-    created = flow.create(order, {"L1": 1}, "not_as_described")
-    view = flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt", timeout=20)
+def test_the_review_and_receipt_time_limits(flow: Flow, orders) -> None:
+    """Two returns side by side (one wait for both): one is never reviewed and is approved
+    automatically, the other is approved and never received, and expires."""
+    pop = flow.order(orders["O-POP-4"])
+    seed = flow.order(orders["O-SEED-1"])
+    unreviewed = flow.create(pop, {"L1": 1}, "not_as_described").returnId
+    unreceived = flow.create(seed, {"L2": 1}, "wrong_item").returnId
+    flow.wait(unreceived, "PENDING_REVIEW", parked="review")
+    approve(unreceived)
+
+    view = flow.wait(unreviewed, "AWAITING_RECEIPT", parked="receipt", timeout=20)
     auto = view.history[-1]
     assert auto.actor == "system" and "approved automatically" in auto.note
-    approved = [e for e in flow.events(created.returnId) if e["DetailType"] == "Return Approved"]
+    approved = [e for e in flow.events(unreviewed) if e["DetailType"] == "Return Approved"]
     assert approved[0]["Detail"]["automatic"] is True
     with pytest.raises(Conflict):
-        approve(created.returnId)
-    receive(flow, created.returnId, ("L1", 1, "intact"))
-    done = flow.finished(created.returnId, "REFUNDED")
+        approve(unreviewed)
+    receive(flow, unreviewed, ("L1", 1, "intact"))
+    done = flow.finished(unreviewed, "REFUNDED")
     # Everything back, merchant fault: the shipping charged is refunded too.
     assert done.refund is not None and done.refund.refundAmount == "47.00"
 
-
-def test_nothing_received_in_time_expires_and_releases(flow: Flow, orders) -> None:
-    order = flow.order(orders["O-SEED-1"])
-    created = flow.create(order, {"L2": 1}, "wrong_item")
-    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
-    approve(created.returnId)
-    done = flow.finished(created.returnId, "EXPIRED")
-    assert "nothing received" in done.history[-1].note
-    assert flow.reserved(order["orderId"]) == {"L2": 0}
-    expires, signature = flow.callback(created.returnId)
-    receipt.verify_callback(created.returnId, expires, signature)  # the URL outlives the limit...
+    expired = flow.finished(unreceived, "EXPIRED")
+    assert "nothing received" in expired.history[-1].note
+    assert flow.reserved(seed["orderId"]) == {"L2": 0}
+    expires, signature = flow.callback(unreceived)
+    receipt.verify_callback(unreceived, expires, signature)  # the URL outlives the limit...
     with pytest.raises(Conflict):  # ...but the return does not take a receipt any more
         receipt.record_receipt(
-            created.returnId, [ReceivedLine(lineId="L2", quantity=1, condition="intact")], "w", ""
+            unreceived, [ReceivedLine(lineId="L2", quantity=1, condition="intact")], "w", ""
         )
 
 
-@pytest.mark.parametrize("wait_in", ["PENDING_REVIEW", "AWAITING_RECEIPT"])
-def test_cancel_while_waiting_ends_cancelled_and_releases(flow: Flow, orders, wait_in: str) -> None:
+def test_cancel_while_waiting_ends_cancelled_and_releases(flow: Flow, orders) -> None:
+    """Cancelled while waiting for review (L1) and while waiting for the parcel (L2)."""
     order = flow.order(orders["O-SEED-1"])
-    created = flow.create(order, {"L1": 1}, "size_or_fit")
-    flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
-    if wait_in == "AWAITING_RECEIPT":
-        approve(created.returnId)
-        flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
-    view = returns.cancel_return(created.returnId, order["customerId"])
-    assert view.status == "CANCELLED"
-    done = flow.finished(created.returnId, "CANCELLED")
-    assert done.history[-1].actor == order["customerId"]
-    assert flow.reserved(order["orderId"]) == {"L1": 0}
-    with pytest.raises(Conflict):
-        returns.cancel_return(created.returnId, order["customerId"])
+    in_review = flow.create(order, {"L1": 1}, "size_or_fit").returnId
+    in_transit = flow.create(order, {"L2": 1}, "size_or_fit").returnId
+    flow.wait(in_transit, "PENDING_REVIEW", parked="review")
+    approve(in_transit)
+    flow.wait(in_transit, "AWAITING_RECEIPT", parked="receipt")
+    flow.wait(in_review, "PENDING_REVIEW", parked="review")
+    for return_id in (in_review, in_transit):
+        assert returns.cancel_return(return_id, order["customerId"]).status == "CANCELLED"
+    for return_id in (in_review, in_transit):
+        done = flow.finished(return_id, "CANCELLED")
+        assert done.history[-1].actor == order["customerId"]
+        with pytest.raises(Conflict):
+            returns.cancel_return(return_id, order["customerId"])
+    assert flow.reserved(order["orderId"]) == {"L1": 0, "L2": 0}
 
 
 def test_cancel_right_after_create_ends_cancelled(flow: Flow, orders) -> None:
