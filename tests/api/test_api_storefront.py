@@ -42,6 +42,15 @@ def test_quote_for_a_merchant_fault_keeps_the_promotion(api):
     assert response.json["refundAmount"] == "50.00" and response.json["adjustments"] == []
 
 
+def test_quote_adjustments_name_a_promotion_only_when_they_are_about_one(api):
+    response = api.quote("O-POP-4", {"lines": one("L1"), "reason": "quality_issue"})
+    assert response.status == 200
+    [shipping] = response.json["adjustments"]
+    assert shipping["kind"] == "shipping_refund" and shipping["amount"] == "8.00"
+    assert "promotionId" not in shipping, "contract section 3: no null promotionId"
+    assert response.json["refundAmount"] == "47.00"
+
+
 def test_quote_of_another_customers_order_is_404_like_an_unknown_order(api):
     theirs = api.quote("O-MIX-2", {"lines": one("L1"), "reason": "other"})
     unknown = api.quote("O-NOPE-9", {"lines": one("L1"), "reason": "other"})

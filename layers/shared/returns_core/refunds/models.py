@@ -86,7 +86,8 @@ class Adjustment(_Model):
     kind: AdjustmentKind
     amount: str
     description: str
-    promotionId: str | None = None
+    # Only promotion adjustments carry it (contract section 3): left out, not null, elsewhere.
+    promotionId: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class PaymentShare(_Model):
