@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from returns_service import refund, returns, review
+from returns_service import payments, refund, returns, review
+from returns_service.config import ConfigurationError
 from returns_service.errors import Conflict, Unprocessable
 from returns_service.payments import FAKE
 from tests.workflow.conftest import Flow
@@ -132,3 +133,21 @@ def test_a_transient_failure_is_retried_without_failing_the_refund(flow: Flow, o
     done = flow.finished(created.returnId, "REFUNDED")
     assert FAKE.calls == 2 and len(FAKE.refunds) == 1
     assert "REFUND_FAILED" not in [h.status for h in done.history]
+
+
+def test_the_local_stack_can_make_the_fake_provider_fail(monkeypatch) -> None:
+    """FAKE_PAYMENT_FAILURES (template parameter FakePaymentFailures) without a stack: the port only."""
+    monkeypatch.setenv("PAYMENT_PROVIDER", "fake")
+    monkeypatch.setenv("FAKE_PAYMENT_FAILURES", "1:permanent")
+    payments.reset()
+    order = payments.RefundOrder("RF-R-9", "O-9", "R-9", "CNY", "1.00", (("P", "1.00"),))
+    with pytest.raises(payments.PaymentDeclined):
+        payments.provider().refund(order)
+    assert payments.provider().refund(order).reference == "fake-RF-R-9"
+    assert payments.provider().refund(order).reference == "fake-RF-R-9"
+    assert payments.FAKE.calls == 3 and list(payments.FAKE.refunds) == ["RF-R-9"]
+    monkeypatch.setenv("FAKE_PAYMENT_FAILURES", "soon")
+    payments.reset()
+    with pytest.raises(ConfigurationError):
+        payments.provider()
+    payments.reset()

@@ -84,6 +84,15 @@ def payment_provider() -> str:
     return value
 
 
+def fake_payment_failures() -> str:
+    """``N`` or ``N:permanent``: how many calls the fake provider fails first (local stack)."""
+    value = _get("FAKE_PAYMENT_FAILURES", "0")
+    count, _, kind = value.partition(":")
+    if not count.isdigit() or kind not in ("", "permanent", "transient"):
+        raise ConfigurationError(f"FAKE_PAYMENT_FAILURES must be N or N:permanent, got {value!r}")
+    return value
+
+
 def payment_api_url() -> str:
     return _get("PAYMENT_API_URL")
 

@@ -151,12 +151,28 @@ class FakePaymentProvider:
 
 FAKE = FakePaymentProvider()
 _http: HttpPaymentProvider | None = None
+_fake_failures_applied = False
+
+
+def _apply_fake_failures() -> None:
+    """``FAKE_PAYMENT_FAILURES`` (``N`` or ``N:permanent``): the fake fails its first N calls.
+
+    Lets the local stack show REFUND_FAILED and retry-refund without code; tests call fail_next.
+    """
+    global _fake_failures_applied
+    if _fake_failures_applied:
+        return
+    _fake_failures_applied = True
+    count, _, kind = config.fake_payment_failures().partition(":")
+    if int(count or "0") > 0:
+        FAKE.fail_next(int(count), permanent=kind == "permanent")
 
 
 def provider() -> PaymentProvider:
     """The provider ``PAYMENT_PROVIDER`` names (the fake is one shared instance per process)."""
     global _http
     if config.payment_provider() == "fake":
+        _apply_fake_failures()
         return FAKE
     if _http is None:
         _http = HttpPaymentProvider(
@@ -167,8 +183,9 @@ def provider() -> PaymentProvider:
 
 def reset() -> None:
     """Forget the HTTP adapter and clear the fake (tests)."""
-    global _http
+    global _http, _fake_failures_applied
     _http = None
+    _fake_failures_applied = False
     FAKE.clear()
 
 
