@@ -238,9 +238,18 @@ class Stack:
         self._saved_environ: dict[str, str | None] = {}
         self._events_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._clients: dict[str, Any] = {}
         self._closed = False
 
     # -- public interface --------------------------------------------------------------------
+    def client(self, service: str) -> Any:
+        """A boto3 client of the stack's region, one per service (clients are thread-safe and
+        creating one costs ~10 ms)."""
+        with self._events_lock:
+            if service not in self._clients:
+                self._clients[service] = boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
+            return self._clients[service]
+
     def physical_id(self, logical_id: str) -> Any:
         """The name / ARN the resource was created with (what `Ref` gives in CloudFormation)."""
         resource = self._resources.get(logical_id)
@@ -315,7 +324,7 @@ class Stack:
 
     def wait_execution(self, execution_arn: str, timeout: float = 10.0) -> dict[str, Any]:
         """Poll `describe_execution` until the execution leaves RUNNING; TimeoutError otherwise."""
-        client = boto3.client("stepfunctions", region_name=self.region)
+        client = self.client("stepfunctions")
         deadline = time.monotonic() + timeout
         while True:
             description: dict[str, Any] = dict(client.describe_execution(executionArn=execution_arn))
@@ -335,7 +344,7 @@ class Stack:
         """
         if bus_name is None:
             bus_name = self._bus_for(source, detail_type, detail)
-        client = boto3.client("events", region_name=self.region)
+        client = self.client("events")
         answer = client.put_events(
             Entries=[
                 {
@@ -368,7 +377,7 @@ class Stack:
             return
         self._closed = True
         try:
-            client = boto3.client("stepfunctions", region_name=self.region)
+            client = self.client("stepfunctions")
             for arn in self.state_machines.values():
                 for execution in client.list_executions(stateMachineArn=arn, statusFilter="RUNNING")[
                     "executions"
@@ -498,9 +507,7 @@ class Stack:
             if function is not None:
                 function.call(payload)
             else:
-                boto3.client("stepfunctions", region_name=self.region).start_execution(
-                    stateMachineArn=arn, input=json.dumps(payload)
-                )
+                self.client("stepfunctions").start_execution(stateMachineArn=arn, input=json.dumps(payload))
         except Exception as exc:
             LOG.exception("rule %s: target %s failed", rule_name, arn)
             self._record_delivery_error(function.logical_id if function else arn, payload, exc)
@@ -653,6 +660,18 @@ def _install_patches() -> None:
                 rule.targets = others
                 original_send_to_targets(rule, original_event, transform_input)
 
+        from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+        original_validate = StepFunctionsParserBackend._validate_definition
+        valid_definitions: set[str] = set()
+
+        def validate_definition(definition: str) -> None:
+            # Parsing ASL costs ~0.2 s; every test deploys the same definition.
+            if definition not in valid_definitions:
+                original_validate(definition)
+                valid_definitions.add(definition)
+
+        setattr(StepFunctionsParserBackend, "_validate_definition", staticmethod(validate_definition))  # noqa: B010
         original_dynamodb_call = DynamoHandler.call_action
         dynamodb_lock = threading.Lock()
 
@@ -746,7 +765,7 @@ class _Deployer:
     def run(self) -> Stack:
         global _CURRENT
         stack = self.stack
-        sts = boto3.client("sts", region_name=stack.region)
+        sts = stack.client("sts")
         stack.account_id = str(sts.get_caller_identity()["Account"])
         stack.parameters = parameter_values(self.template, self.overrides)
         pseudo = {
@@ -874,7 +893,7 @@ class _Deployer:
 
     # -- creators ------------------------------------------------------------------------------
     def _create_role(self) -> str:
-        iam = boto3.client("iam", region_name=self.stack.region)
+        iam = self.stack.client("iam")
         name = f"{self.stack.stack_name}-local-execution"[:64]
         trust = {
             "Version": "2012-10-17",
@@ -895,7 +914,7 @@ class _Deployer:
 
     def _create_secret(self, resource: _Resource) -> None:
         props = self.resolver.resolve(resource.properties)
-        client = boto3.client("secretsmanager", region_name=self.stack.region)
+        client = self.stack.client("secretsmanager")
         name = resource.attributes["Name"]
         if "SecretString" in props:
             value = str(props["SecretString"])
@@ -910,7 +929,7 @@ class _Deployer:
 
     def _create_table(self, resource: _Resource) -> None:
         props = self.resolver.resolve(resource.properties)
-        client = boto3.client("dynamodb", region_name=self.stack.region)
+        client = self.stack.client("dynamodb")
         kwargs = (
             _simple_table_request(props)
             if resource.type == "AWS::Serverless::SimpleTable"
@@ -930,7 +949,7 @@ class _Deployer:
     def _create_bus(self, resource: _Resource) -> None:
         if resource.physical_id == "default":
             return
-        boto3.client("events", region_name=self.stack.region).create_event_bus(Name=resource.physical_id)
+        self.stack.client("events").create_event_bus(Name=resource.physical_id)
 
     def _environment(self) -> dict[str, str]:
         """The one environment every function gets: Globals, then each function's own (merged).
@@ -979,7 +998,7 @@ class _Deployer:
             memory=memory,
             module_name=f"_local_fn_{self.seq}_{resource.logical_id}",
         )
-        boto3.client("lambda", region_name=self.stack.region).create_function(
+        self.stack.client("lambda").create_function(
             FunctionName=local.name,
             Runtime=str(self.resolver.resolve(props.get("Runtime", "python3.11"))),
             Role=self.role_arn,
@@ -1024,7 +1043,7 @@ class _Deployer:
         if kind not in ("STANDARD", "EXPRESS"):
             raise TemplateError(f"{resource.logical_id}: Type must be STANDARD or EXPRESS, got {kind!r}")
         machine_type: Any = kind
-        client = boto3.client("stepfunctions", region_name=self.stack.region)
+        client = self.stack.client("stepfunctions")
         client.create_state_machine(
             name=str(resource.attributes["Name"]),
             definition=rendered,
@@ -1117,15 +1136,15 @@ class _Deployer:
         )
 
     def _put_rule(self, name: str, bus: str, pattern: Any, state: str, targets: list[dict[str, Any]]) -> None:
-        client = boto3.client("events", region_name=self.stack.region)
+        client = self.stack.client("events")
         client.put_rule(
             Name=name,
             EventBusName=bus,
             EventPattern=pattern if isinstance(pattern, str) else json.dumps(pattern),
-            State=state,  # type: ignore[arg-type]  # ENABLED/DISABLED, checked by moto
+            State=state,  # ENABLED or DISABLED: moto refuses others
         )
         if targets:
-            client.put_targets(Rule=name, EventBusName=bus, Targets=targets)  # type: ignore[arg-type]
+            client.put_targets(Rule=name, EventBusName=bus, Targets=targets)
 
     def _apply_environment(self, environment: dict[str, str]) -> None:
         stack = self.stack
@@ -1253,9 +1272,8 @@ def _table_request(props: Mapping[str, Any]) -> dict[str, Any]:
     stream = props.get("StreamSpecification")
     if stream and stream.get("StreamViewType"):
         request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
-    sse = props.get("SSESpecification")
-    if sse:
-        request["SSESpecification"] = {"Enabled": _truthy(sse.get("SSEEnabled", False))}
+    # SSESpecification is left out: encryption at rest changes nothing locally, and moto would
+    # generate a KMS key for it (~70 ms per table per test).
     if props.get("Tags"):
         request["Tags"] = props["Tags"]
     if "DeletionProtectionEnabled" in props:
@@ -1276,9 +1294,6 @@ def _simple_table_request(props: Mapping[str, Any]) -> dict[str, Any]:
         request["ProvisionedThroughput"] = _throughput(props["ProvisionedThroughput"])
     else:
         request["BillingMode"] = "PAY_PER_REQUEST"
-    sse = props.get("SSESpecification")
-    if sse:
-        request["SSESpecification"] = {"Enabled": _truthy(sse.get("SSEEnabled", False))}
     if props.get("Tags"):
         request["Tags"] = [{"Key": str(k), "Value": str(v)} for k, v in props["Tags"].items()]
     return request
