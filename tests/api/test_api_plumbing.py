@@ -151,6 +151,22 @@ def test_missing_body_is_400():
     assert answer["error"]["details"][0]["issue"] == "A JSON request body is required"
 
 
+@pytest.mark.parametrize(
+    "media_type", ["text/plain", "application/merge-patch+json", "multipart/form-data; boundary=x"]
+)
+def test_other_media_types_are_400_not_500(media_type):
+    status, _, answer, _ = call(raw_body=json.dumps(GOOD), headers={"content-type": media_type})
+    assert status == 400
+    assert answer["error"]["details"][0]["field"] == "content-type"
+
+
+def test_json_with_a_charset_is_json():
+    status, _, answer, _ = call(
+        raw_body=json.dumps(GOOD), headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert (status, answer) == (200, {"ok": True})
+
+
 def test_a_body_that_is_not_json_by_content_type_is_400():
     status, _, answer, _ = call(
         raw_body="lines=1", headers={"content-type": "application/x-www-form-urlencoded"}
@@ -193,6 +209,16 @@ def test_guards_refuse_before_the_body_is_looked_at():
     assert status == 403
     assert answer["error"]["code"] == "forbidden"
     assert "x-correlation-id" in headers
+
+
+def test_a_guard_that_breaks_is_500_without_internals(log_lines):
+    def broken(event):
+        raise ConnectionError("secretsmanager arn:aws:secretsmanager:us-east-1:1:secret:returns/dev")
+
+    status, headers, answer, _ = call(GOOD, guards=(broken,))
+    assert status == 500 and answer["error"]["code"] == "internal_error"
+    assert "arn:aws" not in json.dumps(answer) and "x-correlation-id" in headers
+    assert any("ConnectionError" in line.get("exception", "") for line in log_lines())
 
 
 def test_no_subject_is_401():

@@ -89,6 +89,9 @@ def serve(
     except ServiceError as refusal:
         _log_refusal(refusal)
         result = _raw_error(refusal.status, refusal.code, refusal.message, refusal.details)
+    except Exception:  # a guard could not decide (e.g. the signing key unreadable): ours, not theirs
+        logger.exception("guard failed")
+        result = _raw_error(500, "internal_error", INTERNAL_MESSAGE, ())
     else:
         result = app.resolve(dict(event), context)  # type: ignore[arg-type]
     headers = result.setdefault("headers", {})
@@ -103,7 +106,7 @@ def _json_only(event: APIGatewayProxyEventV2) -> None:
     if not event.body:
         return
     media_type = (event.headers.get("content-type") or "").split(";")[0].strip().lower()
-    if media_type and media_type != "application/json" and not media_type.endswith("+json"):
+    if media_type and media_type != "application/json":
         raise BadRequest(
             "The request body must be JSON (Content-Type: application/json).",
             [{"location": "header", "field": "content-type", "issue": f"{media_type} is not JSON"}],
