@@ -19,7 +19,7 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError as RouteNotFound
 from aws_lambda_powertools.event_handler.exceptions import ServiceError as PowertoolsServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
-from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse
+from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -61,10 +61,17 @@ def new_resolver() -> APIGatewayHttpResolver:
 def responses(success: int, description: str, *refusals: int) -> dict[int, OpenAPIResponse]:
     """A route's OpenAPI ``responses``: the success (its schema from the return annotation) and
     each refusal it can give, with the contract's error body. 400 and 500 go on every route."""
-    documented: dict[int, OpenAPIResponse] = {success: {"description": description}}
+    headers: dict[str, OpenAPIResponseHeader] = {
+        CORRELATION_HEADER: {
+            "description": "API Gateway's request id, also on every log line of the request",
+            "schema": {"type": "string"},
+        }
+    }
+    documented: dict[int, OpenAPIResponse] = {success: {"description": description, "headers": headers}}
     for status in sorted({400, *refusals, 500}):
         documented[status] = {
             "description": _ERROR_DESCRIPTIONS[status],
+            "headers": headers,
             "content": {"application/json": {"model": ErrorBody}},
         }
     return documented
