@@ -244,3 +244,28 @@ def read_response(result: Any) -> HttpResponse:
             text = base64.b64decode(text).decode("utf-8", errors="replace")
         return HttpResponse.of(int(result["statusCode"]), headers, text)
     return HttpResponse.of(200, {"content-type": "application/json"}, json.dumps(result))
+
+
+def cors_headers(config: Mapping[str, Any], origin: str, *, preflight: bool) -> dict[str, str]:
+    """The CORS headers API Gateway adds for an allowed `origin` (none for others): an HTTP API with
+    a CorsConfiguration answers preflights itself and overrides the integration's CORS headers."""
+    origins = [str(o) for o in config.get("AllowOrigins") or []]
+    if "*" in origins:
+        allowed = "*"
+    elif origin in origins:
+        allowed = origin
+    else:
+        return {}
+    headers = {"access-control-allow-origin": allowed}
+    if config.get("AllowCredentials") in (True, "true"):
+        headers["access-control-allow-credentials"] = "true"
+    if preflight:
+        if config.get("AllowMethods"):
+            headers["access-control-allow-methods"] = ",".join(str(m) for m in config["AllowMethods"])
+        if config.get("AllowHeaders"):
+            headers["access-control-allow-headers"] = ",".join(str(h) for h in config["AllowHeaders"])
+        if config.get("MaxAge") is not None:
+            headers["access-control-max-age"] = str(config["MaxAge"])
+    elif config.get("ExposeHeaders"):
+        headers["access-control-expose-headers"] = ",".join(str(h) for h in config["ExposeHeaders"])
+    return headers

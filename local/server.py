@@ -325,12 +325,19 @@ def _handler_class(service: LocalService) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def local_parameters(template_path: Path, base_url: str) -> dict[str, str]:
-    """LOCAL_PARAMETERS (+ CallbackBaseUrl = this server) restricted to what the template declares;
-    the rest keep their defaults."""
+def local_parameters(template_path: Path, base_url: str, overrides: str = "") -> dict[str, str]:
+    """LOCAL_PARAMETERS (+ CallbackBaseUrl = this server) restricted to what the template declares,
+    then `overrides` ("Name=value Name=value", from $STACK_PARAMETERS) as given: a name the
+    template does not declare is refused by deploy()."""
     declared = load_template(template_path).get("Parameters") or {}
     wanted = {**LOCAL_PARAMETERS, "CallbackBaseUrl": base_url}
-    return {name: value for name, value in wanted.items() if name in declared}
+    chosen = {name: value for name, value in wanted.items() if name in declared}
+    for pair in overrides.split():
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise ValueError(f"STACK_PARAMETERS: {pair!r} is not Name=value")
+        chosen[name] = value
+    return chosen
 
 
 def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
@@ -363,8 +370,11 @@ def main() -> int:
     port = int(os.environ.get("PORT", str(DEFAULT_PORT)))
     host = os.environ.get("HOST", "127.0.0.1")
     base_url = f"http://{host}:{port}"
+    parameters = local_parameters(
+        REPO_ROOT / "template.yaml", base_url, os.environ.get("STACK_PARAMETERS", "")
+    )
     with mock_aws(config=MOTO_CONFIG):
-        stack = deploy(parameters=local_parameters(REPO_ROOT / "template.yaml", base_url))
+        stack = deploy(parameters=parameters)
         service = LocalService(stack, base_url)
         try:
             seeded = service.seed_examples()
@@ -381,6 +391,9 @@ def main() -> int:
         signal.signal(signal.SIGINT, stop)
         signal.signal(signal.SIGTERM, stop)
         print(_banner(service, seeded, base_url), flush=True)
+        print(
+            f"Parameters: {json.dumps(parameters)} (more with STACK_PARAMETERS='Name=value ...')", flush=True
+        )
         print(f"ready on {base_url}", flush=True)
         try:
             server.serve_forever(poll_interval=0.2)

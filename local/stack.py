@@ -51,7 +51,7 @@ from urllib.parse import parse_qs
 import boto3
 import yaml
 
-from local.httpapi import HttpResponse, Route, build_event, read_response, select_route
+from local.httpapi import HttpResponse, Route, build_event, cors_headers, read_response, select_route
 from local.template import Resolver, TemplateError, load_template, parameter_values
 
 if TYPE_CHECKING:
@@ -239,6 +239,7 @@ class Stack:
         self._events_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
         self._clients: dict[str, Any] = {}
+        self._cors: dict[str, dict[str, Any]] = {}
         self._closed = False
 
     # -- public interface --------------------------------------------------------------------
@@ -297,6 +298,35 @@ class Stack:
             }
             query = {**parsed, **(query or {})}
         chosen = select_route(self.routes, method, path)
+        origin = next((str(v) for k, v in (headers or {}).items() if k.lower() == "origin"), None)
+        preflight = method.upper() == "OPTIONS" and any(
+            k.lower() == "access-control-request-method" for k in (headers or {})
+        )
+        cors = self._cors.get(chosen[0].api) if chosen else None
+        if cors is None and len(self._cors) == 1:
+            cors = next(iter(self._cors.values()))
+        if cors is not None and origin is not None:
+            if preflight:
+                return HttpResponse.of(204, cors_headers(cors, origin, preflight=True), "")
+            answer = self._route(chosen, method, path, body, raw_body, headers, query, claims)
+            answer.headers = {
+                **{k: v for k, v in answer.headers.items() if not k.startswith("access-control-")},
+                **cors_headers(cors, origin, preflight=False),
+            }
+            return answer
+        return self._route(chosen, method, path, body, raw_body, headers, query, claims)
+
+    def _route(
+        self,
+        chosen: tuple[Route, dict[str, str]] | None,
+        method: str,
+        path: str,
+        body: Any,
+        raw_body: str | bytes | None,
+        headers: Mapping[str, str] | None,
+        query: Mapping[str, str | list[str]] | None,
+        claims: Mapping[str, Any] | None,
+    ) -> HttpResponse:
         if chosen is None:
             return HttpResponse.message(404, "Not Found")
         route, path_parameters = chosen
@@ -1063,6 +1093,12 @@ class _Deployer:
                 "identitySource": spec.get("IdentitySource", "$request.header.Authorization"),
             }
         resource.attributes["_DefaultAuthorizer"] = auth.get("DefaultAuthorizer")
+        cors = resource.properties.get("CorsConfiguration")
+        if cors:
+            resolved = self.resolver.resolve(cors)
+            # `CorsConfiguration: true` (SAM) allows every origin, method and header.
+            everything = {"AllowOrigins": ["*"], "AllowMethods": ["*"], "AllowHeaders": ["*"]}
+            self.stack._cors[resource.logical_id] = resolved if isinstance(resolved, dict) else everything
 
     def _register_events(self, resource: _Resource) -> None:
         """The `Events` of a function / state machine: HttpApi routes and EventBridge rules."""

@@ -18,7 +18,7 @@ from moto import mock_aws
 from local import server
 from local.orders import load_example_orders, moved_to_present, publish_order
 from local.server import LocalService, TokenError, bearer_token, issue_token, verify_token
-from local.stack import MOTO_CONFIG, Stack, deploy
+from local.stack import MOTO_CONFIG, REPO_ROOT, Stack, deploy
 
 FIXTURE = Path(__file__).parent / "fixture" / "template.yaml"
 ISSUER = "https://issuer.example.com"
@@ -158,3 +158,13 @@ def test_publishing_without_an_order_consumer_says_so(fixture_stack: Stack) -> N
     )
     with pytest.raises(LookupError, match="order-sync is not deployed"):
         publish_order(fixture_stack, {"orderId": "O-1"})
+
+
+def test_local_parameters_keep_to_the_template_and_take_overrides() -> None:
+    chosen = server.local_parameters(FIXTURE, "http://127.0.0.1:4000", "Flavour=fancy Stage=x")
+    assert chosen == {"Flavour": "fancy", "Stage": "x"}  # the fixture declares none of LOCAL_PARAMETERS
+    real = server.local_parameters(REPO_ROOT / "template.yaml", "http://127.0.0.1:4000")
+    assert real["CallbackBaseUrl"] == "http://127.0.0.1:4000"
+    assert real["PaymentProvider"] == "fake"
+    with pytest.raises(ValueError, match="not Name=value"):
+        server.local_parameters(FIXTURE, "http://x", "Flavour")

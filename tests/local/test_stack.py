@@ -611,3 +611,27 @@ def test_conditional_writes_are_atomic_across_threads(
     for racer in racers:
         racer.join()
     assert sorted(outcomes) == ["lost", "won"]
+
+
+def test_cors_is_answered_and_added_as_api_gateway_does(fixture_stack: Stack) -> None:
+    shop = {"Origin": "https://shop.example.com"}
+    preflight = fixture_stack.http(
+        "OPTIONS", "/things/t-1", headers={**shop, "Access-Control-Request-Method": "POST"}
+    )
+    assert preflight.status == 204  # no token needed: API Gateway answers before any authorizer
+    assert preflight.headers == {
+        "access-control-allow-origin": "https://shop.example.com",
+        "access-control-allow-methods": "GET,POST",
+        "access-control-allow-headers": "authorization,content-type",
+        "access-control-max-age": "600",
+    }
+    answer = fixture_stack.http("GET", "/open/x", headers=shop)
+    assert answer.headers["access-control-allow-origin"] == "https://shop.example.com"
+    assert answer.headers["access-control-expose-headers"] == "x-function"
+    assert fixture_stack.http("GET", "/nowhere", headers=shop).headers["access-control-allow-origin"]
+    elsewhere = {"Origin": "https://evil.example.com", "Access-Control-Request-Method": "POST"}
+    assert (
+        "access-control-allow-origin"
+        not in fixture_stack.http("OPTIONS", "/things/t-1", headers=elsewhere).headers
+    )
+    assert "access-control-allow-origin" not in fixture_stack.http("GET", "/open/x").headers
