@@ -247,7 +247,7 @@ def _error_text(error: dict[str, Any] | None) -> str:
     return f"{name}: {cause}" if cause else name
 
 
-def close_return(return_id: str) -> dict[str, str]:
+def close_return(return_id: str) -> dict[str, Any]:
     """The return ended: release what is not refunded, then announce it once (Return Closed)."""
     item = _get(return_id)
     if item["status"] not in tasks.FINAL:
@@ -256,7 +256,8 @@ def close_return(return_id: str) -> dict[str, str]:
         {k: int(v) for k, v in (item.get("accepted") or {}).items()} if item["status"] == "REFUNDED" else {}
     )
     store.settle_reservation(item, kept)
-    if not item.get("closedAt"):
+    closed_now = not item.get("closedAt")
+    if closed_now:
         events.publish(events.RETURN_CLOSED, item, refunded=item["status"] == "REFUNDED")
         try:
             store.update(
@@ -268,4 +269,4 @@ def close_return(return_id: str) -> dict[str, str]:
             )
         except store.StateChanged:
             logger.info("closed by an earlier run", extra={"returnId": return_id})
-    return {"returnId": return_id, "next": "done"}
+    return {"returnId": return_id, "next": "done", "status": item["status"], "closedNow": closed_now}
