@@ -3,7 +3,6 @@ operations, and waits on the real state machine that moto runs in a background t
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -121,27 +120,6 @@ class Flow:
         stored = order_store.load(order_id)
         assert stored is not None
         return {k: v for k, v in stored.reserved.items()}
-
-
-@pytest.fixture(autouse=True)
-def atomic_dynamodb(monkeypatch: pytest.MonkeyPatch) -> None:
-    """One DynamoDB request at a time in moto, as DynamoDB applies each atomically.
-
-    moto checks a condition and writes in separate Python steps without a lock, and serialises an
-    item for a reply while another thread may be updating it ("dictionary changed size during
-    iteration"). The state machine runs in moto's background thread while a test calls the
-    operations, so without this the races under test would be moto's, not ours.
-    """
-    from moto.dynamodb.responses import DynamoHandler
-
-    lock = threading.RLock()
-    original = DynamoHandler.call_action
-
-    def call_action(self: Any) -> Any:
-        with lock:
-            return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", call_action)
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """Races: two returns for the last unit, two refunds of one order at once, two CS decisions.
 
 Barriers make both racers read before either writes, so each race really happens; the
-``atomic_dynamodb`` fixture (conftest) makes moto apply each request atomically, as DynamoDB does.
+harness (local/stack.py) makes moto apply each DynamoDB request atomically, as DynamoDB does.
 """
 
 from __future__ import annotations
