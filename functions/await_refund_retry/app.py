@@ -3,8 +3,8 @@ asks for retry-refund. Emits ``RefundsFailed`` (alarm on it: finance has to look
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -13,14 +13,13 @@ from returns_service.step_events import WaitEvent
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 @event_parser(model=WaitEvent)
 def handler(event: WaitEvent, context: LambdaContext) -> None:
     logger.append_keys(returnId=event.returnId)
     workflow.await_refund_retry(event.returnId, event.taskToken, event.state.get("error"))
-    metrics.add_metric(name="RefundsFailed", unit=MetricUnit.Count, value=1)
+    with single_metric(name="RefundsFailed", unit=MetricUnit.Count, value=1):
+        pass  # one metric, flushed at once (no state shared between invocations)

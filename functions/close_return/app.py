@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,17 +17,15 @@ from returns_service.step_events import StepEvent
 
 logger = Logger()
 tracer = Tracer()
-metrics = Metrics()
 
 
 @logger.inject_lambda_context(clear_state=True)
 @tracer.capture_lambda_handler
-@metrics.log_metrics
 @event_parser(model=StepEvent)
 def handler(event: StepEvent, context: LambdaContext) -> dict[str, Any]:
     logger.append_keys(returnId=event.returnId)
     result = workflow.close_return(event.returnId)
     if result.get("closedNow"):
-        metrics.add_dimension(name="status", value=str(result["status"]))
-        metrics.add_metric(name="ReturnsClosed", unit=MetricUnit.Count, value=1)
+        with single_metric(name="ReturnsClosed", unit=MetricUnit.Count, value=1) as metric:
+            metric.add_dimension(name="status", value=str(result["status"]))
     return result
