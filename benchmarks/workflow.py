@@ -9,6 +9,8 @@ use, EventBridge entries, and prices 1,000 returns at published us-east-1 prices
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import math
 import os
@@ -263,7 +265,9 @@ def run(returns: int = RETURNS) -> dict[str, Any]:
 
 
 def main() -> None:
-    figures = run()
+    # The functions log every request (JSON lines on stdout): keep them out of the figures.
+    with contextlib.redirect_stdout(io.StringIO()):
+        figures = run()
     print(f"Workflow: {figures['returns']} happy-path returns (create, CS approve, receipt, refund, close)")
     print(f"  state transitions per return     {figures['state_transitions']:.1f}")
     print(f"  Lambda invocations per return    {figures['lambda_invocations']:.1f}")
