@@ -44,6 +44,8 @@ def _normalised(pairs: list[tuple[int, int]]) -> Runs:
 
 def combine(left: Runs, right: Runs, op: Callable[[int, int], int]) -> Runs:
     """Element-wise ``op`` of two run vectors over the same units."""
+    if len(left) == 1 and len(right) == 1 and left[0][0] == right[0][0]:
+        return ((left[0][0], op(left[0][1], right[0][1])),)  # the common case: whole uniform lines
     out: list[tuple[int, int]] = []
     i = j = 0
     left_rest = left[0][0] if left else 0
@@ -70,6 +72,8 @@ def subtract(left: Runs, right: Runs) -> Runs:
 
 def slice_runs(runs: Runs, start: int, end: int) -> Runs:
     """The values of units ``start`` (inclusive) to ``end`` (exclusive)."""
+    if len(runs) == 1:
+        return ((end - start, runs[0][1]),) if end > start else ()
     out: list[tuple[int, int]] = []
     position = 0
     for count, value in runs:

@@ -67,6 +67,9 @@ class Pricing:
         total = 0
         for line, start, end in subset:
             for s_start, s_end, i in self._by_line.get(line, ()):
+                if s_start == start and s_end == end:
+                    total += runs_total(per_segment[i])
+                    break
                 if s_start <= start and end <= s_end:
                     total += runs_total(slice_runs(per_segment[i], start - s_start, end - s_start))
                     break

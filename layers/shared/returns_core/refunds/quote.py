@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from returns_core import money
 from returns_core.order import OrderSnapshot
@@ -73,6 +74,7 @@ def quote(request: QuoteRequest) -> Quote:
         order, taken, request.return_.lines, request.return_.reason, this_fee + this_deduction, None
     )
 
+    @cache
     def entitlement_after(count: int) -> _Entitlement:
         return _entitle(order, allocation, _state(order, previous[:count]))
 
