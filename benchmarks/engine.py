@@ -99,12 +99,15 @@ def lines_case(count: int, groups: int = 2) -> Case:
 
 
 def quantity_case(quantity: int) -> Case:
-    """One line of ``quantity`` units at 19.90; half of them (at least one) go back."""
-    order = _order([1_990], [quantity])
+    """A line of ``quantity`` units at 19.90 beside one kept unit; half the line (at least one) goes back.
+
+    The kept line makes every case re-price something kept, so quantity is the only difference.
+    """
+    order = _order([1_990, 1_990], [quantity, 1])
     half = max(1, quantity // 2)
     ret = {"lines": [{"lineId": "L1", "quantity": half}], "reason": "no_longer_needed"}
     return Case(
-        f"1 line, quantity {quantity:,}, 3 promotions", {"order": order, "previousReturns": [], "return": ret}
+        f"a line of quantity {quantity:,} (+1 kept)", {"order": order, "previousReturns": [], "return": ret}
     )
 
 
