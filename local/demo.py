@@ -259,11 +259,11 @@ def wait_ready(client: Client, process: subprocess.Popen[str], timeout: float = 
 
 
 def stop_server(process: subprocess.Popen[str]) -> int:
-    """SIGINT, as Ctrl-C would; killed if it does not stop within 15 s."""
+    """SIGINT, as Ctrl-C would; killed if it does not stop within 30 s."""
     if process.poll() is None:
         process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=15)
+            process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()

@@ -26,6 +26,13 @@ OTHER_CUSTOMER: dict[str, Any] = {"sub": "cust-1002", "cognito:username": "cust-
 AGENT: dict[str, Any] = {"sub": "agent-7", "cognito:username": "mei", "cognito:groups": ["cs"]}
 LEAK_MARKERS = ("Traceback", "taskToken", "task_token", "arn:aws:", 'File "', "botocore", "boto3")
 
+# The API tests decide and receive themselves; they never wait out a time limit.
+API_PARAMETERS: dict[str, str] = {
+    **FAST_PARAMETERS,
+    "ReviewTimeoutSeconds": "300",
+    "ReceiptTimeoutSeconds": "300",
+}
+
 
 class Api:
     """``stack.http`` with the checks every response must pass."""
@@ -147,7 +154,7 @@ def shared_stack(*order_ids: str) -> Iterator[Api]:
     """One deployed stack for a module of tests that only read or are refused (validation, auth):
     deploying costs about a second, so those tests share one instead of one each."""
     with mock_aws(config=MOTO_CONFIG):
-        stack = deploy(parameters=FAST_PARAMETERS)
+        stack = deploy(parameters=API_PARAMETERS)
         try:
             orders = load_example_orders()
             for order_id in order_ids:
