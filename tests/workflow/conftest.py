@@ -4,19 +4,41 @@ operations, and waits on the real state machine that moto runs in a background t
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from moto import mock_aws
 
 from local.orders import moved_to_present
-from local.stack import Stack
+from local.stack import MOTO_CONFIG, Stack, deploy
 from returns_service import returns
 from returns_service.models import CreateReturn, ReturnView
 from returns_service.store import orders as order_store
 from returns_service.store import returns as return_store
+from tests.fast_parameters import FAST_PARAMETERS
+
+# Most tests decide and receive themselves: long limits, so a loaded machine cannot approve or
+# expire a return under them. Tests of the limits themselves are marked `short_time_limits`.
+LONG_LIMITS: dict[str, str] = {
+    **FAST_PARAMETERS,
+    "ReviewTimeoutSeconds": "300",
+    "ReceiptTimeoutSeconds": "300",
+}
+
+
+@pytest.fixture
+def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+    """template.yaml in a fresh moto; the 3 s time limits only for tests marked short_time_limits."""
+    short = request.node.get_closest_marker("short_time_limits") is not None
+    with mock_aws(config=MOTO_CONFIG):
+        deployed = deploy(parameters=FAST_PARAMETERS if short else LONG_LIMITS)
+        try:
+            yield deployed
+        finally:
+            deployed.close()
 
 
 class Flow:

@@ -98,6 +98,7 @@ def test_mixed_reasons_and_currencies_follow_the_engine(flow: Flow, orders) -> N
     assert sum(int(r.refundAmount) for r in refunds if r) <= 8160
 
 
+@pytest.mark.short_time_limits
 def test_a_quote_carrying_a_shortfall_is_never_approved_automatically(flow: Flow) -> None:
     order = flow.order(split_order())
     refund_through(flow, order, {"B": 1}, "no_longer_needed")  # refunds 60.00

@@ -12,6 +12,7 @@ from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
 
+@pytest.mark.short_time_limits
 def test_the_review_and_receipt_time_limits(flow: Flow, orders) -> None:
     """Two returns side by side (one wait for both): one is never reviewed and is approved
     automatically, the other is approved and never received, and expires."""
