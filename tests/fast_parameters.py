@@ -1,10 +1,11 @@
 """Template parameter overrides for tests: small time limits so workflows finish fast.
 
-Owned by the workflow engineer; tests/conftest.py deploys every test stack with these. The review
-and receipt limits are seconds, for the tests that wait them out (workflow tests marked
-``short_time_limits``); tests that decide or receive themselves deploy with long limits instead
-(tests/workflow/conftest.py, tests/api/client.py), so a loaded machine cannot race them. Retries sleep for real in moto, so intervals are 1 s (the ASL
-minimum) and the refund is tried 3 times (1 + 2 retries) before REFUND_FAILED.
+tests/conftest.py deploys every test stack with these. The review and receipt limits are seconds,
+for the tests that wait them out (workflow tests marked ``short_time_limits``); tests that decide
+or receive themselves deploy with long limits instead (tests/workflow/conftest.py,
+tests/api/client.py), so a loaded machine cannot race them. Retries sleep for real in moto, so
+intervals are 1 s (the ASL minimum) and the refund is tried 3 times (1 + 2 retries) before
+REFUND_FAILED.
 """
 
 from __future__ import annotations
