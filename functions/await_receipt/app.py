@@ -1,22 +1,7 @@
 """Workflow step (.waitForTaskToken): park the receipt token and publish the signed callback URL
 (`Return Awaiting Receipt`) the warehouse posts its receipt to."""
 
-from __future__ import annotations
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from returns_service import workflow
-from returns_service.step_events import WaitEvent
+from returns_service.step_handlers import waiting
 
-logger = Logger()
-tracer = Tracer()
-
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@event_parser(model=WaitEvent)
-def handler(event: WaitEvent, context: LambdaContext) -> None:
-    logger.append_keys(returnId=event.returnId)
-    workflow.await_receipt(event.returnId, event.taskToken)
+handler = waiting(workflow.await_receipt)

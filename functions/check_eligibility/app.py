@@ -2,24 +2,7 @@
 
 Eligible → PENDING_REVIEW with its quote; not → REJECTED with the reason (the close releases)."""
 
-from __future__ import annotations
-
-from typing import Any
-
-from aws_lambda_powertools import Logger, Tracer
-from aws_lambda_powertools.utilities.parser import event_parser
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from returns_service import workflow
-from returns_service.step_events import StepEvent
+from returns_service.step_handlers import step
 
-logger = Logger()
-tracer = Tracer()
-
-
-@logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
-@event_parser(model=StepEvent)
-def handler(event: StepEvent, context: LambdaContext) -> dict[str, Any]:
-    logger.append_keys(returnId=event.returnId)
-    return workflow.check_eligibility(event.returnId)
+handler = step(workflow.check_eligibility)
