@@ -22,10 +22,6 @@ def runs_total(runs: Runs) -> int:
     return sum(count * value for count, value in runs)
 
 
-def runs_len(runs: Runs) -> int:
-    return sum(count for count, _ in runs)
-
-
 def uniform(count: int, value: int) -> Runs:
     return ((count, value),) if count > 0 else ()
 

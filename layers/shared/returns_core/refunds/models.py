@@ -20,7 +20,6 @@ Reason = Literal[
 MERCHANT_FAULT_REASONS: frozenset[str] = frozenset(
     {"quality_issue", "not_as_described", "wrong_item", "damaged_in_transit"}
 )
-CUSTOMER_CHOICE_REASONS: frozenset[str] = frozenset({"no_longer_needed", "size_or_fit", "other"})
 
 
 def is_merchant_fault(reason: str) -> bool:
