@@ -212,3 +212,16 @@ def test_percentages_out_of_range(percent: str) -> None:
 )
 def test_missing_or_impossible_fields(change: Callable[[dict[str, Any]], None], culprit: str) -> None:
     assert culprit in refused(changed("O-SEED-1", change))
+
+
+def test_an_unpaid_order_comes_without_payments() -> None:
+    # Contract section 1: an order still PLACED has no payments yet; the totals check waits.
+    order = OrderSnapshot.model_validate(load_order("O-PLACED-8"))
+    assert order.payments_minor == ()
+
+
+def test_a_paid_order_without_payments_is_refused() -> None:
+    data = load_order("O-PAID-7")
+    data["payments"] = []
+    with pytest.raises(ValueError, match="PAID must list its payments"):
+        OrderSnapshot.model_validate(data)

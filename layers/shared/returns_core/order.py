@@ -81,7 +81,7 @@ class OrderSnapshot(_Model):
     lines: list[Line] = Field(min_length=1)
     promotions: list[Promotion] = Field(default_factory=list)
     shipping: Shipping
-    payments: list[Payment] = Field(min_length=1)
+    payments: list[Payment] = Field(default_factory=list)
 
     _unit_prices: tuple[int, ...] = PrivateAttr(default=())
     _payments: tuple[int, ...] = PrivateAttr(default=())
@@ -116,14 +116,19 @@ class OrderSnapshot(_Model):
         index = {line_id: i for i, line_id in enumerate(line_ids)}
         self._promotion_numbers = tuple(_promotion_numbers(p, cur, index) for p in self.promotions)
         self._check_totals()
+        if not self.payments and self.status != "PLACED":
+            # Contract section 1: only an order not yet paid may come without payments.
+            raise ValueError(f"an order with status {self.status} must list its payments")
         return self
 
     def _check_totals(self) -> None:
         # Imported here: the engine depends on this module, not the other way round.
         from returns_core.refunds.allocation import allocate_order
 
-        goods = sum(price * line.quantity for price, line in zip(self._unit_prices, self.lines, strict=True))
         self._allocation = allocate_order(self)
+        if not self.payments:
+            return
+        goods = sum(price * line.quantity for price, line in zip(self._unit_prices, self.lines, strict=True))
         discounts = self._allocation.discounts
         paid = sum(self._payments)
         expected = goods - sum(discounts) + self._charged
