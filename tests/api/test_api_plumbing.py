@@ -234,16 +234,47 @@ def test_no_subject_is_401():
         ("[cs]", {"cs"}),
         ("[]", set()),
         (["cs", "admin"], {"cs", "admin"}),
-        ('["cs","admin"]', {"cs", "admin"}),
-        ("cs,admin", {"cs", "admin"}),
-        ("cs", {"cs"}),
+        (("cs",), {"cs"}),
+        ("[customers]", {"customers"}),
+        ("[support,cs]", {"support,cs"}),
+        ('["cs"]', {'"cs"'}),
+        ("[cs,]", {"cs,"}),
+        ("[[cs]", {"[cs"}),
         ("", set()),
         (None, set()),
-        ("[customers]", {"customers"}),
     ],
 )
-def test_groups_claim_in_every_shape(raw, groups):
+def test_groups_claim_is_read_as_api_gateway_or_a_list_gives_it(raw, groups):
     assert parse_groups(raw) == frozenset(groups)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        # Not API Gateway's "[a b]" nor a list: no group at all, whatever the text holds.
+        "cs",
+        "cs,admin",
+        '["cs","admin"]',
+        "[ cs]",
+        "[cs ]",
+        "[admin  cs]",
+        "[cs",
+        "cs]",
+        {"cs": True},
+        7,
+        # Whole names only: a list member is never trimmed, split or unquoted.
+        [" cs"],
+        ["cs "],
+        ["support,cs"],
+        ['"cs"'],
+        ["cs,"],
+        ["[cs"],
+        [["cs"]],
+        ["CS"],
+    ],
+)
+def test_no_hostile_group_name_or_shape_is_read_as_cs(raw):
+    assert "cs" not in parse_groups(raw)
 
 
 def test_cs_group_read_from_api_gateway_claims():

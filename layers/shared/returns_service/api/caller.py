@@ -1,12 +1,13 @@
 """Who is calling: the claims the HTTP API's JWT authorizer has already verified.
 
 The handlers never see a token, only ``requestContext.authorizer.jwt.claims``. API Gateway hands
-over array claims flattened to a string (``"[cs admin]"``); other integrations pass a list.
+over array claims flattened to a string (``"[cs admin]"``: brackets, names separated by one space);
+other integrations pass a list. Only those two shapes are read, exactly: a group name may hold
+punctuation (``support,cs``, ``"cs"``, ``cs,``) and must never be split or unquoted into ``cs``.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,21 +38,23 @@ class Caller:
 
 
 def parse_groups(raw: Any) -> frozenset[str]:
-    """``cognito:groups`` as a set, whichever way it arrives: list, ``"[a b]"``, JSON, ``"a,b"``."""
-    if raw is None:
+    """``cognito:groups`` as a set of whole names, from API Gateway's ``"[a b]"`` or a list.
+
+    Anything else (a bare string, JSON text, empty or doubled separators) is no group at all:
+    Cognito group names hold no spaces, so a claim that does not split cleanly was not made by
+    Cognito, and refusing it can only take rights away, never give them.
+    """
+    if isinstance(raw, (list, tuple)):
+        return frozenset(group for group in raw if isinstance(group, str) and group)
+    if not isinstance(raw, str) or not (raw.startswith("[") and raw.endswith("]")):
         return frozenset()
-    if isinstance(raw, (list, tuple, set, frozenset)):
-        return frozenset(str(g).strip() for g in raw if str(g).strip())
-    text = str(raw).strip()
-    if text.startswith("[") and text.endswith("]"):
-        try:
-            parsed = json.loads(text)
-        except ValueError:
-            parsed = None
-        if isinstance(parsed, list):
-            return parse_groups(parsed)
-        text = text[1:-1]
-    return frozenset(g for g in text.replace(",", " ").split() if g)
+    inner = raw[1:-1]
+    if not inner:
+        return frozenset()
+    names = inner.split(" ")
+    if any(not name for name in names):
+        return frozenset()
+    return frozenset(names)
 
 
 def caller_of(event: APIGatewayProxyEventV2) -> Caller:
