@@ -64,9 +64,20 @@ def test_cs_routes_are_403_without_the_cs_group_even_with_a_bad_body(api, method
         assert response.json["error"]["code"] == "forbidden"
 
 
-def test_the_cs_group_is_read_in_every_shape_the_claim_arrives_in(api):
-    for groups in (["cs"], ["admin", "cs"], "cs", '["cs"]', "[cs admin]"):
+def test_the_cs_group_is_read_as_api_gateway_passes_it(api):
+    for groups in (["cs"], ["admin", "cs"], "[cs]", "[cs admin]"):
         assert api.call("GET", "/cs/returns", claims={"sub": "a", "cognito:groups": groups}).status == 200
+
+
+@pytest.mark.parametrize(
+    "groups",
+    [["support,cs"], ['"cs"'], ["cs,"], ["[cs"], [" cs"], "cs", '["cs"]', "support,cs", "[ cs]"],
+)
+def test_a_group_that_only_looks_like_cs_gets_no_cs_right(api, groups):
+    claims = {"sub": "cust-1001", "cognito:groups": groups}
+    assert api.call("GET", "/cs/returns", claims=claims).status == 403
+    review = api.review("R-ANY", {"decision": "approve", "note": "x"}, claims=claims)
+    assert review.status == 403 and review.json["error"]["code"] == "forbidden"
 
 
 def test_a_token_without_a_subject_is_401(api):
@@ -278,3 +289,36 @@ def test_malformed_receipt_with_a_valid_signature_is_400(api, raw):
 def test_malformed_receipt_with_a_bad_signature_is_403(api):
     url = signed_url("R-ANY").replace("signature=", "signature=0")
     assert api.receipt(url, raw_body="{").status == 403
+
+
+@pytest.mark.parametrize(
+    ("expires", "signature"),
+    [
+        ("9999999999", "é"),
+        ("9999999999", "é" * 64),
+        ("9999999999", "ａ" * 64),  # full-width letters: not ASCII hex
+        ("9999999999", "a" * 63),
+        ("9999999999", "a" * 65),
+        ("9999999999", "g" * 64),
+        ("9999999999", " " + "a" * 63),
+        ("9999999999", ""),
+        ("９９９９９９９９９９", "a" * 64),  # digits, but not ASCII ones
+        ("١٢٣", "a" * 64),
+        ("", "a" * 64),
+        ("-1", "a" * 64),
+    ],
+)
+def test_any_malformed_signature_is_403_never_500(api, expires, signature):
+    response = api.call(
+        "POST",
+        "/warehouse/returns/R-X/receipt",
+        query={"expires": expires, "signature": signature},
+        body={"lines": [{"lineId": "L2", "quantity": 1, "condition": "intact"}], "inspector": "w"},
+    )
+    assert response.status == 403, response.text
+    assert response.json["error"]["code"] == "forbidden"
+
+
+def test_a_receipt_without_any_signature_is_403(api):
+    response = api.call("POST", "/warehouse/returns/R-X/receipt", body={})
+    assert response.status == 403

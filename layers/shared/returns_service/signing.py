@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
@@ -17,6 +18,10 @@ from returns_service import aws, config
 from returns_service.errors import Forbidden
 
 _SECRET_MAX_AGE = 300
+# What this service hands out: an expiry in epoch seconds and a hex HMAC-SHA256. Anything else
+# (non-ASCII, another length, not hex) is refused before it reaches the comparison.
+_EXPIRES = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 _provider: SecretsProvider | None = None
 
 
@@ -58,10 +63,10 @@ def callback_url(return_id: str, now: datetime) -> tuple[str, datetime]:
 
 def verify(return_id: str, expires: str, given: str, now: datetime) -> None:
     """Raise Forbidden unless ``given`` signs this return and ``expires`` is still ahead."""
-    if not expires.isdigit() or len(expires) > 12:
+    if not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(given):
         raise Forbidden("the callback URL is not valid")
     expected = signature(return_id, int(expires))
-    if not hmac.compare_digest(expected, given.lower()):
+    if not hmac.compare_digest(expected.encode(), given.lower().encode()):
         raise Forbidden("the callback URL is not valid")
     if int(expires) <= now.timestamp():
         raise Forbidden("the callback URL has expired")
