@@ -56,7 +56,7 @@ class Api:
         *,
         claims: dict[str, Any] | None = None,
         body: Any = None,
-        raw_body: str | None = None,
+        raw_body: str | bytes | None = None,
         headers: dict[str, str] | None = None,
         query: dict[str, str | list[str]] | None = None,
     ) -> HttpResponse:
@@ -142,7 +142,7 @@ class Api:
         publishes it once its receipt step waits, shortly after the status changed)."""
         return str(self.wait_event("Return Awaiting Receipt", return_id)["callbackUrl"])
 
-    def receipt(self, url: str, body: Any = None, *, raw_body: str | None = None) -> HttpResponse:
+    def receipt(self, url: str, body: Any = None, *, raw_body: str | bytes | None = None) -> HttpResponse:
         """POST to a callback URL as the warehouse does (no JWT)."""
         parts = urlsplit(url)
         query: dict[str, str | list[str]] = {k: v[0] for k, v in parse_qs(parts.query).items()}

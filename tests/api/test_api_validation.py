@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -102,6 +103,49 @@ def test_a_body_that_is_not_an_object_is_400(api, method, path, claims, raw):
     response = api.call(method, path, raw_body=raw, headers=JSON, claims=claims)
     assert response.status == 400, response.text
     assert response.json["error"]["code"] == "bad_request"
+
+
+RECEIPT = "the signed receipt URL"  # signed once the stack is deployed
+JSON_BODY_ROUTES = [*BODY_ROUTES, ("POST", RECEIPT, None)]
+NOT_UTF8 = [b"\xff", b'{"reasonDetail": "\xff\xfe"}', '{"note": "满199减100"}'.encode("gb18030")]
+TOO_DEEP = [
+    "[" * 1000 + "]" * 1000,
+    '{"a":' * 1000 + "1" + "}" * 1000,
+    '{"lines": ' + "[" * 40 + "]" * 40 + "}",
+]
+
+
+@pytest.mark.parametrize(("method", "path", "claims"), JSON_BODY_ROUTES)
+@pytest.mark.parametrize("raw", NOT_UTF8)
+def test_a_body_that_is_not_utf8_is_400_on_every_json_route(api, method, path, claims, raw):
+    path = signed_url("R-ANY") if path == RECEIPT else path
+    response = api.call(method, path, raw_body=raw, headers=JSON, claims=claims)
+    assert response.status == 400, response.text
+    assert response.json["error"]["message"] == "The request body is not UTF-8 text."
+
+
+@pytest.mark.parametrize(("method", "path", "claims"), JSON_BODY_ROUTES)
+@pytest.mark.parametrize("raw", TOO_DEEP, ids=["arrays", "objects", "40-in-a-field"])
+def test_json_nested_too_deep_is_400_on_every_json_route(api, method, path, claims, raw):
+    path = signed_url("R-ANY") if path == RECEIPT else path
+    response = api.call(method, path, raw_body=raw, headers=JSON, claims=claims)
+    assert response.status == 400, response.text
+    assert "more than 32 levels deep" in response.json["error"]["message"]
+
+
+def test_utf8_sent_base64_encoded_is_read(api):
+    body = json.dumps({"lines": one(), "reason": "other"}).encode()
+    response = api.call(
+        "POST", "/orders/O-SEED-1/return-quotes", raw_body=body, headers=JSON, claims=CUSTOMER
+    )
+    assert response.status == 200, response.text
+
+
+def test_a_stranger_is_refused_before_the_body_is_read(api):
+    response = api.call("POST", "/cs/returns/R-ANY/review", raw_body=b"\xff", headers=JSON, claims=CUSTOMER)
+    assert response.status == 403
+    forged = signed_url("R-ANY").replace("signature=", "signature=0")
+    assert api.call("POST", forged, raw_body="[" * 1000, headers=JSON).status == 403
 
 
 def test_a_body_sent_as_a_form_is_400(api):

@@ -8,6 +8,8 @@ task tokens, pydantic internals) ever reaches a caller.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +31,8 @@ from returns_service.errors import BadRequest, ServiceError
 CORRELATION_HEADER = "x-correlation-id"
 JWT_SECURITY: list[dict[str, list[str]]] = [{"jwt": []}]
 INTERNAL_MESSAGE = "Something went wrong on our side. Quote the x-correlation-id header if you report it."
+# The contract's bodies are three levels deep; anything near Python's recursion limit is an attack.
+MAX_JSON_DEPTH = 32
 _ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "Malformed: not JSON, a wrong type, a missing or unknown field (details name the fields)",
     401: "No valid bearer token",
@@ -91,8 +95,11 @@ def serve(
     logger.set_correlation_id(correlation_id)
     logger.append_keys(route=proxy.route_key or None)
     try:
-        for guard in (_json_only, *guards):
+        # Who may call is settled first (a stranger learns nothing, not even what is malformed),
+        # then whether the body can be read at all.
+        for guard in (*guards, _json_only):
             guard(proxy)
+        event = _with_readable_body(event, proxy)
     except ServiceError as refusal:
         _log_refusal(refusal)
         result = _raw_error(refusal.status, refusal.code, refusal.message, refusal.details)
@@ -118,6 +125,58 @@ def _json_only(event: APIGatewayProxyEventV2) -> None:
             "The request body must be JSON (Content-Type: application/json).",
             [{"location": "header", "field": "content-type", "issue": f"{media_type} is not JSON"}],
         )
+
+
+def _with_readable_body(event: Mapping[str, Any], proxy: APIGatewayProxyEventV2) -> Mapping[str, Any]:
+    """The event with its body as UTF-8 text, or 400: a body that is not UTF-8, or JSON nested
+    deeper than MAX_JSON_DEPTH, is refused here, before the resolver (which would fail on it
+    with a 500) parses it. Whether it is valid JSON the resolver says, naming the position."""
+    raw = event.get("body")
+    if not raw:
+        return event
+    text = str(raw)
+    if proxy.is_base64_encoded:
+        try:
+            text = base64.b64decode(text.encode("ascii"), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeError):
+            raise _unreadable("The request body is not UTF-8 text.", "not UTF-8") from None
+    try:
+        document = json.loads(text)
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError:
+        document = None  # not JSON: the resolver answers with its position
+    if _depth_over(document, MAX_JSON_DEPTH):
+        raise _too_deep()
+    return {**event, "body": text, "isBase64Encoded": False}
+
+
+def _depth_over(document: Any, limit: int) -> bool:
+    """Whether arrays and objects nest deeper than ``limit`` (iterative: no recursion to exhaust)."""
+    pending: list[tuple[Any, int]] = [(document, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if isinstance(value, dict):
+            children: Iterable[Any] = value.values()
+        elif isinstance(value, list):
+            children = value
+        else:
+            continue
+        if depth > limit:
+            return True
+        pending.extend((child, depth + 1) for child in children)
+    return False
+
+
+def _unreadable(message: str, issue: str) -> BadRequest:
+    return BadRequest(message, [{"location": "body", "field": "", "issue": issue}])
+
+
+def _too_deep() -> BadRequest:
+    return _unreadable(
+        f"The request body nests arrays and objects more than {MAX_JSON_DEPTH} levels deep.",
+        f"nested deeper than {MAX_JSON_DEPTH} levels",
+    )
 
 
 # -- error bodies ---------------------------------------------------------------------------
