@@ -366,3 +366,48 @@ def test_any_malformed_signature_is_403_never_500(api, expires, signature):
 def test_a_receipt_without_any_signature_is_403(api):
     response = api.call("POST", "/warehouse/returns/R-X/receipt", body={})
     assert response.status == 403
+
+
+CONTROLS = ["\x00", "\x1b[31m", "\x7f", "\x85", "\r", "a\x08b"]
+FREE_TEXT_FIELDS: list[tuple[str, str, dict[str, Any] | None, dict[str, Any], str]] = [
+    ("POST", "/returns", CUSTOMER, new_return(), "reasonDetail"),
+    ("POST", "/returns/R-ANY/shipment", CUSTOMER, {"carrier": "SF", "trackingNumber": "SF1"}, "carrier"),
+    (
+        "POST",
+        "/returns/R-ANY/shipment",
+        CUSTOMER,
+        {"carrier": "SF", "trackingNumber": "SF1"},
+        "trackingNumber",
+    ),
+    ("POST", "/cs/returns/R-ANY/review", AGENT, {"decision": "approve"}, "note"),
+    ("POST", "/cs/returns/R-ANY/damage-review", AGENT, {"decision": "accept"}, "note"),
+    ("POST", RECEIPT, None, {"lines": [{"lineId": "L2", "quantity": 1, "condition": "intact"}]}, "inspector"),
+    ("POST", RECEIPT, None, {"lines": [{"lineId": "L2", "quantity": 1, "condition": "intact"}]}, "note"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "claims", "body", "field"), FREE_TEXT_FIELDS)
+@pytest.mark.parametrize("control", CONTROLS, ids=repr)
+def test_control_characters_in_free_text_are_422(api, method, path, claims, body, field, control):
+    if path == RECEIPT:
+        path, body = signed_url("R-ANY"), {"inspector": "wh-7", **body}
+    response = api.call(method, path, body={**body, field: f"ok{control}ok"}, claims=claims)
+    assert response.status == 422, response.text
+    error = response.json["error"]
+    assert error["code"] == "unprocessable"
+    first = next(c for c in control if c.isprintable() is False)
+    assert f"{field}: control character U+{ord(first):04X} at position" in error["message"]
+    assert [d["field"] for d in error["details"]] == [field]
+
+
+def test_newline_tab_and_any_other_text_are_kept(api):
+    detail = "第一行\n\tsecond line — 满199减100 🙂"
+    created = api.create(new_return(lines=one("L1")) | {"reasonDetail": detail})
+    assert created.status == 201, created.text
+    assert created.json["reasonDetail"] == detail
+    api.call("POST", f"/returns/{created.json['returnId']}/cancel", claims=CUSTOMER)
+
+
+def test_a_control_character_and_a_malformed_field_together_are_400(api):
+    response = api.create({**new_return(), "reasonDetail": "\x00", "method": "teleport"})
+    assert response.status == 400

@@ -25,7 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, O
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from returns_service.api.models import ErrorBody
+from returns_service.api.models import CONTROL_CHARACTER, ErrorBody
 from returns_service.errors import BadRequest, ServiceError
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -222,6 +222,13 @@ def _validation_error(error: RequestValidationError) -> Response[dict[str, Any]]
         return error_response(500, "internal_error", INTERNAL_MESSAGE)
     details = _describe(problems)
     message = _validation_message(problems, details)
+    if all(p.get("type") == CONTROL_CHARACTER for p in problems):
+        # Well-formed, every field of the right type: text the service will not keep (422).
+        logger.info("request refused", extra={"status": 422, "details": details})
+        shown = "; ".join(f"{d['field']}: {d['issue']}" for d in details[:3])
+        return error_response(
+            422, "unprocessable", f"The request holds text that is not allowed: {shown}", details
+        )
     logger.info("request invalid", extra={"status": 400, "details": details})
     return error_response(400, "bad_request", message, details)
 

@@ -6,9 +6,11 @@ from them: the wire format and the docs cannot drift apart.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import unicodedata
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic_core import PydanticCustomError
 
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import ReturnLine
@@ -18,6 +20,26 @@ from returns_service.models import CreateReturn, QuoteRequestBody, ReceivedLine,
 # business (it knows the currency) and answers 422.
 AMOUNT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,4})?$"
 NOTE_MAX = 2000
+# The error type a control character gets; the API answers it with 422 (well-formed JSON, text
+# the service will not store or pass on in its events).
+CONTROL_CHARACTER = "control_character"
+_ALLOWED_CONTROLS = frozenset("\n\t")
+
+
+def _no_control_characters(text: str) -> str:
+    for position, char in enumerate(text):
+        if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc":
+            raise PydanticCustomError(
+                CONTROL_CHARACTER,
+                "control character U+{code} at position {position}: only newline and tab are allowed",
+                {"code": f"{ord(char):04X}", "position": position},
+            )
+    return text
+
+
+# Every free-text field a person types (reasons, notes, inspector, carrier): no control
+# characters (Unicode category Cc: NUL, ESC, DEL, ...) except newline and tab.
+FreeText = Annotated[str, AfterValidator(_no_control_characters)]
 
 
 class _Body(BaseModel):
@@ -40,6 +62,7 @@ class CreateReturnRequest(CreateReturn):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     lines: list[ReturnLineRequest] = Field(min_length=1, max_length=500)  # type: ignore[assignment]
+    reasonDetail: FreeText = Field(default="", max_length=NOTE_MAX)
 
 
 class ReturnQuoteRequest(QuoteRequestBody):
@@ -57,8 +80,8 @@ class ReceivedLineRequest(ReceivedLine):
 class ShipmentBody(_Body):
     """``POST /returns/{returnId}/shipment``: the customer's parcel."""
 
-    carrier: str = Field(min_length=1, max_length=100)
-    trackingNumber: str = Field(min_length=1, max_length=100)
+    carrier: FreeText = Field(min_length=1, max_length=100)
+    trackingNumber: FreeText = Field(min_length=1, max_length=100)
 
 
 class ReviewBody(_Body):
@@ -67,7 +90,7 @@ class ReviewBody(_Body):
     decision: Literal["approve", "reject"]
     returnShippingPaidBy: Literal["customer", "merchant"] = "merchant"
     returnShippingFee: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
-    note: str = Field(default="", max_length=NOTE_MAX)
+    note: FreeText = Field(default="", max_length=NOTE_MAX)
 
 
 class DamageReviewBody(_Body):
@@ -75,15 +98,15 @@ class DamageReviewBody(_Body):
 
     decision: Literal["accept", "deduct", "reject"]
     inspectionDeduction: str | None = Field(default=None, pattern=AMOUNT_PATTERN)
-    note: str = Field(default="", max_length=NOTE_MAX)
+    note: FreeText = Field(default="", max_length=NOTE_MAX)
 
 
 class ReceiptBody(_Body):
     """``POST /warehouse/returns/{returnId}/receipt``: what the warehouse found in the parcel."""
 
     lines: list[ReceivedLineRequest] = Field(min_length=1, max_length=500)
-    inspector: str = Field(min_length=1, max_length=200)
-    note: str = Field(default="", max_length=NOTE_MAX)
+    inspector: FreeText = Field(min_length=1, max_length=200)
+    note: FreeText = Field(default="", max_length=NOTE_MAX)
 
 
 class ReturnList(_Body):
