@@ -132,6 +132,16 @@ class HttpResponse:
         """API Gateway's own answers (`{"message": "Not Found"}`), not the function's."""
         return cls.of(status, {"content-type": "application/json"}, json.dumps({"message": message}))
 
+    @classmethod
+    def unauthorized(cls, why: str) -> HttpResponse:
+        """The JWT authorizer's refusal: its own 401 body, and why in `WWW-Authenticate` (RFC 6750
+        form; API Gateway puts the same `error` and `error_description` there)."""
+        described = why.replace("\\", "/").replace('"', "'")
+        challenge = f'Bearer error="invalid_token", error_description="{described}"'
+        answer = cls.message(401, "Unauthorized")
+        answer.headers["www-authenticate"] = challenge
+        return answer
+
 
 def build_event(
     route: Route,

@@ -36,7 +36,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from local.httpapi import HttpResponse, select_route
 from local.orders import load_example_orders, moved_to_present, publish_order
-from local.stack import MOTO_CONFIG, REPO_ROOT, Stack, deploy
+from local.stack import MOTO_CONFIG, NO_TOKEN, REPO_ROOT, Stack, deploy
 from local.template import load_template
 
 DEV_KEY = os.environ.get("LOCAL_JWT_KEY", "returns-local-development-key (not a secret)")
@@ -83,7 +83,7 @@ SWAGGER_HTML = """<!doctype html>
 # HS256 JWTs (standard library only)
 # ---------------------------------------------------------------------------------------------
 class TokenError(ValueError):
-    """A token the JWT authorizer would refuse; the message says why (logged, never returned)."""
+    """A token the JWT authorizer would refuse; the message says why (in `WWW-Authenticate`)."""
 
 
 def _b64url(data: bytes) -> str:
@@ -196,6 +196,8 @@ class LocalService:
         if path.startswith("/_local/") or path in ("/docs", "/docs/", "/openapi.json"):
             return self._local(method.upper(), path, query, body)
         claims = self._claims(method, path, headers)
+        if isinstance(claims, HttpResponse):
+            return claims
         raw_body: str | bytes | None = None
         if body:
             try:
@@ -207,15 +209,17 @@ class LocalService:
                 method, path, raw_body=raw_body, headers=headers, query=query, claims=claims
             )
 
-    def _claims(self, method: str, path: str, headers: Mapping[str, str]) -> dict[str, Any] | None:
-        """The JWT authorizer: claims of a valid token for a JWT route, else None (the stack
-        answers 401 on JWT routes without claims, as API Gateway does)."""
+    def _claims(
+        self, method: str, path: str, headers: Mapping[str, str]
+    ) -> dict[str, Any] | HttpResponse | None:
+        """The JWT authorizer: the claims of a valid token for a JWT route, its 401 (saying why in
+        `WWW-Authenticate`) for a missing or refused token; None for an open route."""
         chosen = select_route(self.stack.routes, method, path)
         if chosen is None or chosen[0].authorizer is None:
             return None
         token = bearer_token(headers)
         if token is None:
-            return None
+            return HttpResponse.unauthorized(NO_TOKEN)
         authorizer = self.stack.authorizers.get(chosen[0].authorizer, {})
         try:
             return verify_token(
@@ -226,7 +230,7 @@ class LocalService:
             )
         except TokenError as exc:
             print(f"  401: token refused: {exc}", file=sys.stderr)
-            return None
+            return HttpResponse.unauthorized(f"the token is refused: {exc}")
 
     def _local(self, method: str, path: str, query: Mapping[str, Any], body: bytes) -> HttpResponse:
         route = (method, path.rstrip("/") or "/")

@@ -93,6 +93,7 @@ STATE_MACHINE_TYPES = {"AWS::Serverless::StateMachine", "AWS::StepFunctions::Sta
 HTTP_API_TYPE = "AWS::Serverless::HttpApi"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 RULE_EVENT_TYPES = {"EventBridgeRule", "CloudWatchEvent"}
+NO_TOKEN = "no bearer token in the Authorization header"
 
 _DUMMY_ZIP: bytes
 with io.BytesIO() as _buffer:
@@ -331,7 +332,7 @@ class Stack:
             return HttpResponse.message(404, "Not Found")
         route, path_parameters = chosen
         if route.authorizer is not None and claims is None:
-            return HttpResponse.message(401, "Unauthorized")
+            return HttpResponse.unauthorized(NO_TOKEN)
         event = build_event(
             route,
             path_parameters,

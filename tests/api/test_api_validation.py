@@ -50,7 +50,10 @@ def fields(response) -> list[str]:
 @pytest.mark.parametrize(("method", "path"), ALL_ROUTES)
 def test_every_jwt_route_is_401_without_a_token(api, method, path):
     response = api.call(method, path, body={})
-    assert response.status == 401
+    assert (response.status, response.json) == (401, {"message": "Unauthorized"})
+    assert response.headers["www-authenticate"] == (
+        'Bearer error="invalid_token", error_description="no bearer token in the Authorization header"'
+    )
 
 
 @pytest.mark.parametrize(("method", "path"), [r for r in ALL_ROUTES if r[1].startswith("/cs/")])

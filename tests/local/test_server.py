@@ -86,9 +86,22 @@ def test_jwt_routes_take_valid_tokens_only(service: LocalService) -> None:
 
     forged = issue_token(claims(), "not-the-key")
     expired = service.token_for("cust-1", [], ttl_seconds=-5)
-    for headers in ({}, {"Authorization": f"Bearer {forged}"}, {"Authorization": f"Bearer {expired}"}):
+    elsewhere = issue_token(claims(aud="someone-else"), "test-key")
+    for headers, why in (
+        ({}, "no bearer token in the Authorization header"),
+        ({"Authorization": f"Bearer {forged}"}, "the token is refused: bad signature"),
+        ({"Authorization": f"Bearer {expired}"}, "the token is refused: expired (or no exp)"),
+        (
+            {"Authorization": f"Bearer {elsewhere}"},
+            "the token is refused: audience 'someone-else' is not one",
+        ),
+        ({"Authorization": "Bearer a.b"}, "the token is refused: not a JWT"),
+    ):
         refused = service.handle("POST", "/things/t-1", headers, b"{}")
         assert (refused.status, refused.json) == (401, {"message": "Unauthorized"})
+        challenge = refused.headers["www-authenticate"]
+        assert challenge.startswith(f'Bearer error="invalid_token", error_description="{why}'), challenge
+        assert challenge.count('"') == 4, "the description is one quoted string"
 
     open_route = service.handle("GET", "/open/x?y=1&y=2", {"Authorization": "Bearer junk"}, b"")
     assert open_route.status == 200

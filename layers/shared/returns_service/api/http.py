@@ -25,7 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, O
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from returns_service.api.models import CONTROL_CHARACTER, ErrorBody
+from returns_service.api.models import CONTROL_CHARACTER, ErrorBody, GatewayUnauthorized
 from returns_service.errors import BadRequest, ServiceError
 
 CORRELATION_HEADER = "x-correlation-id"
@@ -35,7 +35,10 @@ INTERNAL_MESSAGE = "Something went wrong on our side. Quote the x-correlation-id
 MAX_JSON_DEPTH = 32
 _ERROR_DESCRIPTIONS: dict[int, str] = {
     400: "Malformed: not JSON, a wrong type, a missing or unknown field (details name the fields)",
-    401: "No valid bearer token",
+    401: (
+        'No valid bearer token: API Gateway\'s JWT authorizer answers `{"message": "Unauthorized"}` and says'
+        " why in `WWW-Authenticate`; a verified token without a subject gets the error body"
+    ),
     403: "Not allowed for this caller (or a bad or expired signature)",
     404: "No such order or return for this caller",
     409: "The return's state does not allow this now",
@@ -77,6 +80,17 @@ def responses(success: int, description: str, *refusals: int) -> dict[int, OpenA
             "description": _ERROR_DESCRIPTIONS[status],
             "headers": headers,
             "content": {"application/json": {"model": ErrorBody}},
+        }
+    if 401 in documented:
+        documented[401] = {
+            "description": _ERROR_DESCRIPTIONS[401],
+            "headers": {
+                "WWW-Authenticate": {
+                    "description": 'Why the token was refused: `Bearer error="invalid_token", error_description="..."`',
+                    "schema": {"type": "string"},
+                }
+            },
+            "content": {"application/json": {"model": GatewayUnauthorized | ErrorBody}},
         }
     return documented
 

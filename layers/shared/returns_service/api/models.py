@@ -141,3 +141,13 @@ class ErrorBody(BaseModel):
     """The contract's error body: ``{"error": {"code", "message", "details"}}``."""
 
     error: ErrorInfo
+
+
+class GatewayUnauthorized(BaseModel):
+    """API Gateway's own 401 when its JWT authorizer refuses the token (missing, expired, another
+    issuer or audience, a bad signature): the function never runs. The `WWW-Authenticate`
+    header says why: `Bearer error="invalid_token", error_description="..."`."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"message": "Unauthorized"}]})
+
+    message: Literal["Unauthorized"]
