@@ -86,7 +86,9 @@ def responses(success: int, description: str, *refusals: int) -> dict[int, OpenA
             "description": _ERROR_DESCRIPTIONS[401],
             "headers": {
                 "WWW-Authenticate": {
-                    "description": 'Why the token was refused: `Bearer error="invalid_token", error_description="..."`',
+                    "description": (
+                        'Why the token was refused: `Bearer error="invalid_token", error_description="..."`'
+                    ),
                     "schema": {"type": "string"},
                 }
             },
