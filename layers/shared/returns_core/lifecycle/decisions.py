@@ -1,0 +1,650 @@
+"""Every decision on a return: (the return, what happened, when) -> the change to store.
+
+A decision checks its inputs and the rules, asks the transition table where the action leads
+(``NotAllowed`` when the return's status does not allow it), and gives the new return with its
+history entry and the events to emit (ids from the new revision). Reaching a final status closes
+the return in the same change: its units not refunded are released and ``Return Closed`` goes
+out with everything a consumer needs to account for it (contract section 6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import ValidationError
+
+from returns_core import money
+from returns_core.lifecycle import events as ev
+from returns_core.lifecycle.events import Change, DomainEvent
+from returns_core.lifecycle.machine import Actor, Invalid, NotAllowed, Role
+from returns_core.lifecycle.model import (
+    Callback,
+    DamageReview,
+    GoodsLine,
+    HistoryEntry,
+    OrderFacts,
+    PendingRefund,
+    Receipt,
+    ReceivedLine,
+    Refund,
+    Reservation,
+    Return,
+    ReturnMethod,
+    Review,
+    Shipment,
+    WaitingTask,
+)
+from returns_core.lifecycle.quoting import QuoteContext, lines_of, quote_lines, refusal
+from returns_core.lifecycle.rules import (
+    Windows,
+    auto_approval,
+    damage_action,
+    ineligibility,
+    line_problems,
+    receipt_outcome,
+    review_action,
+    undelivered,
+)
+from returns_core.lifecycle.statuses import FINAL, RETURNS, ReturnAction, ReturnStatus, Wait
+from returns_core.order import OrderSnapshot
+from returns_core.refunds.models import Quote, QuoteError, ReturnLine
+
+A = ReturnAction
+SYSTEM = Actor.system()
+
+ReturnChange = Change[Return]
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------
+def _event(after: Return, index: int, detail_type: str, at: str, fields: Mapping[str, Any]) -> DomainEvent:
+    detail = {
+        "returnId": after.returnId,
+        "orderId": after.orderId,
+        "customerId": after.customerId,
+        "status": str(after.status),
+        "eventId": ev.event_id(after.returnId, after.revision, index),
+        "occurredAt": at,
+        **fields,
+    }
+    return DomainEvent(detail_type=detail_type, detail=detail)
+
+
+def _move(
+    ret: Return,
+    action: ReturnAction,
+    actor: Actor,
+    at: str,
+    *,
+    note: str,
+    conflict: str,
+    updates: Mapping[str, Any] | None = None,
+    events: Sequence[tuple[str, Mapping[str, Any]]] = (),
+    record: bool = True,
+) -> ReturnChange:
+    """Take ``action``: the new status from the table, a history entry, the events, and the close
+    when the status is final. ``conflict`` says what the caller was trying (409 message)."""
+    try:
+        target = RETURNS.target(ret.status, action, actor.role)
+    except NotAllowed:
+        raise NotAllowed(f"{conflict} (the return is {ret.status})") from None
+    changes: dict[str, Any] = {"status": target, "revision": ret.revision + 1, "updatedAt": at}
+    if target != ret.status:
+        changes["task"] = None  # the wait this status had is over: its token is claimed
+    if record:
+        changes["history"] = [*ret.history, HistoryEntry(at=at, status=target, actor=actor.id, note=note)]
+    changes.update(updates or {})
+    after = ret.model_copy(update=changes)
+    released: dict[str, int] = {}
+    emitted = list(events)
+    if target in FINAL:
+        after, released = _closed(after, at)
+        emitted.append((ev.RETURN_CLOSED, _closed_detail(after)))
+    return Change(
+        before=ret,
+        after=after,
+        events=tuple(_event(after, i, kind, at, fields) for i, (kind, fields) in enumerate(emitted)),
+        released=released,
+    )
+
+
+def _closed(ret: Return, at: str) -> tuple[Return, dict[str, int]]:
+    """Settle the reservation: a refunded return keeps what was accepted, the rest goes back."""
+    kept = dict(ret.accepted or {}) if ret.status == ReturnStatus.REFUNDED else {}
+    held = ret.reservation.lines if ret.reservation.state == "held" else {}
+    released = {line: q - min(q, kept.get(line, 0)) for line, q in held.items()}
+    reservation = Reservation(
+        state="settled", lines=ret.reservation.lines, kept={k: v for k, v in kept.items() if v > 0}
+    )
+    closed = ret.model_copy(update={"reservation": reservation, "closedAt": at})
+    return closed, {line: q for line, q in released.items() if q > 0}
+
+
+def _closed_detail(ret: Return) -> dict[str, Any]:
+    """``Return Closed``: the return's lines with what they are, the order's channel and seller,
+    the reason, the refund and the final quote, so the event alone accounts for the return."""
+    received: dict[str, int] = {}
+    for got in ret.receipt.lines if ret.receipt else []:
+        received[got.lineId] = received.get(got.lineId, 0) + got.quantity
+    lines = []
+    for line in ret.lines:
+        goods = ret.order.lines.get(line.lineId, GoodsLine())
+        entry: dict[str, Any] = {
+            "lineId": line.lineId,
+            "quantity": line.quantity,
+            "sku": goods.sku,
+            "brand": goods.brand,
+            "category": goods.category,
+        }
+        if ret.receipt is not None:
+            entry["received"] = received.get(line.lineId, 0)
+        lines.append(entry)
+    return {
+        "reason": ret.reason,
+        "channel": ret.order.channel,
+        "sellerId": ret.order.sellerId or None,
+        "currency": ret.currency,
+        "createdAt": ret.createdAt,
+        "lines": lines,
+        "refunded": ret.status == ReturnStatus.REFUNDED,
+        "refund": None if ret.refund is None else ret.refund.model_dump(mode="json"),
+        "quote": None if ret.quote is None else ret.quote.to_json(),
+    }
+
+
+def _requote(
+    ret: Return, context: QuoteContext, *, fee: int, deduction: int, lines: Sequence[ReturnLine] | None = None
+) -> Quote:
+    chosen = lines if lines is not None else (lines_of(ret.accepted) if ret.accepted else ret.lines)
+    try:
+        return quote_lines(
+            context, chosen, ret.reason, return_shipping_fee=fee, inspection_deduction=deduction
+        )
+    except (QuoteError, ValidationError) as error:
+        raise Invalid(f"the refund cannot be computed: {refusal(error)}") from None
+
+
+def chain(first: ReturnChange, second: ReturnChange) -> ReturnChange:
+    """Two decisions stored as one write (e.g. found eligible, then waiting for review)."""
+    if second.before is not first.after:
+        raise ValueError("the second decision must be taken on the first one's result")
+    released = dict(first.released)
+    for line, q in second.released.items():
+        released[line] = released.get(line, 0) + q
+    return Change(
+        before=first.before, after=second.after, events=first.events + second.events, released=released
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Creation and eligibility
+# ---------------------------------------------------------------------------------------------
+def request(
+    *,
+    return_id: str,
+    customer: Actor,
+    order: OrderSnapshot,
+    reserved: Mapping[str, int],
+    context: QuoteContext,
+    lines: Sequence[ReturnLine],
+    reason: str,
+    reason_detail: str,
+    method: ReturnMethod,
+    at: str,
+) -> ReturnChange:
+    """A new return (REQUESTED) holding its units; what is known at once is refused at once."""
+    if customer.role != Role.CUSTOMER:
+        raise Invalid("only a customer asks for a return")
+    why = undelivered(order)
+    if why is not None:
+        raise Invalid(why)
+    details = line_problems(order, reserved, lines)
+    if details:
+        raise Invalid("the return does not fit the order", details)
+    try:
+        first_quote = quote_lines(context, lines, reason)
+    except (QuoteError, ValidationError) as error:
+        raise Invalid(refusal(error)) from None
+    facts = OrderFacts(
+        channel=order.channel,
+        sellerId=order.sellerId,
+        lines={
+            line.lineId: GoodsLine(sku=line.sku, title=line.title, brand=line.brand, category=line.category)
+            for line in order.lines
+            if line.lineId in {asked.lineId for asked in lines}
+        },
+    )
+    created = Return(
+        returnId=return_id,
+        orderId=order.orderId,
+        customerId=customer.id,
+        status=RETURNS.initial,
+        lines=list(lines),
+        reason=reason,
+        reasonDetail=reason_detail,
+        method=method,
+        currency=order.currency,
+        createdAt=at,
+        updatedAt=at,
+        history=[HistoryEntry(at=at, status=RETURNS.initial, actor=customer.id, note="return requested")],
+        revision=1,
+        order=facts,
+        reservation=Reservation(state="held", lines={line.lineId: line.quantity for line in lines}),
+        quote=first_quote,
+    )
+    return Change(before=None, after=created)
+
+
+def check_eligibility(
+    ret: Return,
+    order: OrderSnapshot | None,
+    reserved: Mapping[str, int],
+    context: QuoteContext,
+    windows: Windows,
+    at: str,
+) -> ReturnChange:
+    """REQUESTED -> PENDING_REVIEW with its quote, or REJECTED (and closed) with the reason."""
+    reason = ineligibility(ret, order, reserved, windows)
+    quote: Quote | None = None
+    if reason is None:
+        try:
+            quote = quote_lines(context, ret.lines, ret.reason)
+        except (QuoteError, ValidationError) as error:
+            reason = refusal(error)
+    if reason is not None or quote is None:
+        return _move(
+            ret,
+            A.FIND_INELIGIBLE,
+            SYSTEM,
+            at,
+            note=f"not eligible: {reason}",
+            conflict="eligibility was checked already",
+            events=[(ev.RETURN_REJECTED, {"decision": "ineligible", "reason": reason})],
+        )
+    return _move(
+        ret,
+        A.FIND_ELIGIBLE,
+        SYSTEM,
+        at,
+        note="eligible: waiting for review",
+        conflict="eligibility was checked already",
+        updates={"quote": quote},
+        events=[
+            (
+                ev.RETURN_REQUESTED,
+                {
+                    "decision": "eligible",
+                    "lines": [line.model_dump() for line in ret.lines],
+                    "reason": ret.reason,
+                    "method": ret.method,
+                    "quote": quote.to_json(),
+                },
+            )
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Waiting (task tokens)
+# ---------------------------------------------------------------------------------------------
+def park(ret: Return, wait: Wait, token: str, at: str) -> ReturnChange | None:
+    """Keep the workflow's token while the return waits; None when it has moved on already (the
+    caller then completes the token with where the return goes)."""
+    if ret.status != wait.status:
+        return None
+    after = ret.model_copy(
+        update={
+            "task": WaitingTask(token=token, waitingFor=wait, since=at),
+            "revision": ret.revision + 1,
+            "updatedAt": at,
+        }
+    )
+    return Change(before=ret, after=after)
+
+
+def await_receipt(
+    ret: Return, token: str, callback_url: str, expires_at: str, at: str
+) -> ReturnChange | None:
+    """Wait for the goods, handing the receiver the signed URL (``Return Awaiting Receipt``)."""
+    parked = park(ret, Wait.RECEIPT, token, at)
+    if parked is None:
+        return None
+    after = parked.after.model_copy(update={"callback": Callback(expiresAt=expires_at)})
+    fields = {
+        "callbackUrl": callback_url,
+        "expiresAt": expires_at,
+        "method": ret.method,
+        "lines": [line.model_dump() for line in ret.lines],
+    }
+    return Change(before=ret, after=after, events=(_event(after, 0, ev.RETURN_AWAITING_RECEIPT, at, fields),))
+
+
+# ---------------------------------------------------------------------------------------------
+# Review
+# ---------------------------------------------------------------------------------------------
+WAITING_FOR_REVIEW = "the return is not waiting for review"
+
+
+def approve(
+    ret: Return, actor: Actor, *, paid_by: str, fee: int, note: str, context: QuoteContext, at: str
+) -> ReturnChange:
+    """CS approves: the quote again with the fee the customer pays, then waiting for the goods."""
+    review_action("approve", paid_by, fee)
+    if not RETURNS.allows(ret.status, A.APPROVE):
+        raise NotAllowed(f"{WAITING_FOR_REVIEW} (the return is {ret.status})")
+    quote = _requote(ret, context, fee=fee, deduction=0)
+    return _move(
+        ret,
+        A.APPROVE,
+        actor,
+        at,
+        note=note or "approved by CS",
+        conflict=WAITING_FOR_REVIEW,
+        updates={
+            "review": Review(decision="approve", actor=actor.id, returnShippingPaidBy=paid_by),
+            "returnShippingFee": fee,
+            "quote": quote,
+            "heldForCs": False,
+        },
+        events=[
+            (
+                ev.RETURN_APPROVED,
+                {
+                    "decision": "approve",
+                    "automatic": False,
+                    "actor": actor.id,
+                    "returnShippingPaidBy": paid_by,
+                    "returnShippingFee": money.format(fee, ret.currency),
+                },
+            )
+        ],
+    )
+
+
+def reject(ret: Return, actor: Actor, *, note: str, at: str) -> ReturnChange:
+    """CS says no: REJECTED, the units released, ``Return Rejected`` then ``Return Closed``."""
+    return _move(
+        ret,
+        A.REJECT,
+        actor,
+        at,
+        note=note or "rejected by CS",
+        conflict=WAITING_FOR_REVIEW,
+        updates={"review": Review(decision="reject", actor=actor.id)},
+        events=[(ev.RETURN_REJECTED, {"decision": "reject", "actor": actor.id, "note": note})],
+    )
+
+
+def review_time_limit(ret: Return, limit_seconds: int, at: str) -> ReturnChange:
+    """Nobody reviewed in time: approved by the system, or held for CS without a time limit."""
+    if ret.heldForCs:
+        raise NotAllowed(f"{WAITING_FOR_REVIEW} with a time limit (the return is held for CS)")
+    if auto_approval(ret) == A.HOLD_FOR_CS:
+        why = " its quote carries a shortfall" if ret.quote is not None else " it has no quote"
+        return _move(
+            ret,
+            A.HOLD_FOR_CS,
+            SYSTEM,
+            at,
+            note=f"not reviewed within {limit_seconds}s; not approved automatically:{why}",
+            conflict=WAITING_FOR_REVIEW,
+            updates={"heldForCs": True, "task": None},  # the timed-out wait's token is dead
+        )
+    return _move(
+        ret,
+        A.APPROVE,
+        SYSTEM,
+        at,
+        note=f"approved automatically: not reviewed within {limit_seconds}s",
+        conflict=WAITING_FOR_REVIEW,
+        updates={
+            "review": Review(
+                decision="approve", actor=SYSTEM.id, automatic=True, returnShippingPaidBy="merchant"
+            ),
+            "returnShippingFee": 0,
+        },
+        events=[
+            (
+                ev.RETURN_APPROVED,
+                {
+                    "decision": "approve",
+                    "automatic": True,
+                    "actor": SYSTEM.id,
+                    "returnShippingPaidBy": "merchant",
+                    "returnShippingFee": money.format(0, ret.currency),
+                },
+            )
+        ],
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The customer
+# ---------------------------------------------------------------------------------------------
+def cancel(ret: Return, customer: Actor, at: str) -> ReturnChange:
+    """Before the goods are in: CANCELLED, its units released in the same change."""
+    return _move(
+        ret,
+        A.CANCEL,
+        customer,
+        at,
+        note="cancelled by the customer",
+        conflict="the return can no longer be cancelled",
+    )
+
+
+def record_shipment(
+    ret: Return, customer: Actor, *, carrier: str, tracking_number: str, at: str
+) -> ReturnChange:
+    """The customer's parcel (carrier, tracking number), noted in the history."""
+    return _move(
+        ret,
+        A.RECORD_SHIPMENT,
+        customer,
+        at,
+        note=f"shipped with {carrier}, tracking {tracking_number}",
+        conflict="a shipment can no longer be recorded",
+        updates={"shipment": Shipment(carrier=carrier, trackingNumber=tracking_number, at=at)},
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Receipt
+# ---------------------------------------------------------------------------------------------
+WAITING_FOR_GOODS = "the return is not waiting for the goods"
+
+
+def receive(
+    ret: Return,
+    receiver: Actor,
+    *,
+    lines: Sequence[ReceivedLine],
+    inspector: str,
+    note: str,
+    context: QuoteContext,
+    at: str,
+) -> ReturnChange:
+    """The goods are in: refund what was accepted, wait for CS on damage, or send them back."""
+    if ret.receipt is not None:
+        raise NotAllowed("a receipt was recorded for this return already")
+    if not RETURNS.allows(ret.status, A.RECEIVE):
+        raise NotAllowed(f"{WAITING_FOR_GOODS} (the return is {ret.status})")
+    outcome = receipt_outcome(ret, lines)
+    updates: dict[str, Any] = {
+        "receipt": Receipt(lines=list(lines), inspector=inspector, note=note, at=at),
+        "accepted": outcome.accepted,
+    }
+    if outcome.accepted:
+        updates["quote"] = _requote(
+            ret, context, fee=ret.returnShippingFee, deduction=0, lines=lines_of(outcome.accepted)
+        )
+    return _move(
+        ret,
+        outcome.action,
+        receiver,
+        at,
+        note=f"{outcome.summary}. {note}".strip() if note else outcome.summary,
+        conflict=WAITING_FOR_GOODS,
+        updates=updates,
+        events=[
+            (
+                ev.RETURN_RECEIVED,
+                {
+                    "received": [line.model_dump() for line in lines],
+                    "accepted": [line.model_dump() for line in lines_of(outcome.accepted)],
+                    "damagedUnits": outcome.damaged,
+                    "wrongItemUnits": outcome.wrong,
+                    "inspector": inspector,
+                },
+            )
+        ],
+    )
+
+
+def receipt_time_limit(ret: Return, limit_seconds: int, at: str) -> ReturnChange:
+    """Nothing received in time: EXPIRED, its units released."""
+    return _move(
+        ret,
+        A.EXPIRE,
+        SYSTEM,
+        at,
+        note=f"nothing received within {limit_seconds}s",
+        conflict=WAITING_FOR_GOODS,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Damage review
+# ---------------------------------------------------------------------------------------------
+WAITING_FOR_DAMAGE_REVIEW = "the return is not waiting for a damage review"
+
+
+def review_damage(
+    ret: Return, actor: Actor, *, decision: str, deduction: int, note: str, context: QuoteContext, at: str
+) -> ReturnChange:
+    """Damaged goods on a customer-choice return: accept, deduct an amount, or send them back."""
+    action = damage_action(decision, deduction)
+    review = DamageReview(decision=decision, actor=actor.id)
+    if action == A.REJECT_DAMAGED:
+        return _move(
+            ret,
+            action,
+            actor,
+            at,
+            note=note or "damaged goods rejected: sent back to the customer",
+            conflict=WAITING_FOR_DAMAGE_REVIEW,
+            updates={"damageReview": review},
+        )
+    if not RETURNS.allows(ret.status, action):
+        raise NotAllowed(f"{WAITING_FOR_DAMAGE_REVIEW} (the return is {ret.status})")
+    accepted = "damaged goods accepted"
+    return _move(
+        ret,
+        action,
+        actor,
+        at,
+        note=note
+        or (accepted if not deduction else f"{accepted} less {money.format(deduction, ret.currency)}"),
+        conflict=WAITING_FOR_DAMAGE_REVIEW,
+        updates={
+            "damageReview": review,
+            "inspectionDeduction": deduction,
+            "quote": _requote(ret, context, fee=ret.returnShippingFee, deduction=deduction),
+        },
+    )
+
+
+def damage_review_time_limit(ret: Return, limit_seconds: int, context: QuoteContext, at: str) -> ReturnChange:
+    """Nobody reviewed the damage in time: the system accepts the goods without deduction."""
+    return _move(
+        ret,
+        A.ACCEPT_DAMAGED,
+        SYSTEM,
+        at,
+        note=f"damage not reviewed within {limit_seconds}s: goods accepted without deduction",
+        conflict=WAITING_FOR_DAMAGE_REVIEW,
+        updates={
+            "damageReview": DamageReview(decision="accept", actor=SYSTEM.id, automatic=True),
+            "inspectionDeduction": 0,
+            "quote": _requote(ret, context, fee=ret.returnShippingFee, deduction=0),
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Refund
+# ---------------------------------------------------------------------------------------------
+def refund_id_of(return_id: str) -> str:
+    """The refund's id: the payment provider's idempotency key, the same on every attempt."""
+    return f"RF-{return_id}"
+
+
+def record_refund(ret: Return, context: QuoteContext, at: str) -> ReturnChange:
+    """Quote what was accepted against the ledger and note the refund as pending (before paying)."""
+    if ret.pendingRefund is not None:
+        raise NotAllowed("the refund is recorded already")
+    quote = _requote(ret, context, fee=ret.returnShippingFee, deduction=ret.inspectionDeduction)
+    pending = PendingRefund(
+        refundId=refund_id_of(ret.returnId), refundAmount=quote.refundAmount, payments=list(quote.payments)
+    )
+    return _move(
+        ret,
+        A.RECORD_REFUND,
+        SYSTEM,
+        at,
+        note="",
+        conflict="the return is not being refunded",
+        updates={"pendingRefund": pending, "quote": quote},
+        record=False,
+    )
+
+
+def mark_refunded(ret: Return, at: str) -> ReturnChange:
+    """The provider paid the pending refund: REFUNDED, ``Refund Issued`` and the return closed."""
+    pending = ret.pendingRefund
+    if pending is None:
+        raise NotAllowed("no refund is recorded for this return")
+    refund = Refund(**pending.model_dump(), paidAt=at)
+    return _move(
+        ret,
+        A.MARK_REFUNDED,
+        SYSTEM,
+        at,
+        note=f"refunded {pending.refundAmount} {ret.currency} ({pending.refundId})",
+        conflict="the return is not being refunded",
+        updates={"refund": refund, "pendingRefund": None},
+        events=[
+            (
+                ev.REFUND_ISSUED,
+                {
+                    "refundId": refund.refundId,
+                    "refundAmount": refund.refundAmount,
+                    "currency": ret.currency,
+                    "payments": [p.model_dump() for p in refund.payments],
+                    "paidAt": at,
+                },
+            )
+        ],
+    )
+
+
+def fail_refund(ret: Return, cause: str, at: str) -> ReturnChange:
+    """The refund kept failing: REFUND_FAILED until CS retries it."""
+    return _move(
+        ret,
+        A.FAIL_REFUND,
+        SYSTEM,
+        at,
+        note=f"refund failed: {cause}",
+        conflict="the return is not being refunded",
+        updates={"refundError": cause},
+    )
+
+
+def retry_refund(ret: Return, actor: Actor, at: str) -> ReturnChange:
+    """CS tries a failed refund again."""
+    return _move(
+        ret, A.RETRY_REFUND, actor, at, note="refund retried", conflict="only a failed refund can be retried"
+    )

@@ -1,0 +1,158 @@
+"""The return's statuses (contract section 5), its actions, and THE transition table.
+
+Everything that moves a return goes through ``RETURNS``: the decisions (decisions.py) ask it for
+the target of an action, the README diagram is tested against ``RETURNS.moves()``, and the state
+machine against ``step_for`` (where the workflow goes for each status) and ``Wait``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from returns_core.lifecycle.machine import Role, TransitionTable, transitions
+
+
+class ReturnStatus(StrEnum):
+    REQUESTED = "REQUESTED"
+    PENDING_REVIEW = "PENDING_REVIEW"
+    AWAITING_CUSTOMER = "AWAITING_CUSTOMER"  # contract section 5a: no transitions yet
+    AWAITING_RECEIPT = "AWAITING_RECEIPT"
+    PENDING_DAMAGE_REVIEW = "PENDING_DAMAGE_REVIEW"
+    REFUNDING = "REFUNDING"
+    REFUNDED = "REFUNDED"
+    REJECTED = "REJECTED"
+    CANCELLED = "CANCELLED"
+    EXPIRED = "EXPIRED"
+    RETURNED_TO_CUSTOMER = "RETURNED_TO_CUSTOMER"
+    REFUND_FAILED = "REFUND_FAILED"
+
+
+class ReturnAction(StrEnum):
+    """What can happen to a return. Where one event has several outcomes (a receipt), each
+    outcome is its own action: a rule picks the action, the table gives the status."""
+
+    FIND_ELIGIBLE = "find_eligible"
+    FIND_INELIGIBLE = "find_ineligible"
+    APPROVE = "approve"
+    HOLD_FOR_CS = "hold_for_cs"  # review time limit passed, but the quote carries a shortfall
+    REJECT = "reject"
+    CANCEL = "cancel"
+    RECORD_SHIPMENT = "record_shipment"
+    RECEIVE = "receive"
+    RECEIVE_DAMAGED = "receive_damaged"
+    RECEIVE_NOTHING_ACCEPTABLE = "receive_nothing_acceptable"
+    EXPIRE = "expire"
+    ACCEPT_DAMAGED = "accept_damaged"
+    DEDUCT = "deduct"
+    REJECT_DAMAGED = "reject_damaged"
+    RECORD_REFUND = "record_refund"
+    MARK_REFUNDED = "mark_refunded"
+    FAIL_REFUND = "fail_refund"
+    RETRY_REFUND = "retry_refund"
+
+
+S = ReturnStatus
+A = ReturnAction
+R = Role
+ON_ITS_WAY = (S.REQUESTED, S.PENDING_REVIEW, S.AWAITING_RECEIPT)  # the goods are not in yet
+
+RETURNS: TransitionTable[ReturnStatus, ReturnAction] = TransitionTable(
+    "return",
+    initial=S.REQUESTED,
+    final=(S.REFUNDED, S.REJECTED, S.CANCELLED, S.EXPIRED, S.RETURNED_TO_CUSTOMER),
+    transitions=[
+        *transitions(S.REQUESTED, A.FIND_ELIGIBLE, S.PENDING_REVIEW, R.SYSTEM),
+        *transitions(S.REQUESTED, A.FIND_INELIGIBLE, S.REJECTED, R.SYSTEM),
+        *transitions(S.PENDING_REVIEW, A.APPROVE, S.AWAITING_RECEIPT, R.CS, R.SYSTEM),
+        *transitions(S.PENDING_REVIEW, A.HOLD_FOR_CS, None, R.SYSTEM),
+        *transitions(S.PENDING_REVIEW, A.REJECT, S.REJECTED, R.CS),
+        *transitions(ON_ITS_WAY, A.CANCEL, S.CANCELLED, R.CUSTOMER),
+        *transitions(ON_ITS_WAY, A.RECORD_SHIPMENT, None, R.CUSTOMER),
+        *transitions(S.AWAITING_RECEIPT, A.RECEIVE, S.REFUNDING, R.RECEIVER),
+        *transitions(S.AWAITING_RECEIPT, A.RECEIVE_DAMAGED, S.PENDING_DAMAGE_REVIEW, R.RECEIVER),
+        *transitions(S.AWAITING_RECEIPT, A.RECEIVE_NOTHING_ACCEPTABLE, S.RETURNED_TO_CUSTOMER, R.RECEIVER),
+        *transitions(S.AWAITING_RECEIPT, A.EXPIRE, S.EXPIRED, R.SYSTEM),
+        # The damage-review time limit accepts without deduction (nobody waits for ever).
+        *transitions(S.PENDING_DAMAGE_REVIEW, A.ACCEPT_DAMAGED, S.REFUNDING, R.CS, R.SYSTEM),
+        *transitions(S.PENDING_DAMAGE_REVIEW, A.DEDUCT, S.REFUNDING, R.CS),
+        *transitions(S.PENDING_DAMAGE_REVIEW, A.REJECT_DAMAGED, S.RETURNED_TO_CUSTOMER, R.CS),
+        *transitions(S.REFUNDING, A.RECORD_REFUND, None, R.SYSTEM),
+        *transitions(S.REFUNDING, A.MARK_REFUNDED, S.REFUNDED, R.SYSTEM),
+        *transitions(S.REFUNDING, A.FAIL_REFUND, S.REFUND_FAILED, R.SYSTEM),
+        *transitions(S.REFUND_FAILED, A.RETRY_REFUND, S.REFUNDING, R.CS),
+    ],
+)
+FINAL: frozenset[ReturnStatus] = RETURNS.final
+
+
+class Wait(StrEnum):
+    """The workflow's waits on a task token, each in one status."""
+
+    REVIEW = "review"
+    RECEIPT = "receipt"
+    DAMAGE_REVIEW = "damage_review"
+    REFUND_RETRY = "refund_retry"
+
+    @property
+    def status(self) -> ReturnStatus:
+        """The status the return is in while the workflow waits here."""
+        return _WAITS_IN[self]
+
+    @property
+    def then(self) -> Step:
+        """Where the workflow goes when the wait ends the usual way (SendTaskSuccess)."""
+        return _WAIT_THEN[self]
+
+
+class Step(StrEnum):
+    """The state machine's states a return can be sent to (statemachine/returns.asl.json)."""
+
+    AWAIT_REVIEW = "AwaitReview"
+    AWAIT_REVIEW_BY_CS = "AwaitReviewByCs"
+    AWAIT_RECEIPT = "AwaitReceipt"
+    AWAIT_DAMAGE_REVIEW = "AwaitDamageReview"
+    ISSUE_REFUND = "IssueRefund"
+    AWAIT_REFUND_RETRY = "AwaitRefundRetry"
+    CLOSED = "Closed"
+
+
+class TimeLimit(StrEnum):
+    """The waits with a time limit, and what the system does when it passes."""
+
+    REVIEW = "review"  # approve automatically (unless the quote carries a shortfall)
+    RECEIPT = "receipt"  # expire
+    DAMAGE_REVIEW = "damage_review"  # accept the goods without deduction
+
+
+_WAITS_IN = {
+    Wait.REVIEW: S.PENDING_REVIEW,
+    Wait.RECEIPT: S.AWAITING_RECEIPT,
+    Wait.DAMAGE_REVIEW: S.PENDING_DAMAGE_REVIEW,
+    Wait.REFUND_RETRY: S.REFUND_FAILED,
+}
+_WAIT_THEN = {
+    Wait.REVIEW: Step.AWAIT_RECEIPT,
+    Wait.RECEIPT: Step.ISSUE_REFUND,
+    Wait.DAMAGE_REVIEW: Step.ISSUE_REFUND,
+    Wait.REFUND_RETRY: Step.ISSUE_REFUND,
+}
+_STEP_OF = {
+    # Eligibility is checked where the review wait starts (one write: eligible and waiting).
+    S.REQUESTED: Step.AWAIT_REVIEW,
+    S.PENDING_REVIEW: Step.AWAIT_REVIEW,
+    S.AWAITING_RECEIPT: Step.AWAIT_RECEIPT,
+    S.PENDING_DAMAGE_REVIEW: Step.AWAIT_DAMAGE_REVIEW,
+    S.REFUNDING: Step.ISSUE_REFUND,
+    S.REFUND_FAILED: Step.AWAIT_REFUND_RETRY,
+}
+
+
+def step_for(status: ReturnStatus, *, held_for_cs: bool = False) -> Step:
+    """Where the workflow goes for a return in ``status`` (the one place that says it)."""
+    if status in FINAL:
+        return Step.CLOSED
+    if status == S.PENDING_REVIEW and held_for_cs:
+        return Step.AWAIT_REVIEW_BY_CS
+    if status not in _STEP_OF:
+        raise ValueError(f"the return workflow has no step for {status}")
+    return _STEP_OF[status]
