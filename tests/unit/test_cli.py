@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from returns_core import BadRequest, quote_request
 from returns_core.quote import run
 from tests.unit.refund_model import load_order, request
 
@@ -135,6 +136,14 @@ BAD: dict[str, tuple[str, str]] = {
 }
 
 
+def parses(text: str) -> bool:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError:
+        return False
+    return True
+
+
 def start(stdin: str) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT / "layers" / "shared")}
     process = subprocess.Popen(
@@ -216,3 +225,29 @@ def test_a_bad_request_from_the_shell_exits_2(subprocesses: dict[str, Outcome], 
 @pytest.mark.parametrize("case", sorted(BAD))
 def test_every_bad_request_gives_one_error_line_and_status_2(case: str) -> None:
     check_refused(in_process(case), BAD[case][1])
+
+
+# --- The same engine as a library: returns_core.quote_request(dict) -> dict ------------------------
+
+
+def test_quote_request_takes_and_gives_plain_dicts() -> None:
+    request = json.loads(GOOD_MINIMAL)
+    untouched = copy.deepcopy(request)
+    result = quote_request(request)
+    assert result == SEED_QUOTE
+    assert json.loads(json.dumps(result)) == result, "plain JSON data, nothing else"
+    assert request == untouched, "the caller's request is not changed"
+
+
+@pytest.mark.parametrize("case", sorted(name for name, (text, _) in BAD.items() if parses(text)))
+def test_quote_request_raises_bad_request_with_the_cli_message(case: str) -> None:
+    with pytest.raises(BadRequest) as raised:
+        quote_request(json.loads(INPUTS[case]))
+    assert isinstance(raised.value, ValueError)
+    assert in_process(case).stderr == f"error: {raised.value}\n"
+
+
+@pytest.mark.parametrize("request_", [None, "O-SEED-1", 42, {"order": None}])
+def test_quote_request_refuses_what_is_not_a_request(request_: object) -> None:
+    with pytest.raises(BadRequest, match=r"request|order"):
+        quote_request(request_)

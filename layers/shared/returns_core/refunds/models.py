@@ -114,5 +114,9 @@ class Quote(_Model):
         return any(a.kind == "shortfall_carried" for a in self.adjustments)
 
 
-class QuoteError(ValueError):
+class BadRequest(ValueError):
     """A request the engine refuses; the message says what is wrong, in one line."""
+
+
+QuoteError = BadRequest
+"""The name the service code catches it by."""

@@ -11,14 +11,16 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 
+from pydantic import ValidationError
+
 from returns_core import money
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.allocation import OrderAllocation, runs_total, slice_runs
 from returns_core.refunds.models import (
     Adjustment,
+    BadRequest,
     PaymentShare,
     Quote,
-    QuoteError,
     QuoteLine,
     QuoteRequest,
     ReturnLine,
@@ -56,6 +58,29 @@ class _Entitlement:
     clawback: int
     shipping_refund: int
     kept_with_merchant_price: int
+
+
+def quote_request(request: object) -> dict[str, object]:
+    """The quote for a request as the contract's JSON, both as plain data (contract section 3).
+
+    Raises ``BadRequest`` with a one-line message for anything the contract calls a bad request,
+    shape errors included, so a caller needs no pydantic.
+    """
+    try:
+        parsed = QuoteRequest.model_validate(request)
+    except ValidationError as error:
+        raise BadRequest(describe(error)) from None
+    return quote(parsed).to_json()
+
+
+def describe(error: ValidationError) -> str:
+    """A pydantic error as one readable line: where, then what."""
+    parts = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "request"
+        message = str(item["msg"]).removeprefix("Value error, ")
+        parts.append(f"{where}: {message}")
+    return "; ".join(parts)
 
 
 def quote(request: QuoteRequest) -> Quote:
@@ -125,7 +150,7 @@ def _amount(currency: str, what: str, text: str | None) -> int:
     try:
         return money.parse(text, currency, what=what)
     except money.MoneyError as error:
-        raise QuoteError(str(error)) from None
+        raise BadRequest(str(error)) from None
 
 
 def _resolve(
@@ -144,19 +169,19 @@ def _resolve(
     for entry in lines:
         index = order.line_index(entry.lineId)
         if index is None:
-            raise QuoteError(f"{where}: unknown line {entry.lineId!r}")
+            raise BadRequest(f"{where}: unknown line {entry.lineId!r}")
         if entry.lineId in seen:
-            raise QuoteError(f"{where}: line {entry.lineId!r} is named twice")
+            raise BadRequest(f"{where}: line {entry.lineId!r} is named twice")
         seen.add(entry.lineId)
         line = order.lines[index]
         if not line.returnable and not merchant:
-            raise QuoteError(
+            raise BadRequest(
                 f"{where}: line {entry.lineId!r} is not returnable for {reason!r}: "
                 "it can go back only for a merchant-fault reason"
             )
         left = line.quantity - taken[index]
         if entry.quantity > left:
-            raise QuoteError(
+            raise BadRequest(
                 f"{where}: quantity {entry.quantity} of line {entry.lineId!r} "
                 f"is over the {left} left to return"
             )
@@ -233,7 +258,7 @@ def _refunded_so_far(
         else:
             refunded += _amount(order.currency, f"previousReturns[{i}].refunded", previous.refunded)
     if refunded > order.paid_minor:
-        raise QuoteError(
+        raise BadRequest(
             f"previousReturns: earlier refunds add up to {money.format(refunded, order.currency)}, "
             f"more than the {money.format(order.paid_minor, order.currency)} paid"
         )
