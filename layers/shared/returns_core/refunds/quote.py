@@ -376,11 +376,13 @@ def _promotion_description(
             return f"kept items ({base}) no longer reach {money.format(numbers.threshold, cur)} for {label}"
         return f"kept items ({base}) get {amount} less off from {label} than before"
     if before.contributions[p] < 0:
-        why = (
-            "items returned for a fault of the merchant count for it again"
-            if after.cost.together_with_merchant_fault
-            else f"the kept items ({base}) qualify again"
-        )
+        if after.cost.together_with_merchant_fault:
+            why = "items returned for a fault of the merchant count for it again"
+        elif numbers.kind == "threshold" and not numbers.prorate and pricing.bases[p] < numbers.threshold:
+            # Still below the threshold: what comes back is the share taken back on the units now returned.
+            why = "the items it was taken back on have come back"
+        else:
+            why = f"the kept items ({base}) qualify again"
         return f"{amount} of {label} taken back earlier is given back: {why}"
     return f"kept items ({base}) get {amount} more off from {label} on their own than their share of it"
 
