@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt layers/shared/requirements.txt | sha1sum | cut -c1-12)
 PORT ?= 3000
 
-.PHONY: install test lint typecheck cfn-lint pytest bench openapi run demo sam-build clean
+.PHONY: install test lint typecheck cfn-lint pytest bench mutation openapi run demo sam-build clean
 
 install: $(STAMP)
 
@@ -34,6 +34,14 @@ pytest: install
 bench: install
 	$(BIN)/python -m benchmarks
 
+# Mutation testing of the engine (not part of `make test`). MUTATION_JOBS: mutants at once (the
+# machine is shared); MUTANTS: globs to run part of them, e.g. MUTANTS='returns_core.money.*'.
+MUTATION_JOBS ?= 1
+MUTANTS ?=
+mutation: install
+	$(BIN)/python -m pip install --quiet -r requirements/mutation.txt
+	$(BIN)/python -m tools.mutation --jobs $(MUTATION_JOBS) $(MUTANTS)
+
 openapi: install
 	$(BIN)/python -m tools.openapi > openapi.json
 
@@ -49,4 +57,4 @@ sam-build:
 	.venv-sam/bin/sam build
 
 clean:
-	rm -rf $(VENV) .venv-sam .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-sam .aws-sam .pytest_cache .mypy_cache .ruff_cache .hypothesis .mutation
