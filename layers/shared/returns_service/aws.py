@@ -14,6 +14,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from mypy_boto3_athena import AthenaClient
     from mypy_boto3_dynamodb import DynamoDBClient, DynamoDBServiceResource
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -48,6 +49,11 @@ def secretsmanager() -> SecretsManagerClient:
     return boto3.client("secretsmanager", config=_CONFIG)
 
 
+@cache
+def athena() -> AthenaClient:
+    return boto3.client("athena", config=_CONFIG)
+
+
 _on_reset: list[Callable[[], None]] = []
 
 
@@ -58,7 +64,7 @@ def on_reset(hook: Callable[[], None]) -> None:
 
 def reset_clients() -> None:
     """Forget every client (and what was read through them) so the next call builds anew."""
-    for getter in (dynamodb, dynamodb_client, stepfunctions, events, secretsmanager):
+    for getter in (dynamodb, dynamodb_client, stepfunctions, events, secretsmanager, athena):
         getter.cache_clear()
     for hook in _on_reset:
         hook()

@@ -103,3 +103,13 @@ def payment_secret_id() -> str:
 
 def payment_timeout_seconds() -> int:
     return _int("PAYMENT_TIMEOUT_SECONDS", 8)
+
+
+def analytics_workgroup() -> str:
+    """The Athena workgroup of the analytics query (its results location and scan limit)."""
+    return _get("ANALYTICS_WORKGROUP")
+
+
+def analytics_database() -> str:
+    """The Glue database of the analytics records (order_updates, return_events, cancellation_events)."""
+    return _get("ANALYTICS_DATABASE")

@@ -188,6 +188,7 @@ def issue_refund(return_id: str) -> dict[str, Any]:
         currency=item["currency"],
         payments=pending["payments"],
         paidAt=paid_at,
+        lines=json.loads(done["quote"])["lines"] if done.get("quote") else [],
     )
     return done
 

@@ -105,6 +105,7 @@ def check_eligibility(return_id: str) -> dict[str, str]:
                 reason=item["reason"],
                 method=item["method"],
                 quote=json.loads(str(quote)),
+                createdAt=item["createdAt"],
             )
     except store.StateChanged as changed:
         item = changed.item or _get(return_id)  # cancelled meanwhile

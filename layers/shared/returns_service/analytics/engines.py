@@ -1,0 +1,202 @@
+"""Where the analytics SQL runs: Athena in AWS, DuckDB over a local folder of the same records.
+
+Both take the SQL text and its parameter values in placeholder order and give rows as dicts of
+Python values (int, str or None). DuckDB is imported only by the local engine: the Lambda layer
+does not ship it.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from returns_service import aws, config
+from returns_service.analytics.records import PARTITION_COLUMN, TABLES, RecordTable, duckdb_type
+
+if TYPE_CHECKING:
+    from mypy_boto3_athena import AthenaClient
+
+Row = dict[str, Any]
+LOCAL_DIR_VARIABLE = "ANALYTICS_LOCAL_DIR"
+
+
+class Engine(Protocol):
+    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]: ...
+
+
+class QueryFailed(RuntimeError):
+    """The engine could not answer (a failed, cancelled or too slow Athena query)."""
+
+
+# -- Athena -------------------------------------------------------------------------------------
+_LITERAL = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+_INTEGER_TYPES = {"tinyint", "smallint", "integer", "int", "bigint"}
+
+
+class AthenaEngine:
+    """The query through the analytics workgroup (its results location and scan limit) on the
+    Glue database; parameters go as Athena's ExecutionParameters."""
+
+    def __init__(
+        self,
+        workgroup: str,
+        database: str,
+        *,
+        client: AthenaClient | None = None,
+        timeout_seconds: float = 25.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.workgroup = workgroup
+        self.database = database
+        self._client = client
+        self.timeout_seconds = timeout_seconds
+        self._sleep = sleep
+
+    @property
+    def client(self) -> AthenaClient:
+        return self._client or aws.athena()
+
+    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]:
+        started = self.client.start_query_execution(
+            QueryString=sql,
+            QueryExecutionContext={"Database": self.database},
+            WorkGroup=self.workgroup,
+            ExecutionParameters=[_literal(value) for value in parameters],
+        )
+        query_id = started["QueryExecutionId"]
+        self._wait(query_id)
+        return self._rows(query_id)
+
+    def _wait(self, query_id: str) -> None:
+        deadline = time.monotonic() + self.timeout_seconds
+        interval = 0.1
+        while True:
+            status = self.client.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
+            state = status["State"]
+            if state == "SUCCEEDED":
+                return
+            if state in ("FAILED", "CANCELLED"):
+                raise QueryFailed(f"Athena query {query_id} {state}: {status.get('StateChangeReason', '')}")
+            if time.monotonic() >= deadline:
+                self.client.stop_query_execution(QueryExecutionId=query_id)
+                raise QueryFailed(f"Athena query {query_id} still {state} after {self.timeout_seconds:.0f}s")
+            self._sleep(interval)
+            interval = min(interval * 2, 1.0)
+
+    def _rows(self, query_id: str) -> list[Row]:
+        rows: list[Row] = []
+        names: list[str] = []
+        types: list[str] = []
+        header_skipped = False
+        paginator = self.client.get_paginator("get_query_results")
+        for page in paginator.paginate(QueryExecutionId=query_id, PaginationConfig={"PageSize": 1000}):
+            result = page["ResultSet"]
+            if not names:
+                columns = result["ResultSetMetadata"]["ColumnInfo"]
+                names = [column["Name"] for column in columns]
+                types = [column["Type"].lower() for column in columns]
+            for raw in result["Rows"]:
+                if not header_skipped:  # Athena repeats the column names as the first row
+                    header_skipped = True
+                    continue
+                cells = [datum.get("VarCharValue") for datum in raw["Data"]]
+                rows.append({n: _value(c, t) for n, c, t in zip(names, cells, types, strict=True)})
+        return rows
+
+
+def _literal(value: str) -> str:
+    """An ExecutionParameters entry is a SQL literal: only the runner's own values (dates, the
+    groupBy names) are accepted, so nothing a caller typed is ever spliced into the query."""
+    if not _LITERAL.match(value):
+        raise ValueError(f"not an analytics parameter value: {value!r}")
+    return f"'{value}'"
+
+
+def _value(cell: str | None, kind: str) -> Any:
+    if cell is None:
+        return None
+    return int(cell) if kind in _INTEGER_TYPES else cell
+
+
+# -- DuckDB (local) -----------------------------------------------------------------------------
+# The Trino functions the SQL uses that DuckDB names differently, and Trino's integer division.
+_TRINO_COMPATIBILITY = (
+    "SET integer_division = true",
+    "CREATE MACRO cardinality(items) AS len(items)",
+    "CREATE MACRO sequence(first, last) AS generate_series(first, last)",
+    "CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)",
+)
+
+
+class DuckDbEngine:
+    """The records of a local folder laid out as Firehose lays them out in S3
+    (``<prefix>dt=YYYY-MM-DD/*.json.gz``; ``.json`` and ``.parquet`` files are read too)."""
+
+    def __init__(self, root: Path | str, *, threads: int | None = None) -> None:
+        self.root = Path(root)
+        self.threads = threads
+
+    def run(self, sql: str, parameters: Sequence[str]) -> list[Row]:
+        import duckdb  # only here: the local path (the Lambda layer has no DuckDB)
+
+        with duckdb.connect() as connection:
+            if self.threads:
+                connection.execute(f"SET threads = {int(self.threads)}")
+            for statement in _TRINO_COMPATIBILITY:
+                connection.execute(statement)
+            for table in TABLES:
+                connection.execute(self.view(table))
+            cursor = connection.execute(sql, list(parameters))
+            names = [column[0] for column in cursor.description or ()]
+            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def view(self, table: RecordTable) -> str:
+        """``CREATE VIEW`` of a table over its files (an empty view with its columns when none)."""
+        folder = self.root / table.prefix
+        columns = {name: duckdb_type(kind) for name, kind in table.columns}
+        selected = ", ".join([*(f'"{name}"' for name in columns), PARTITION_COLUMN])
+        parts = []
+        json_files = [f"{folder}/*/*.json.gz", f"{folder}/*/*.json"]
+        json_files = [pattern for pattern in json_files if _matches(pattern)]
+        if json_files:
+            spec = ", ".join(f"'{_quoted(name)}': '{_quoted(kind)}'" for name, kind in columns.items())
+            parts.append(
+                f"SELECT {selected} FROM read_json({_list(json_files)}, format = 'newline_delimited',"
+                f" columns = {{{spec}}}, hive_partitioning = true,"
+                f" hive_types = {{'{PARTITION_COLUMN}': 'VARCHAR'}})"
+            )
+        if _matches(f"{folder}/*/*.parquet"):
+            parts.append(
+                f"SELECT {selected} FROM read_parquet({_list([f'{folder}/*/*.parquet'])},"
+                f" hive_partitioning = true, hive_types = {{'{PARTITION_COLUMN}': 'VARCHAR'}})"
+            )
+        if not parts:
+            nulls = ", ".join(f'CAST(NULL AS {kind}) AS "{name}"' for name, kind in columns.items())
+            parts.append(f"SELECT {nulls}, CAST(NULL AS VARCHAR) AS {PARTITION_COLUMN} WHERE false")
+        return f"CREATE VIEW {table.name} AS " + " UNION ALL ".join(parts)
+
+
+def _matches(pattern: str) -> bool:
+    path = Path(pattern)
+    return any(path.parent.parent.glob(f"{path.parent.name}/{path.name}"))
+
+
+def _quoted(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _list(paths: Sequence[str]) -> str:
+    return "[" + ", ".join(f"'{_quoted(path)}'" for path in paths) + "]"
+
+
+def from_environment() -> Engine:
+    """DuckDB over ``ANALYTICS_LOCAL_DIR`` when it is set (the local stack, the command), else
+    Athena with the workgroup and database template.yaml gives the functions."""
+    local = os.environ.get(LOCAL_DIR_VARIABLE)
+    if local:
+        return DuckDbEngine(local)
+    return AthenaEngine(config.analytics_workgroup(), config.analytics_database())

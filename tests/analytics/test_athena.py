@@ -1,0 +1,109 @@
+"""The Athena engine: the query, its parameters and its workgroup go to StartQueryExecution, it
+polls until the query ends, and Athena's all-text result pages come back as the DuckDB engine's
+rows (moto's Athena hands back the rows it is given)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+from moto import mock_aws
+from moto.athena.models import QueryResults, athena_backends
+
+from returns_service.analytics import query
+from returns_service.analytics.engines import AthenaEngine, DuckDbEngine, QueryFailed
+from returns_service.analytics.report import shape
+from tests.analytics.records import Records
+from tests.analytics.test_figures import PERIOD, shop  # noqa: F401 - the fixture
+
+ACCOUNT = "123456789012"
+TEXT_COLUMNS = {"kind", "scope", "key", "currency"}
+
+
+@pytest.fixture
+def athena() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("athena", region_name="us-east-1")
+        client.create_work_group(
+            Name="returns-analytics-test",
+            Configuration={"ResultConfiguration": {"OutputLocation": "s3://results/"}},
+        )
+        yield client
+
+
+def as_athena_results(rows: list[dict[str, Any]]) -> QueryResults:
+    names = list(rows[0])
+    header = {"Data": [{"VarCharValue": name} for name in names]}
+    data = [
+        {"Data": [{} if row[n] is None else {"VarCharValue": str(row[n])} for n in names]} for row in rows
+    ]
+    columns = [{"Name": n, "Type": "varchar" if n in TEXT_COLUMNS else "bigint"} for n in names]
+    return QueryResults(rows=[header, *data], column_info=columns)
+
+
+def test_rows_through_athena_are_the_rows_through_duckdb(athena: Any, shop: Records) -> None:  # noqa: F811
+    request = query.Request.of(*PERIOD, "brand")
+    sql = query.sql()
+    parameters = query.bind(sql, request.parameters())
+    expected = DuckDbEngine(shop.root).run(sql, parameters)
+    athena_backends[ACCOUNT]["us-east-1"].query_results_queue.append(as_athena_results(expected))
+    naps: list[float] = []
+
+    engine = AthenaEngine("returns-analytics-test", "returns_analytics", client=athena, sleep=naps.append)
+    rows = engine.run(sql, parameters)
+
+    assert rows == expected
+    assert shape(request, rows) == shape(request, expected)
+    [execution] = athena_backends[ACCOUNT]["us-east-1"].executions.values()
+    assert execution.query == sql
+    assert execution.context == {"Database": "returns_analytics"}  # type: ignore[comparison-overlap]
+    assert execution.workgroup is not None and execution.workgroup.name == "returns-analytics-test"
+    assert execution.execution_parameters == [
+        "'2026-05-01'",
+        "'2026-05-02'",
+        "'brand'",
+        "'2026-04-30'",
+        "'2026-04-30'",
+    ]
+
+
+class FakeAthena:
+    """An Athena that reports the given states, one per poll."""
+
+    def __init__(self, *states: str) -> None:
+        self.states = list(states)
+        self.stopped: list[str] = []
+
+    def start_query_execution(self, **kwargs: Any) -> dict[str, Any]:
+        return {"QueryExecutionId": "q-1"}
+
+    def get_query_execution(self, QueryExecutionId: str) -> dict[str, Any]:  # noqa: N803
+        state = self.states.pop(0) if len(self.states) > 1 else self.states[0]
+        return {"QueryExecution": {"Status": {"State": state, "StateChangeReason": "TABLE_NOT_FOUND"}}}
+
+    def stop_query_execution(self, QueryExecutionId: str) -> None:  # noqa: N803
+        self.stopped.append(QueryExecutionId)
+
+
+def test_a_failed_query_says_why() -> None:
+    fake: Any = FakeAthena("QUEUED", "RUNNING", "FAILED")
+    engine = AthenaEngine("wg", "db", client=fake, sleep=lambda _: None)
+    with pytest.raises(QueryFailed, match="FAILED: TABLE_NOT_FOUND"):
+        engine.run("SELECT 1", [])
+
+
+def test_a_query_too_slow_is_stopped() -> None:
+    fake: Any = FakeAthena("RUNNING")
+    engine = AthenaEngine("wg", "db", client=fake, timeout_seconds=0, sleep=lambda _: None)
+    with pytest.raises(QueryFailed, match="still RUNNING"):
+        engine.run("SELECT 1", [])
+    assert fake.stopped == ["q-1"]
+
+
+@pytest.mark.parametrize("value", ["x' OR '1'='1", "", "a b", "2026-05-01'; DROP TABLE x; --"])
+def test_only_the_runner_s_own_values_become_parameters(value: str) -> None:
+    fake: Any = FakeAthena("SUCCEEDED")
+    with pytest.raises(ValueError, match="not an analytics parameter value"):
+        AthenaEngine("wg", "db", client=fake, sleep=lambda _: None).run("SELECT ?", [value])
