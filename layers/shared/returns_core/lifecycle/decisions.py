@@ -280,6 +280,7 @@ def check_eligibility(
                     "reason": ret.reason,
                     "method": ret.method,
                     "quote": quote.to_json(),
+                    "createdAt": ret.createdAt,
                 },
             )
         ],
@@ -624,6 +625,8 @@ def mark_refunded(ret: Return, at: str) -> ReturnChange:
                     "currency": ret.currency,
                     "payments": [p.model_dump() for p in refund.payments],
                     "paidAt": at,
+                    # what analytics splits the refund over (contract section 9)
+                    "lines": [line.model_dump() for line in ret.quote.lines] if ret.quote else [],
                 },
             )
         ],
