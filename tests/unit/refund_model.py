@@ -1,4 +1,4 @@
-"""An independent model of contract section 1-2's allocation, for building and checking test orders.
+"""An independent model of contract sections 1-2 (and 8), for building and checking test orders.
 
 Written from docs/CONTRACT.md, not from the engine: the property tests need valid random snapshots
 (whose payments must equal lines less the promotions' discounts plus shipping) and an exact
@@ -20,6 +20,16 @@ ORDERS_DIR = Path(__file__).resolve().parents[2] / "events" / "orders"
 DIGITS = {"CNY": 2, "USD": 2, "EUR": 2, "JPY": 0, "KRW": 0, "KWD": 3, "BHD": 3}
 MERCHANT_FAULT = ("quality_issue", "not_as_described", "wrong_item", "damaged_in_transit")
 CUSTOMER_CHOICE = ("no_longer_needed", "size_or_fit", "other")
+# Section 2: a cancellation's reasons; out_of_stock is a merchant fault, for cancellations only.
+CANCELLATION_CUSTOMER_CHOICE = ("no_longer_needed", "other")
+CANCELLATION_MERCHANT_FAULT = ("out_of_stock",)
+
+
+def merchant_fault(reason: str) -> bool:
+    """Section 2's merchant-fault reasons, of returns and of cancellations."""
+    return reason in MERCHANT_FAULT or reason in CANCELLATION_MERCHANT_FAULT
+
+
 ADJUSTMENT_KINDS = {
     "promotion_clawback",
     "shipping_clawback",
@@ -220,16 +230,16 @@ class Model:
             per_promotion.append(dict(zip(slots, shares, strict=True)))
         return amount, per_promotion
 
-    def state(self, returns: list[tuple[dict[str, int], str, int]]) -> State:
-        """Where the order stands after ``returns`` (units per line, reason, fees)."""
+    def state(self, returns: list[Back]) -> State:
+        """Where the order stands after ``returns`` (returns and cancellations, in sequence)."""
         taken = [0] * len(self.lines)
         merchant: list[Unit] = []
         customer: list[Unit] = []
-        for lines, reason, _ in returns:
-            for line_id, qty in lines.items():
+        for back in returns:
+            for line_id, qty in back.lines.items():
                 i = self.index[line_id]
                 units = [(i, u) for u in range(taken[i], taken[i] + qty)]
-                (merchant if reason in MERCHANT_FAULT else customer).extend(units)
+                (merchant if merchant_fault(back.reason) else customer).extend(units)
                 taken[i] += qty
         kept = [(i, u) for i, line in enumerate(self.lines) for u in range(taken[i], line["quantity"])]
         own_price, own_discounts = self.pricing(kept)
@@ -240,10 +250,11 @@ class Model:
         cost = min(price_k, part_k)
         below = self.free_threshold is not None and sum(with_rm.values()) < self.free_threshold
         clawback = self.fee if self.charged == 0 and kept and customer and below else 0
-        shipping_refund = 0
-        if not kept and all(reason in MERCHANT_FAULT for _, reason, _ in returns):
-            shipping_refund = self.charged
-        fees = sum(f for _, _, f in returns)
+        # "When K is empty and no unit went back by a customer-choice *return* ... shipping.charged
+        # is refunded": a customer-choice cancellation does not stand in the way.
+        by_choice = any(b.kind == "return" and not merchant_fault(b.reason) for b in returns)
+        shipping_refund = self.charged if not kept and not by_choice else 0
+        fees = sum(b.fees for b in returns)
         entitlement = self.paid - self.charged - cost + shipping_refund - clawback - fees
         gap = {
             p["promotionId"]: sum(discounts[k].get(unit, 0) - self.allocated[k].get(unit, 0) for unit in kept)
@@ -253,6 +264,16 @@ class Model:
         # explains the cost (and so how the clawback splits over promotions); their sum is the same.
         tie = bool(merchant) and price_k == part_k and own_discounts != with_rm_discounts
         return State(entitlement, cost, clawback, shipping_refund, gap, tie)
+
+
+@dataclass(frozen=True)
+class Back:
+    """Units given back: per line, with the reason, the fees, and ``return`` or ``cancellation``."""
+
+    lines: dict[str, int]
+    reason: str
+    fees: int = 0
+    kind: str = "return"
 
 
 @dataclass(frozen=True)

@@ -133,6 +133,13 @@ BAD: dict[str, tuple[str, str]] = {
         json.dumps(request(load_order("O-MIX-2"), {"L4": 1}, "size_or_fit")),
         "L4",
     ),
+    "out-of-stock-on-a-return": (seed({"L1": 1}, "out_of_stock"), "out_of_stock"),
+    "return-reason-on-a-cancellation": (
+        edited(seed({"L1": 1}, "size_or_fit"), "return", kind="cancellation"),
+        "size_or_fit",
+    ),
+    "unknown-kind": (edited(seed({"L1": 1}), "return", kind="exchange"), "kind"),
+    "unpaid-order": (json.dumps(request(load_order("O-PLACED-8"), {"L1": 1}, "other")), "not paid"),
 }
 
 

@@ -225,3 +225,57 @@ def test_a_paid_order_without_payments_is_refused() -> None:
     data["payments"] = []
     with pytest.raises(ValueError, match="PAID must list its payments"):
         OrderSnapshot.model_validate(data)
+
+
+# --- Who ships and who funds a promotion (section 1): defaults by channel ---------------------------
+
+
+def test_fulfilled_by_defaults_to_the_platform_on_b2c_and_the_seller_on_pop() -> None:
+    def without_it(order_id: str) -> OrderSnapshot:
+        return OrderSnapshot.model_validate(changed(order_id, lambda d: d.pop("fulfilledBy", None)))
+
+    assert without_it("O-SEED-1").fulfilment == "platform"
+    assert without_it("O-POP-4").fulfilment == "seller"
+    # Given, it stands whatever the channel (a POP seller may ship through the platform).
+    given = OrderSnapshot.model_validate(changed("O-POP-4", lambda d: d.update(fulfilledBy="platform")))
+    assert given.fulfilment == "platform"
+    # Left out when absent, as received: a stored snapshot reads back the same.
+    assert "fulfilledBy" not in without_it("O-POP-4").model_dump()
+    assert given.model_dump()["fulfilledBy"] == "platform"
+    assert "fulfilledBy" in refused(changed("O-SEED-1", lambda d: d.update(fulfilledBy="carrier")))
+
+
+def test_funded_by_defaults_to_the_seller_on_pop_and_the_platform_on_b2c() -> None:
+    # O-POP-6 names both funders; without them, POP promotions are the seller's.
+    pop = OrderSnapshot.model_validate(load_order("O-POP-6"))
+    assert [n.platform_funded for n in pop.promotion_numbers] == [False, True]
+
+    def unnamed(d: dict[str, Any]) -> None:
+        for promotion in d["promotions"]:
+            promotion.pop("fundedBy", None)
+
+    assert [
+        n.platform_funded for n in OrderSnapshot.model_validate(changed("O-POP-6", unnamed)).promotion_numbers
+    ] == [
+        False,
+        False,
+    ]
+    b2c = OrderSnapshot.model_validate(changed("O-MIX-2", unnamed))
+    assert [n.platform_funded for n in b2c.promotion_numbers] == [True, True, True]
+    assert "fundedBy" not in b2c.model_dump()["promotions"][0]
+
+    def seller_coupon(d: dict[str, Any]) -> None:
+        d["promotions"][2]["fundedBy"] = "seller"
+
+    named = OrderSnapshot.model_validate(changed("O-MIX-2", seller_coupon))
+    assert [n.platform_funded for n in named.promotion_numbers] == [True, True, False]
+
+    def nobody(d: dict[str, Any]) -> None:
+        d["promotions"][0]["fundedBy"] = "nobody"
+
+    assert "fundedBy" in refused(changed("O-MIX-2", nobody))
+
+
+def test_a_pop_order_names_its_seller() -> None:
+    assert "sellerId" in refused(changed("O-POP-4", lambda d: d.pop("sellerId")))
+    assert "sellerId" in refused(changed("O-POP-4", lambda d: d.update(sellerId="")))

@@ -2,8 +2,9 @@
 
 Random valid snapshots (currencies with 0, 2 and 3 digits, 1-6 lines, threshold and percentage
 promotions with repeat, maxDiscount and prorate, shipping with and without freeThreshold, payments
-in 1-3 parts) are returned in random sequences with random reasons and fees; every quote and every
-sequence is checked against the contract's own sentences, quoted above each check.
+in 1-3 parts) are given back in random sequences mixing returns and cancellations (section 7), with
+random reasons and fees; every quote and every sequence is checked against the contract's own
+sentences, quoted above each check.
 """
 
 from __future__ import annotations
@@ -19,12 +20,16 @@ from returns_core.refunds.models import QuoteRequest
 from returns_core.refunds.quote import quote
 from tests.unit.refund_model import (
     ADJUSTMENT_KINDS,
+    CANCELLATION_CUSTOMER_CHOICE,
+    CANCELLATION_MERCHANT_FAULT,
     CUSTOMER_CHOICE,
     DIGITS,
     MERCHANT_FAULT,
+    Back,
     Model,
     allocate,
     amount_pattern,
+    merchant_fault,
     request,
     snapshot,
     to_minor,
@@ -38,12 +43,23 @@ FAST = settings(max_examples=150, deadline=None)
 
 @dataclass(frozen=True)
 class Step:
-    """One return of a sequence: units per line, reason, and its fees in minor units."""
+    """One return (or cancellation) of a sequence: units per line, reason, its fees in minor units."""
 
     lines: dict[str, int]
     reason: str
     fee: int
     deduction: int
+    kind: str = "return"
+
+    @property
+    def back(self) -> Back:
+        """The step as the model takes it."""
+        return Back(self.lines, self.reason, self.fee + self.deduction, self.kind)
+
+    @property
+    def by_choice_return(self) -> bool:
+        """A customer-choice *return*: after one, the order's shipping is never refunded."""
+        return self.kind == "return" and not merchant_fault(self.reason)
 
 
 @st.composite
@@ -103,8 +119,23 @@ def fees(draw: st.DrawFn, scale: int) -> int:
     return draw(st.one_of(st.just(0), st.just(0), st.integers(0, 30 * scale)))
 
 
-def reason_for(draw: st.DrawFn, order: dict[str, Any], lines: dict[str, int], kind: str | None = None) -> str:
-    """A random reason; merchant fault only when a non-returnable line is in the return (section 2)."""
+def reason_for(
+    draw: st.DrawFn,
+    order: dict[str, Any],
+    lines: dict[str, int],
+    kind: str | None = None,
+    *,
+    cancellation: bool = False,
+) -> str:
+    """A random reason; for a return, merchant fault only when a non-returnable line is in it
+    (section 2); a cancellation's reasons are its own, and returnable does not restrict them."""
+    if cancellation:
+        kind = kind or draw(st.sampled_from(["merchant", "customer"]))
+        return draw(
+            st.sampled_from(
+                CANCELLATION_MERCHANT_FAULT if kind == "merchant" else CANCELLATION_CUSTOMER_CHOICE
+            )
+        )
     returnable = {line["lineId"]: line.get("returnable", True) for line in order["lines"]}
     if kind is None:
         kind = (
@@ -115,11 +146,19 @@ def reason_for(draw: st.DrawFn, order: dict[str, Any], lines: dict[str, int], ki
     return draw(st.sampled_from(MERCHANT_FAULT if kind == "merchant" else CUSTOMER_CHOICE))
 
 
+def step_for(draw: st.DrawFn, order: dict[str, Any], lines: dict[str, int]) -> Step:
+    """A return with random fees, or a cancellation (without fees: nothing went out or came back)."""
+    if draw(st.integers(0, 2)) == 0:
+        return Step(lines, reason_for(draw, order, lines, cancellation=True), 0, 0, "cancellation")
+    scale = 10 ** DIGITS[order["currency"]]
+    return Step(lines, reason_for(draw, order, lines), fees(draw, scale), fees(draw, scale))
+
+
 @st.composite
 def sequences(draw: st.DrawFn) -> tuple[dict[str, Any], list[Step], bool]:
-    """An order, a sequence of 1-4 returns of some or all of its units, and whether all go back."""
+    """An order, a sequence of 1-4 returns and cancellations of some or all of its units, and
+    whether all go back."""
     order = draw(orders())
-    scale = 10 ** DIGITS[order["currency"]]
     count = draw(st.integers(1, 4))
     everything = draw(st.booleans())
     parts: list[dict[str, int]] = [{} for _ in range(count)]
@@ -131,7 +170,7 @@ def sequences(draw: st.DrawFn) -> tuple[dict[str, Any], list[Step], bool]:
                 parts[j][line["lineId"]] = qty
                 left -= qty
     parts = [p for p in parts if p] or [{"L1": 1}]
-    steps = [Step(p, reason_for(draw, order, p), fees(draw, scale), fees(draw, scale)) for p in parts]
+    steps = [step_for(draw, order, p) for p in parts]
     return order, steps, everything
 
 
@@ -148,12 +187,14 @@ def step_request(order: dict[str, Any], done: list[tuple[Step, str]], step: Step
             "lines": [{"lineId": k, "quantity": q} for k, q in earlier.lines.items()],
             "reason": earlier.reason,
         }
+        if earlier.kind != "return" or give_refunded:  # "kind": "return" is the default
+            entry["kind"] = earlier.kind
         if earlier.fee or earlier.deduction or give_refunded:  # missing fees mean zero
             entry["fees"] = to_text(earlier.fee + earlier.deduction, digits)
         if give_refunded:
             entry["refunded"] = refunded
         previous.append(entry)
-    return request(
+    req = request(
         order,
         step.lines,
         step.reason,
@@ -161,6 +202,9 @@ def step_request(order: dict[str, Any], done: list[tuple[Step, str]], step: Step
         fee=to_text(step.fee, digits) if step.fee or give_refunded else None,
         deduction=to_text(step.deduction, digits) if step.deduction or give_refunded else None,
     )
+    if step.kind != "return" or give_refunded:
+        req["return"]["kind"] = step.kind
+    return req
 
 
 def check_quote(
@@ -259,10 +303,10 @@ def test_sequences_of_returns_keep_every_invariant(case: tuple[dict[str, Any], l
     # engine is deterministic: the same requests give the same quotes.
     assert play(order, steps, give_refunded=False) == results
 
-    # "A merchant-fault return never costs the customer a promotion": a first return for merchant
-    # fault, without fees, refunds at least what its units were paid.
+    # "A merchant-fault return never costs the customer a promotion": a first return (or
+    # cancellation) for merchant fault, without fees, refunds at least what its units were paid.
     first = steps[0]
-    if first.reason in MERCHANT_FAULT and first.fee == first.deduction == 0:
+    if merchant_fault(first.reason) and first.fee == first.deduction == 0:
         assert refunds[0] >= sum(to_minor(ln["paidAmount"], digits) for ln in results[0]["lines"])
 
     if not everything:
@@ -274,13 +318,15 @@ def test_sequences_of_returns_keep_every_invariant(case: tuple[dict[str, Any], l
     fees_fit = True
     for step, result in zip(steps, results, strict=True):
         if step.fee or step.deduction:
-            free = Step(step.lines, step.reason, 0, 0)
+            free = Step(step.lines, step.reason, 0, 0, step.kind)
             without = run(step_request(order, done, free, give_refunded=True))
             fees_fit &= step.fee + step.deduction <= to_minor(without["refundAmount"], digits)
         done.append((step, result["refundAmount"]))
     if fees_fit:
-        all_merchant = all(s.reason in MERCHANT_FAULT for s in steps)
-        shipping_kept = 0 if all_merchant else to_minor(order["shipping"]["charged"], digits)
+        # "When K is empty and no unit went back by a customer-choice *return* ... shipping.charged
+        # is refunded".
+        by_choice = any(s.by_choice_return for s in steps)
+        shipping_kept = to_minor(order["shipping"]["charged"], digits) if by_choice else 0
         total_fees = sum(s.fee + s.deduction for s in steps)
         assert sum(refunds) == paid - shipping_kept - total_fees
 
@@ -299,7 +345,7 @@ def test_each_refund_is_what_section_2_gives(case: tuple[dict[str, Any], list[St
     before = model.state([])
     refunded = 0
     for k, result in enumerate(results):
-        after = model.state([(s.lines, s.reason, s.fee + s.deduction) for s in steps[: k + 1]])
+        after = model.state([s.back for s in steps[: k + 1]])
         refund = to_minor(result["refundAmount"], digits)
         assert refund == max(0, after.entitlement - refunded), f"return {k + 1}"
         refunded += refund
@@ -336,14 +382,15 @@ def test_refunds_count_from_what_earlier_returns_actually_refunded(
     last = steps[-1]
     result = run(step_request(order, done, last, give_refunded=True))
     check_quote(order, done, last, result)
-    entitlement = model.state([(s.lines, s.reason, s.fee + s.deduction) for s in steps]).entitlement
+    entitlement = model.state([s.back for s in steps]).entitlement
     refunded_so_far = sum(to_minor(r, digits) for _, r in done)
     assert to_minor(result["refundAmount"], digits) == max(0, entitlement - refunded_so_far)
 
 
 @st.composite
 def splits(draw: st.DrawFn) -> tuple[dict[str, Any], list[Step], Step, Step, Step]:
-    """Earlier returns, then the same units in one go or in two returns with the same fees and kind."""
+    """Earlier returns, then the same units in one go or in two returns (or cancellations) with the
+    same fees and kind of reason."""
     order, earlier, _ = draw(sequences())
     earlier = earlier[: draw(st.integers(0, 1))]
     scale = 10 ** DIGITS[order["currency"]]
@@ -365,14 +412,22 @@ def splits(draw: st.DrawFn) -> tuple[dict[str, Any], list[Step], Step, Step, Ste
         first[key] -= 1
     first = {k: q for k, q in first.items() if q}
     second = {k: q - first.get(k, 0) for k, q in whole.items() if q - first.get(k, 0)}
+    # The same kind (return or cancellation) and the same kind of reason for the three.
+    cancellation = draw(st.booleans())
     returnable = {line["lineId"]: line.get("returnable", True) for line in order["lines"]}
-    forced = not all(returnable[k] for k in whole)
+    forced = not cancellation and not all(returnable[k] for k in whole)
     kind = "merchant" if forced else draw(st.sampled_from(["merchant", "customer"]))
-    fee, deduction = fees(draw, scale), fees(draw, scale)
+    fee, deduction = (0, 0) if cancellation else (fees(draw, scale), fees(draw, scale))
     fee_1, deduction_1 = draw(st.integers(0, fee)), draw(st.integers(0, deduction))
-    one_go = Step(whole, reason_for(draw, order, whole, kind), fee, deduction)
-    part_1 = Step(first, reason_for(draw, order, first, kind), fee_1, deduction_1)
-    part_2 = Step(second, reason_for(draw, order, second, kind), fee - fee_1, deduction - deduction_1)
+    step_kind = "cancellation" if cancellation else "return"
+
+    def step(lines: dict[str, int], fee: int, deduction: int) -> Step:
+        reason = reason_for(draw, order, lines, kind, cancellation=cancellation)
+        return Step(lines, reason, fee, deduction, step_kind)
+
+    one_go = step(whole, fee, deduction)
+    part_1 = step(first, fee_1, deduction_1)
+    part_2 = step(second, fee - fee_1, deduction - deduction_1)
     return order, earlier, one_go, part_1, part_2
 
 
@@ -401,6 +456,99 @@ def test_one_go_or_split_gives_the_same_total_unless_a_shortfall_was_carried(
         assert total_apart == total_together
     else:
         assert 0 <= total_apart - total_together <= carried
+
+
+@st.composite
+def cancellations_of_everything(draw: st.DrawFn) -> tuple[dict[str, Any], list[Step]]:
+    """An order and 1-4 cancellations (any cancellation reason) that take every unit between them,
+    some of them perhaps merchant-fault returns instead (no fees: nothing is kept back)."""
+    order = draw(orders())
+    count = draw(st.integers(1, 4))
+    parts: list[dict[str, int]] = [{} for _ in range(count)]
+    for line in order["lines"]:
+        left = line["quantity"]
+        for j in range(count):
+            qty = left if j == count - 1 else draw(st.integers(0, left))
+            if qty:
+                parts[j][line["lineId"]] = qty
+                left -= qty
+    with_faults = draw(st.booleans())
+    steps = []
+    for part in (p for p in parts if p):
+        if with_faults and draw(st.booleans()):
+            steps.append(Step(part, draw(st.sampled_from(MERCHANT_FAULT)), 0, 0))
+        else:
+            steps.append(Step(part, reason_for(draw, order, part, cancellation=True), 0, 0, "cancellation"))
+    return order, steps
+
+
+@FAST
+@given(cancellations_of_everything())
+def test_cancelling_everything_refunds_exactly_what_was_paid(case: tuple[dict[str, Any], list[Step]]) -> None:
+    # Section 2: "When K is empty and no unit went back by a customer-choice *return* (every unit was
+    # returned for a merchant fault or cancelled before delivery), shipping.charged is refunded" --
+    # so cancelling everything refunds exactly what was paid, to each payment all of it.
+    order, steps = case
+    digits = DIGITS[order["currency"]]
+    results = play(order, steps, give_refunded=True)
+    paid = {p["paymentId"]: to_minor(p["amount"], digits) for p in order["payments"]}
+    back = dict.fromkeys(paid, 0)
+    for result in results:
+        for share in result["payments"]:
+            back[share["paymentId"]] += to_minor(share["amount"], digits)
+    assert back == paid
+    assert sum(to_minor(r["refundAmount"], digits) for r in results) == sum(paid.values())
+
+
+@st.composite
+def cancellations_and_returns_alike(draw: st.DrawFn) -> tuple[dict[str, Any], list[Step], Step, Step]:
+    """Earlier returns and cancellations, then the same units cancelled, or returned for the same
+    kind of reason with the same fees (customer choice: the same reason, on returnable lines)."""
+    order, earlier, _ = draw(sequences())
+    earlier = earlier[: draw(st.integers(0, 3))]
+    left = {
+        line["lineId"]: line["quantity"] - sum(s.lines.get(line["lineId"], 0) for s in earlier)
+        for line in order["lines"]
+    }
+    merchant = draw(st.booleans())
+    returnable = {line["lineId"]: line.get("returnable", True) for line in order["lines"]}
+    # Often all that is left: the shipping rules differ only when nothing is kept.
+    rest = draw(st.booleans())
+    units = {k: q if rest else draw(st.integers(0, q)) for k, q in left.items() if merchant or returnable[k]}
+    units = {k: q for k, q in units.items() if q}
+    assume(units)
+    cancel_reason = reason_for(draw, order, units, "merchant" if merchant else "customer", cancellation=True)
+    return_reason = draw(st.sampled_from(MERCHANT_FAULT)) if merchant else cancel_reason
+    scale = 10 ** DIGITS[order["currency"]]
+    fee, deduction = fees(draw, scale), fees(draw, scale)
+    cancelled = Step(units, cancel_reason, fee, deduction, "cancellation")
+    return order, earlier, cancelled, Step(units, return_reason, fee, deduction)
+
+
+@FAST
+@given(cancellations_and_returns_alike())
+def test_a_cancellation_never_refunds_more_than_the_same_return_plus_shipping(
+    case: tuple[dict[str, Any], list[Step], Step, Step],
+) -> None:
+    # A cancellation is priced as a return of the same units (sections 2, 7); only the shipping rule
+    # tells them apart (a customer-choice cancellation does not keep the shipping from coming back).
+    order, earlier, cancelled, returned = case
+    digits = DIGITS[order["currency"]]
+    charged = to_minor(order["shipping"]["charged"], digits)
+    by_cancelling = play(order, [*earlier, cancelled], give_refunded=True)[-1]
+    by_returning = play(order, [*earlier, returned], give_refunded=True)[-1]
+    refund_c = to_minor(by_cancelling["refundAmount"], digits)
+    refund_r = to_minor(by_returning["refundAmount"], digits)
+    assert refund_r <= refund_c <= refund_r + charged
+    if not any(a["kind"] == "shipping_refund" for a in by_cancelling["adjustments"]):
+
+        def amounts(result: dict[str, Any]) -> tuple[object, ...]:
+            adjustments = sorted(
+                (a["kind"], a["amount"], a.get("promotionId", "")) for a in result["adjustments"]
+            )
+            return result["lines"], adjustments, result["refundAmount"], result["payments"]
+
+        assert amounts(by_cancelling) == amounts(by_returning)
 
 
 @settings(max_examples=100, deadline=None)

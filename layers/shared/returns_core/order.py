@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from returns_core.refunds.allocation import OrderAllocation
 
 OrderStatus = Literal["PLACED", "PAID", "SHIPPED", "DELIVERED", "CANCELLED"]
+Party = Literal["platform", "seller"]
 
 
 class _Model(BaseModel):
@@ -47,6 +48,8 @@ class Promotion(_Model):
     repeat: bool = False
     maxDiscount: str | None = None
     percent: str | None = None
+    fundedBy: Party | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Who bears the discount; absent: the seller on POP orders, the platform on B2C."""
 
     @property
     def label(self) -> str:
@@ -76,6 +79,8 @@ class OrderSnapshot(_Model):
     status: OrderStatus
     channel: Literal["B2C", "POP"] = "B2C"
     sellerId: str = ""
+    fulfilledBy: Party | None = Field(default=None, exclude_if=lambda value: value is None)
+    """Who ships; absent: the platform on B2C orders, the seller on POP (see ``fulfilment``)."""
     placedAt: datetime | None = None
     deliveredAt: datetime | None = None
     lines: list[Line] = Field(min_length=1)
@@ -94,6 +99,8 @@ class OrderSnapshot(_Model):
     @model_validator(mode="after")
     def _check(self) -> OrderSnapshot:
         cur = self.currency
+        if self.channel == "POP" and not self.sellerId:
+            raise ValueError("a POP order must name its seller (sellerId)")
         if not money.is_currency(cur):
             raise ValueError(f"unknown currency {cur!r} (expected an ISO 4217 code such as CNY)")
         line_ids = [line.lineId for line in self.lines]
@@ -114,7 +121,10 @@ class OrderSnapshot(_Model):
             else money.parse(self.shipping.freeThreshold, cur, what="shipping.freeThreshold")
         )
         index = {line_id: i for i, line_id in enumerate(line_ids)}
-        self._promotion_numbers = tuple(_promotion_numbers(p, cur, index) for p in self.promotions)
+        default_funder: Party = "seller" if self.channel == "POP" else "platform"
+        self._promotion_numbers = tuple(
+            _promotion_numbers(p, cur, index, p.fundedBy or default_funder) for p in self.promotions
+        )
         self._check_totals()
         if not self.payments and self.status != "PLACED":
             # Contract section 1: only an order not yet paid may come without payments.
@@ -139,6 +149,13 @@ class OrderSnapshot(_Model):
                 f"{money.format(sum(discounts), cur)} plus shipping {money.format(self._charged, cur)} "
                 f"is {money.format(expected, cur)}, but payments add up to {money.format(paid, cur)}"
             )
+
+    @property
+    def fulfilment(self) -> Party:
+        """Who ships the goods: ``fulfilledBy``, or the channel's default (section 1)."""
+        if self.fulfilledBy is not None:
+            return self.fulfilledBy
+        return "seller" if self.channel == "POP" else "platform"
 
     # -- integer views, valid once the snapshot is validated -------------------------------
     @property
@@ -194,6 +211,8 @@ class PromotionNumbers(BaseModel):
 
     kind: Literal["threshold", "percentage"]
     prorate: bool
+    platform_funded: bool
+    """The platform bears the discount (``fundedBy``, defaulted by channel)."""
     line_indexes: tuple[int, ...]
     threshold: int = 0
     discount: int = 0
@@ -216,7 +235,7 @@ class PromotionNumbers(BaseModel):
         return min(value, base)
 
 
-def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int]) -> PromotionNumbers:
+def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int], funder: Party) -> PromotionNumbers:
     where = f"promotions[{p.promotionId}]"
     unknown = [line_id for line_id in p.lineIds if line_id not in index]
     if unknown:
@@ -240,6 +259,7 @@ def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int]) -> Pr
         return PromotionNumbers(
             kind="threshold",
             prorate=p.refundPolicy == "prorate",
+            platform_funded=funder == "platform",
             line_indexes=line_indexes,
             threshold=threshold,
             discount=money.parse(p.discount, currency, what=f"{where}.discount"),
@@ -253,6 +273,7 @@ def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int]) -> Pr
     return PromotionNumbers(
         kind="percentage",
         prorate=p.refundPolicy == "prorate",
+        platform_funded=funder == "platform",
         line_indexes=line_indexes,
         percent=money.parse_percent(p.percent),
     )

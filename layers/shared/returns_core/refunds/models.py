@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,13 +17,31 @@ Reason = Literal[
     "size_or_fit",
     "other",
 ]
+"""A return's reason (contract section 2)."""
+CancellationReason = Literal["no_longer_needed", "other", "out_of_stock"]
+"""A cancellation's reason (contract section 7); ``out_of_stock`` only CS gives."""
+AnyReason = Literal[
+    "quality_issue",
+    "not_as_described",
+    "wrong_item",
+    "damaged_in_transit",
+    "no_longer_needed",
+    "size_or_fit",
+    "other",
+    "out_of_stock",
+]
+"""A reason the engine takes: a return's or a cancellation's, checked against its kind."""
+Kind = Literal["return", "cancellation"]
+
 MERCHANT_FAULT_REASONS: frozenset[str] = frozenset(
-    {"quality_issue", "not_as_described", "wrong_item", "damaged_in_transit"}
+    {"quality_issue", "not_as_described", "wrong_item", "damaged_in_transit", "out_of_stock"}
 )
+RETURN_REASONS: frozenset[str] = frozenset(get_args(Reason))
+CANCELLATION_REASONS: frozenset[str] = frozenset(get_args(CancellationReason))
 
 
 def is_merchant_fault(reason: str) -> bool:
-    """Merchant-fault returns never cost the customer a promotion."""
+    """Merchant-fault returns and cancellations never cost the customer a promotion."""
     return reason in MERCHANT_FAULT_REASONS
 
 
@@ -49,22 +67,24 @@ class ReturnLine(_Model):
 
 
 class PreviousReturn(_Model):
-    """An earlier return of the order: its units, its reason, its fees and what it refunded.
+    """An earlier return or cancellation of the order: its units, reason, fees and what it refunded.
 
     ``refunded`` may be left out: it is then what the engine itself gives for that return.
     """
 
     lines: list[ReturnLine] = Field(min_length=1)
-    reason: Reason
+    reason: AnyReason
+    kind: Kind = "return"
     fees: str | None = None
     refunded: str | None = None
 
 
 class ReturnSpec(_Model):
-    """The return being quoted."""
+    """The return (or cancellation: ``kind``) being quoted."""
 
     lines: list[ReturnLine] = Field(min_length=1)
-    reason: Reason
+    reason: AnyReason
+    kind: Kind = "return"
     returnShippingFee: str | None = None
     inspectionDeduction: str | None = None
 

@@ -1,4 +1,4 @@
-"""The refund quote: what this return refunds, and each reason it differs from what was paid.
+"""The refund quote: what a return or cancellation refunds, and why it differs from what was paid.
 
 Entitlement after a return is ``E = paidForGoods - cost(K) + shippingRefund - shippingClawback -
 fees``; the return refunds ``max(0, E - refundedSoFar)``. The quote explains the difference from
@@ -17,13 +17,16 @@ from returns_core import money
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.allocation import OrderAllocation, runs_total, slice_runs
 from returns_core.refunds.models import (
+    CANCELLATION_REASONS,
+    RETURN_REASONS,
     Adjustment,
     BadRequest,
     PaymentShare,
+    PreviousReturn,
     Quote,
     QuoteLine,
     QuoteRequest,
-    ReturnLine,
+    ReturnSpec,
     is_merchant_fault,
 )
 from returns_core.refunds.pricing import KeptCost, UnitSet, cost_of_kept, normalise
@@ -31,10 +34,11 @@ from returns_core.refunds.pricing import KeptCost, UnitSet, cost_of_kept, normal
 
 @dataclass(frozen=True)
 class _Return:
-    """A return resolved against the order: which units of which lines, why, and its fees."""
+    """A return or cancellation resolved against the order: which units of which lines, why, fees."""
 
     segments: UnitSet
     merchant_fault: bool
+    cancellation: bool
     fees: int
 
 
@@ -46,7 +50,10 @@ class _State:
     merchant: UnitSet
     customer: UnitSet
     fees: int
-    all_merchant_fault: bool
+    returned_by_choice: bool
+    """Some unit went back by a customer-choice *return* (not a cancellation): shipping is kept."""
+    cancelled: bool
+    returned: bool
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,7 @@ class _Entitlement:
     clawback: int
     shipping_refund: int
     kept_with_merchant_price: int
+    state: _State
 
 
 def quote_request(request: object) -> dict[str, object]:
@@ -86,18 +94,23 @@ def describe(error: ValidationError) -> str:
 def quote(request: QuoteRequest) -> Quote:
     """Quote ``request.return_`` after ``request.previousReturns`` (pure and deterministic)."""
     order = request.order
+    if not order.payments:
+        # Contract section 3: an unpaid order has nothing to refund; its cancellation needs no quote.
+        raise BadRequest(
+            f"order: {order.orderId} is not paid (status {order.status}, no payments): "
+            "the engine quotes only paid orders"
+        )
     allocation = order.allocation
     cur = order.currency
     taken = [0] * len(order.lines)
     previous = [
-        _resolve(order, taken, r.lines, r.reason, _amount(cur, f"previousReturns[{i}].fees", r.fees), i)
+        _resolve(order, taken, r, _amount(cur, f"previousReturns[{i}].fees", r.fees), i)
         for i, r in enumerate(request.previousReturns)
     ]
-    this_fee = _amount(cur, "return.returnShippingFee", request.return_.returnShippingFee)
-    this_deduction = _amount(cur, "return.inspectionDeduction", request.return_.inspectionDeduction)
-    current = _resolve(
-        order, taken, request.return_.lines, request.return_.reason, this_fee + this_deduction, None
-    )
+    this = request.return_
+    this_fee = _amount(cur, "return.returnShippingFee", this.returnShippingFee)
+    this_deduction = _amount(cur, "return.inspectionDeduction", this.inspectionDeduction)
+    current = _resolve(order, taken, this, this_fee + this_deduction, None)
 
     @cache
     def entitlement_after(count: int) -> _Entitlement:
@@ -156,17 +169,25 @@ def _amount(currency: str, what: str, text: str | None) -> int:
 def _resolve(
     order: OrderSnapshot,
     taken: list[int],
-    lines: list[ReturnLine],
-    reason: str,
+    spec: ReturnSpec | PreviousReturn,
     fees: int,
     position: int | None,
 ) -> _Return:
     """Take the next units of each named line (a line's first return takes its first units)."""
     where = "return" if position is None else f"previousReturns[{position}]"
+    reason = spec.reason
+    cancellation = spec.kind == "cancellation"
+    if cancellation and reason not in CANCELLATION_REASONS:
+        raise BadRequest(
+            f"{where}: {reason!r} is not a cancellation reason "
+            f"(one of {', '.join(sorted(CANCELLATION_REASONS))})"
+        )
+    if not cancellation and reason not in RETURN_REASONS:
+        raise BadRequest(f"{where}: {reason!r} is a reason for cancellations only, not for a return")
     merchant = is_merchant_fault(reason)
     seen: set[str] = set()
     segments = []
-    for entry in lines:
+    for entry in spec.lines:
         index = order.line_index(entry.lineId)
         if index is None:
             raise BadRequest(f"{where}: unknown line {entry.lineId!r}")
@@ -174,7 +195,7 @@ def _resolve(
             raise BadRequest(f"{where}: line {entry.lineId!r} is named twice")
         seen.add(entry.lineId)
         line = order.lines[index]
-        if not line.returnable and not merchant:
+        if not line.returnable and not merchant and not cancellation:
             raise BadRequest(
                 f"{where}: line {entry.lineId!r} is not returnable for {reason!r}: "
                 "it can go back only for a merchant-fault reason"
@@ -187,7 +208,7 @@ def _resolve(
             )
         segments.append((index, taken[index], taken[index] + entry.quantity))
         taken[index] += entry.quantity
-    return _Return(segments=tuple(segments), merchant_fault=merchant, fees=fees)
+    return _Return(segments=tuple(segments), merchant_fault=merchant, cancellation=cancellation, fees=fees)
 
 
 def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
@@ -204,7 +225,9 @@ def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
         merchant=normalise(merchant),
         customer=normalise(customer),
         fees=sum(r.fees for r in returns),
-        all_merchant_fault=all(r.merchant_fault for r in returns),
+        returned_by_choice=any(not r.merchant_fault and not r.cancellation for r in returns),
+        cancelled=any(r.cancellation for r in returns),
+        returned=any(not r.cancellation for r in returns),
     )
 
 
@@ -233,9 +256,8 @@ def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -
         and with_merchant.total < threshold
         else 0
     )
-    shipping_refund = (
-        order.shipping_charged_minor if not state.kept and state.all_merchant_fault and state.merchant else 0
-    )
+    # Nothing kept and nothing sent back by choice: the shipping paid for is given back.
+    shipping_refund = order.shipping_charged_minor if not state.kept and not state.returned_by_choice else 0
     amount = order.paid_for_goods_minor - cost.amount + shipping_refund - clawback - state.fees
     return _Entitlement(
         amount=amount,
@@ -244,6 +266,7 @@ def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -
         clawback=clawback,
         shipping_refund=shipping_refund,
         kept_with_merchant_price=with_merchant.total,
+        state=state,
     )
 
 
@@ -308,14 +331,19 @@ def _adjustments(
         )
     refund_change = after.shipping_refund - before.shipping_refund
     if refund_change:
+        state = after.state
+        why = (
+            "the whole order was cancelled before delivery"
+            if not state.returned
+            else "every item was cancelled before delivery or came back for a fault of the merchant"
+            if state.cancelled
+            else "every item came back for a fault of the merchant"
+        )
         out.append(
             Adjustment(
                 kind="shipping_refund",
                 amount=money.format(refund_change, cur),
-                description=(
-                    f"shipping ({money.format(refund_change, cur)}) is refunded: "
-                    "every item came back for a fault of the merchant"
-                ),
+                description=f"shipping ({money.format(refund_change, cur)}) is refunded: {why}",
             )
         )
     if fee:
