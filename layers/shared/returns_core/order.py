@@ -48,8 +48,11 @@ class Promotion(_Model):
     repeat: bool = False
     maxDiscount: str | None = None
     percent: str | None = None
-    fundedBy: Party | None = Field(default=None, exclude_if=lambda value: value is None)
-    """Who bears the discount; absent: the seller on POP orders, the platform on B2C."""
+    fundedBy: Party | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Who bears the discount; when absent, the seller on POP orders, the platform on B2C.",
+    )
 
     @property
     def label(self) -> str:
@@ -79,8 +82,11 @@ class OrderSnapshot(_Model):
     status: OrderStatus
     channel: Literal["B2C", "POP"] = "B2C"
     sellerId: str = ""
-    fulfilledBy: Party | None = Field(default=None, exclude_if=lambda value: value is None)
-    """Who ships; absent: the platform on B2C orders, the seller on POP (see ``fulfilment``)."""
+    fulfilledBy: Party | None = Field(
+        default=None,
+        exclude_if=lambda value: value is None,
+        description="Who ships; when absent, the platform on B2C orders, the seller on POP.",
+    )
     placedAt: datetime | None = None
     deliveredAt: datetime | None = None
     lines: list[Line] = Field(min_length=1)
