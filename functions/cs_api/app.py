@@ -16,10 +16,17 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from returns_service import refund, review
 from returns_service.api import http
 from returns_service.api.caller import Caller, cs_agent_of
-from returns_service.api.models import CsReturnView, DamageReviewBody, QueuePage, ReviewBody
+from returns_service.api.models import (
+    CsReturnView,
+    CustomerReturnsPage,
+    DamageReviewBody,
+    QueuePage,
+    ReviewBody,
+)
 from returns_service.models import ReturnStatus, ReturnView
 
 ReturnId = Annotated[str, Path(alias="returnId", min_length=1, max_length=128)]
+CustomerId = Annotated[str, Path(alias="customerId", min_length=1, max_length=128)]
 PAGE_DEFAULT = 20
 PAGE_MAX = 100
 
@@ -48,6 +55,29 @@ def queue(
     _agent()
     items, token = review.review_queue(status, limit, next_token)
     return QueuePage(items=items, nextToken=token)
+
+
+@app.get(
+    "/cs/customers/<customerId>/returns",
+    summary="A customer's returns, newest first: how often they return",
+    description=(
+        "Every return of the customer, in any status, newest first and paginated like the queue."
+        " The CS console counts them beside a return (a serial-returner signal)."
+    ),
+    tags=["cs"],
+    security=http.JWT_SECURITY,
+    responses=http.responses(200, "One page of the customer's returns", 401, 403),
+)
+def customer_returns(
+    customer_id: CustomerId,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Page size")] = PAGE_DEFAULT,
+    next_token: Annotated[
+        str | None, Query(alias="nextToken", min_length=1, max_length=2048, description="From the last page")
+    ] = None,
+) -> CustomerReturnsPage:
+    _agent()
+    items, token = review.customer_returns(customer_id, limit, next_token)
+    return CustomerReturnsPage(items=items, nextToken=token)
 
 
 @app.get(

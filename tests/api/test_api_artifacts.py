@@ -29,6 +29,8 @@ CONTRACT_ROUTES = {
     ("POST", "/cs/returns/{returnId}/damage-review"),
     ("POST", "/cs/returns/{returnId}/retry-refund"),
     ("POST", "/warehouse/returns/{returnId}/receipt"),
+    # Not in the contract: the CS console's read of a customer's earlier returns (issue 13).
+    ("GET", "/cs/customers/{customerId}/returns"),
 }
 SAMPLES = REPO_ROOT / "events" / "http"
 

@@ -14,6 +14,7 @@ CS_ROUTES = [
     ("POST", "/cs/returns/R-1/review"),
     ("POST", "/cs/returns/R-1/damage-review"),
     ("POST", "/cs/returns/R-1/retry-refund"),
+    ("GET", "/cs/customers/cust-1001/returns"),
 ]
 
 
@@ -47,6 +48,36 @@ def test_queue_is_oldest_first_and_paginated_with_an_opaque_token(api):
     assert everything["nextToken"] is None
     other_status = api.call("GET", "/cs/returns", query={"status": "REFUNDED"}, claims=AGENT)
     assert other_status.json == {"items": [], "nextToken": None}
+
+
+def test_a_customers_returns_newest_first_paginated_and_only_theirs(api):
+    mine = [
+        api.created(new_return("O-SEED-1", one("L1"))),
+        api.created(new_return("O-POP-4", one("L1"), reason="quality_issue")),
+        api.created(new_return("O-SEED-1", one("L2"))),
+    ]
+    api.created(new_return("O-MIX-2", one("L1")), claims=OTHER_CUSTOMER)
+    path = "/cs/customers/cust-1001/returns"
+    first = api.call("GET", path, query={"limit": "2"}, claims=AGENT)
+    assert first.status == 200, first.text
+    newest_first = [c["returnId"] for c in reversed(mine)]
+    assert [r["returnId"] for r in first.json["items"]] == newest_first[:2]
+    second = api.call("GET", path, query={"limit": "2", "nextToken": first.json["nextToken"]}, claims=AGENT)
+    assert [r["returnId"] for r in second.json["items"]] == newest_first[2:]
+    assert second.json["nextToken"] is None
+    everything = api.call("GET", path, claims=AGENT).json
+    assert {r["customerId"] for r in everything["items"]} == {"cust-1001"}
+    assert [r["reason"] for r in everything["items"]][1] == "quality_issue"
+    # A token of one customer's pages does not open another customer's.
+    other = api.call(
+        "GET", "/cs/customers/cust-1002/returns", query={"nextToken": first.json["nextToken"]}, claims=AGENT
+    )
+    assert other.status == 400
+    assert api.call("GET", "/cs/customers/nobody/returns", claims=AGENT).json == {
+        "items": [],
+        "nextToken": None,
+    }
+    assert api.call("GET", path, claims=CUSTOMER).status == 403
 
 
 def test_cs_view_has_the_return_its_quote_history_and_the_order(api):

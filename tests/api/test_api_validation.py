@@ -31,6 +31,7 @@ ALL_ROUTES = [
     ("POST", "/cs/returns/R-ANY/review"),
     ("POST", "/cs/returns/R-ANY/damage-review"),
     ("POST", "/cs/returns/R-ANY/retry-refund"),
+    ("GET", "/cs/customers/cust-1001/returns"),
 ]
 
 

@@ -30,6 +30,16 @@ def review_queue(status: str, limit: int, next_token: str | None) -> tuple[list[
     return [store.to_view(item) for item in items], token
 
 
+def customer_returns(
+    customer_id: str, limit: int, next_token: str | None
+) -> tuple[list[ReturnView], str | None]:
+    """A customer's returns, newest first, a page at a time: how often they return (CS only)."""
+    if not 1 <= limit <= MAX_PAGE:
+        raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
+    items, token = store.by_customer_page(customer_id, limit, next_token)
+    return [store.to_view(item) for item in items], token
+
+
 def get_return_for_cs(return_id: str) -> tuple[ReturnView, OrderSnapshot]:
     item = store.get(return_id)
     if item is None:

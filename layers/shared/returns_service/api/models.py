@@ -122,6 +122,13 @@ class QueuePage(_Body):
     nextToken: str | None = None
 
 
+class CustomerReturnsPage(_Body):
+    """``GET /cs/customers/{customerId}/returns``: one page of a customer's returns, newest first."""
+
+    items: list[ReturnView]
+    nextToken: str | None = None
+
+
 class CsReturnView(ReturnView):
     """``GET /cs/returns/{returnId}``: the return with its quote, history and the order."""
 

@@ -256,6 +256,27 @@ def by_status(status: str, limit: int, next_token: str | None) -> tuple[list[dic
     return items, encode_token(response.get("LastEvaluatedKey"))
 
 
+def by_customer_page(
+    customer_id: str, limit: int, next_token: str | None
+) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of a customer's returns, newest first (what CS reads of a customer's history)."""
+    kwargs: dict[str, Any] = {
+        "IndexName": BY_CUSTOMER,
+        "KeyConditionExpression": "customerId = :c",
+        "ExpressionAttributeValues": {":c": customer_id},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    if next_token:
+        start = decode_token(next_token, ("returnId", "customerId", "createdKey"))
+        if start["customerId"] != customer_id:
+            raise BadRequest("nextToken is not one this service gave")
+        kwargs["ExclusiveStartKey"] = start
+    response = _table().query(**kwargs)
+    items = [plain_item(item) for item in response.get("Items", [])]
+    return items, encode_token(response.get("LastEvaluatedKey"))
+
+
 def by_customer(customer_id: str, order_id: str | None) -> Iterator[dict[str, Any]]:
     """A customer's returns, oldest first (all pages), optionally of one order."""
     kwargs: dict[str, Any] = {
