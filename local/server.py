@@ -34,6 +34,7 @@ from types import FrameType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from local import console
 from local.httpapi import HttpResponse, select_route
 from local.orders import load_example_orders, moved_to_present, publish_order
 from local.stack import MOTO_CONFIG, NO_TOKEN, REPO_ROOT, Stack, deploy
@@ -186,6 +187,23 @@ class LocalService:
             seeded.append(order_id)
         return seeded
 
+    def seed_sample_returns(self) -> list[dict[str, str]]:
+        """Sample returns for the CS console (local/console.py), asked for over this service's API."""
+
+        def publish(snapshot: dict[str, Any]) -> None:
+            with self._lock:
+                publish_order(self.stack, snapshot)
+
+        return console.seed_sample_returns(self.handle, self.token_for, publish, self.callback_path)
+
+    def callback_path(self, return_id: str) -> str | None:
+        """The signed receipt path (with its query) published for `return_id`, once it is."""
+        for event in reversed(self.stack.events_of("Return Awaiting Receipt")):
+            if event["Detail"].get("returnId") == return_id:
+                url = urlsplit(str(event["Detail"]["callbackUrl"]))
+                return f"{url.path}?{url.query}"
+        return None
+
     def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes) -> HttpResponse:
         """One request: `target` is the request line's path with its query string."""
         split = urlsplit(target)
@@ -193,6 +211,9 @@ class LocalService:
         query = {
             k: v if len(v) > 1 else v[0] for k, v in parse_qs(split.query, keep_blank_values=True).items()
         }
+        static = console.serve(method.upper(), path)
+        if static is not None:
+            return static
         if path.startswith("/_local/") or path in ("/docs", "/docs/", "/openapi.json"):
             return self._local(method.upper(), path, query, body)
         claims = self._claims(method, path, headers)
@@ -329,6 +350,24 @@ def _handler_class(service: LocalService) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
+def make_server(service: LocalService, host: str, port: int) -> ThreadingHTTPServer:
+    """The HTTP server of the local stack (`port` 0 picks a free one: `server.server_address`)."""
+    server = ThreadingHTTPServer((host, port), _handler_class(service))
+    server.daemon_threads = True
+    return server
+
+
+def _seed_samples(service: LocalService) -> None:
+    """In the background once serving: the console's sample returns take a few workflow steps."""
+    try:
+        samples = service.seed_sample_returns()
+    except Exception as exc:  # the stack stopping under it, or a sample refused: say so, serve on
+        print(f"warning: sample returns not seeded: {type(exc).__name__}: {exc}", file=sys.stderr, flush=True)
+        return
+    listed = ", ".join(f"{s['returnId']} ({s['orderId']}, {s['status']})" for s in samples)
+    print(f"Sample returns for the CS console: {listed}", flush=True)
+
+
 def local_parameters(template_path: Path, base_url: str, overrides: str = "") -> dict[str, str]:
     """LOCAL_PARAMETERS (+ CallbackBaseUrl = this server) restricted to what the template declares,
     then `overrides` ("Name=value Name=value", from $STACK_PARAMETERS) as given: a name the
@@ -356,6 +395,8 @@ def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
         "  GET    /_local/events   (?detailType=Return%20Awaiting%20Receipt)",
         "  POST   /_local/orders   <order snapshot>  (put on the bus as the order system does)",
         "  GET    /docs            Swagger UI of /openapi.json (`make openapi`)",
+        "",
+        f"CS console: {port_url}/console/ (sign in as a local agent; sample returns are being asked for)",
         "",
         f"Seeded orders (moved to the present): {', '.join(seeded) if seeded else 'none'}",
         "",
@@ -385,8 +426,7 @@ def main() -> int:
         except (LookupError, RuntimeError) as exc:
             print(f"warning: example orders not seeded: {exc}", file=sys.stderr)
             seeded = []
-        server = ThreadingHTTPServer((host, port), _handler_class(service))
-        server.daemon_threads = True
+        server = make_server(service, host, port)
 
         def stop(signum: int, frame: FrameType | None) -> None:
             print(f"\nstopping ({signal.Signals(signum).name})", flush=True)
@@ -399,6 +439,7 @@ def main() -> int:
             f"Parameters: {json.dumps(parameters)} (more with STACK_PARAMETERS='Name=value ...')", flush=True
         )
         print(f"ready on {base_url}", flush=True)
+        threading.Thread(target=_seed_samples, args=(service,), name="sample-returns", daemon=True).start()
         try:
             server.serve_forever(poll_interval=0.2)
         finally:
