@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt layers/shared/requirements.txt | sha1sum | cut -c1-12)
 PORT ?= 3000
 
-.PHONY: install test lint typecheck cfn-lint pytest bench mutation openapi run demo sam-build clean
+.PHONY: install test lint typecheck cfn-lint pytest bench mutation openapi run demo screenshots sam-build clean
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ run: install
 
 demo: install
 	PORT=$(PORT) $(BIN)/python -m local.demo
+
+# The README's pictures of the CS console, taken by its browser tests (needs Chromium).
+screenshots: install
+	CONSOLE_SCREENSHOTS=1 CONSOLE_BROWSER_REQUIRED=1 $(BIN)/pytest -o addopts="-q" tests/console
 
 # sam pins its own boto3: it lives in a virtualenv of its own. Builds without Docker.
 sam-build:

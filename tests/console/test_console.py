@@ -1,0 +1,338 @@
+"""The CS console in Chromium: an agent takes returns from the queue to a decision, reads why a
+refund is what it is, meets the contract's refusals in words, and does it all by keyboard."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import time
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from tests.console.conftest import INSTALL_HINT, LocalConsole, OpenPage, browser_missing, screenshot_path
+
+MISSING = browser_missing()
+if MISSING:
+    if os.environ.get("CONSOLE_BROWSER_REQUIRED"):
+        raise RuntimeError(f"browser tests required (CONSOLE_BROWSER_REQUIRED) but {MISSING}; {INSTALL_HINT}")
+    pytest.skip(
+        f"browser tests of the CS console skipped: {MISSING}; {INSTALL_HINT}", allow_module_level=True
+    )
+
+from playwright.sync_api import expect  # noqa: E402
+
+
+def return_link(page: Any, return_id: str) -> Any:
+    return page.locator(f'tr[data-return-id="{return_id}"] a')
+
+
+def status_of(page: Any) -> Any:
+    return page.locator("#return-heading .status")
+
+
+def open_return(page: Any, return_id: str) -> None:
+    page.goto(f"{page.url.split('#')[0]}#/returns/{return_id}")
+    expect(page.locator("#return-heading")).to_contain_text(return_id)
+
+
+def test_an_agent_approves_the_seed_return_from_the_queue(
+    local_console: LocalConsole, open_console: OpenPage
+):
+    return_id = local_console.ask_return("O-SEED-1", [{"lineId": "L2", "quantity": 1}], "no_longer_needed")
+    page = open_console("agent-1")
+    # The queue: pending review, oldest first (the sample returns asked for at start come first).
+    rows = page.locator("#queue-table tbody tr")
+    expect(return_link(page, return_id)).to_be_visible()
+    listed = rows.evaluate_all("rows => rows.map(r => r.dataset.returnId)")
+    assert listed.index(local_console.samples[0]["returnId"]) < listed.index(return_id)
+    expect(page.get_by_role("link", name="Damage review (1)")).to_be_visible()
+    if path := screenshot_path("console-queue.png"):
+        page.screenshot(path=str(path))
+
+    return_link(page, return_id).click()
+    expect(status_of(page)).to_have_attribute("data-status", "PENDING_REVIEW")
+    page.get_by_role("button", name="Approve").click()
+    message = page.locator("#decision-message")
+    expect(message).to_contain_text("You approved the return, the merchant pays the return shipping")
+    expect(status_of(page)).to_have_attribute("data-status", "AWAITING_RECEIPT")
+    expect(page.locator("#history li").first).to_contain_text("CS agent agent-1")
+    stored = local_console.cs_view(return_id)
+    assert stored["status"] == "AWAITING_RECEIPT"
+    assert stored["history"][-1]["actor"] == "cs:agent-1"
+
+
+def test_the_promotion_clawback_is_explained(local_console: LocalConsole, open_console: OpenPage):
+    order_id = local_console.fresh_order("O-SEED-1")
+    return_id = local_console.ask_return(order_id, [{"lineId": "L2", "quantity": 1}], "no_longer_needed")
+    page = open_console("agent-1")
+    open_return(page, return_id)
+    quote = page.locator("#quote-table")
+    clawback = quote.locator('tr[data-kind="promotion_clawback"]')
+    expect(clawback).to_contain_text("Promotion taken back")
+    expect(clawback).to_contain_text("满199减100 — spend 199.00 CNY, get 100.00 CNY off")
+    expect(clawback).to_contain_text("kept items (100.00) no longer reach 199.00 for 满199减100")
+    expect(clawback.locator("td.num")).to_have_text("\u221250.00")
+    expect(page.locator("#refund-amount")).to_have_text("0.00 CNY")
+    explained = page.locator("#refund-explained")
+    expect(explained).to_contain_text("50.00 \u2212 50.00 = 0.00 CNY")
+    expect(explained).to_contain_text("the kept items no longer qualify")
+    expect(page.locator("#payments-table")).to_contain_text("PAY-1")
+    expect(page.locator("#order-lines")).to_contain_text("Mechanical keyboard")
+    expect(page.locator("#customer-figures")).to_contain_text("earlier return")
+    # Chinese is set in a CJK face of the page's font stack, not left to a fallback.
+    family = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert "Noto Sans CJK SC" in family and "WenQuanYi Zen Hei" in family
+    assert page.evaluate("document.documentElement.lang") == "en"
+    # Readable at 1280 px and on a smaller laptop screen: nothing wider than the window.
+    for width, height in ((1280, 800), (1366, 768), (1024, 768)):
+        page.set_viewport_size({"width": width, "height": height})
+        assert page.evaluate("document.documentElement.scrollWidth") <= width, width
+    page.set_viewport_size({"width": 1280, "height": 800})
+    if path := screenshot_path("console-return.png"):
+        page.screenshot(path=str(path), full_page=True)
+
+
+def test_an_agent_deducts_on_damaged_goods_and_sees_the_refund(
+    local_console: LocalConsole, open_console: OpenPage
+):
+    # The sample `make run` sets up: a phone case back for size_or_fit, received damaged.
+    sample = next(s for s in local_console.samples if s["status"] == "PENDING_DAMAGE_REVIEW")
+    return_id = sample["returnId"]
+    page = open_console("agent-1")
+    page.get_by_role("link", name="Damage review").click()
+    return_link(page, return_id).click()
+    expect(status_of(page)).to_have_attribute("data-status", "PENDING_DAMAGE_REVIEW")
+    page.get_by_label("Deduct an amount for the damage").check()
+    deduction = page.get_by_label("Deduction (CNY)")
+    deduction.fill("9.123")
+    page.get_by_role("button", name="Submit decision").click()
+    expect(page.locator(".field-error")).to_have_text("CNY amounts have 2 decimals: e.g. 9.00.")
+    deduction.fill("9")
+    page.get_by_label("Note (optional)").fill("corner cracked")
+    page.get_by_role("button", name="Submit decision").click()
+    expect(page.locator("#decision-message")).to_contain_text("You deducted 9.00 CNY for the damage")
+    # The page follows the workflow until the refund is paid: 39.00 less the 9.00.
+    expect(status_of(page)).to_have_attribute("data-status", "REFUNDED", timeout=20_000)
+    expect(page.locator("#refund-card")).to_contain_text("Refunded 30.00 CNY")
+    deducted = page.locator('#quote-table tr[data-kind="inspection_deduction"]')
+    expect(deducted).to_contain_text("Damage deduction")
+    expect(deducted.locator("td.num")).to_have_text("\u22129.00")
+    assert local_console.cs_view(return_id)["refund"]["refundAmount"] == "30.00"
+
+
+def test_a_second_agents_decision_gets_a_clear_conflict_message(
+    local_console: LocalConsole, open_console: OpenPage
+):
+    order_id = local_console.fresh_order("O-SEED-1")
+    return_id = local_console.ask_return(order_id, [{"lineId": "L1", "quantity": 1}], "no_longer_needed")
+    first = open_console("agent-1")
+    second = open_console("agent-2")
+    open_return(first, return_id)
+    open_return(second, return_id)
+    second.get_by_role("button", name="Approve").click()
+    expect(status_of(second)).to_have_attribute("data-status", "AWAITING_RECEIPT")
+
+    first.get_by_label("Why (required)").fill("outside the policy")
+    first.get_by_role("button", name="Reject").click()
+    alert = first.get_by_role("alert")
+    expect(alert).to_contain_text("Someone else decided first: agent-2. Your rejection was not applied.")
+    expect(alert).to_contain_text("Another agent, agent-2, moved it to “Awaiting receipt” (AWAITING_RECEIPT)")
+    expect(status_of(first)).to_have_attribute("data-status", "AWAITING_RECEIPT")
+    expect(first.locator("#reject-form")).to_have_count(0)
+    assert local_console.cs_view(return_id)["status"] == "AWAITING_RECEIPT"
+
+
+def test_a_failed_refund_is_retried(local_console: LocalConsole, open_console: OpenPage):
+    from returns_service import payments
+
+    order_id = local_console.fresh_order("O-SEED-1")
+    lines = [{"lineId": "L1", "quantity": 1}]
+    return_id = local_console.ask_return(order_id, lines, "quality_issue")
+    local_console.approve(return_id)
+    fake = payments.provider()
+    assert isinstance(fake, payments.FakePaymentProvider)
+    fake.fail_next(1, permanent=True)
+    local_console.receive(return_id, [{**lines[0], "condition": "intact"}])
+    local_console.wait_status(return_id, "REFUND_FAILED")
+
+    page = open_console("agent-1")
+    page.get_by_role("link", name="Failed refunds").click()
+    return_link(page, return_id).click()
+    expect(page.locator("#retry-form")).to_contain_text("declined")
+    page.get_by_role("button", name="Retry the refund").click()
+    expect(status_of(page)).to_have_attribute("data-status", "REFUNDED", timeout=20_000)
+    expect(page.locator("#refund-card")).to_contain_text("Refunded 50.00 CNY")
+
+
+def test_refusals_are_shown_in_words(local_console: LocalConsole, open_console: OpenPage):
+    page = open_console("agent-1")
+    open_url = page.url.split("#")[0]
+    page.goto(f"{open_url}#/returns/R-NOPE")
+    expect(page.get_by_role("alert")).to_contain_text("Return R-NOPE does not exist")
+
+    # A token the API refuses (here: signed with another key) says to sign in again.
+    forged = page.evaluate(
+        """() => {
+          const s = JSON.parse(sessionStorage.getItem("returns-console.session"));
+          const parts = s.token.split(".");
+          s.token = parts[0] + "." + parts[1] + ".AAAA";
+          sessionStorage.setItem("returns-console.session", JSON.stringify(s));
+          return s.token;
+        }"""
+    )
+    assert forged.endswith(".AAAA")
+    page.goto(f"{open_url}#/queue?status=REFUND_FAILED")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Your sign-in has expired or was not accepted")
+    alert.get_by_role("button", name="Sign in again").click()
+    expect(page.get_by_role("heading", name="Sign in to the CS console")).to_be_visible()
+
+
+def test_the_customers_earlier_returns_show_a_serial_returner_signal(
+    local_console: LocalConsole, open_console: OpenPage
+):
+    customer = "cust-serial"
+    return_ids = []
+    for _ in range(4):
+        order_id = local_console.fresh_order("O-POP-4", customerId=customer)
+        lines = [{"lineId": "L1", "quantity": 1}]
+        return_ids.append(local_console.ask_return(order_id, lines, "size_or_fit", customer=customer))
+    page = open_console("agent-1")
+    open_return(page, return_ids[-1])
+    expect(page.locator("#customer-figures")).to_have_text("3 earlier returns on 3 orders.")
+    expect(page.locator("#customer-card")).to_contain_text("3 in the last 30 days, 3 in the last 90 days")
+    expect(page.locator("#serial-returner")).to_contain_text("Frequent returner")
+    earlier = page.locator("#customer-card ul.earlier a")
+    expect(earlier).to_have_count(3)
+    expect(earlier.first).to_have_text(return_ids[2])
+
+
+def test_keyboard_only_from_sign_in_to_a_decision(local_console: LocalConsole, open_console: OpenPage):
+    order_id = local_console.fresh_order("O-SEED-1")
+    return_id = local_console.ask_return(order_id, [{"lineId": "L2", "quantity": 1}], "no_longer_needed")
+    page = open_console(None)
+
+    def focused() -> dict[str, Any]:
+        info: dict[str, Any] = page.evaluate(
+            """() => {
+              const el = document.activeElement;
+              const style = getComputedStyle(el);
+              return {tag: el.tagName, text: (el.innerText || el.value || "").trim().slice(0, 60),
+                      id: el.id, outline: style.outlineStyle, width: parseFloat(style.outlineWidth)};
+            }"""
+        )
+        return info
+
+    def tab_to(wanted: str, limit: int = 60) -> list[dict[str, Any]]:
+        seen = []
+        for _ in range(limit):
+            page.keyboard.press("Tab")
+            now = focused()
+            seen.append(now)
+            # Every stop shows where the focus is.
+            assert now["outline"] != "none" and now["width"] >= 2, now
+            if wanted in (now["text"], now["id"]):
+                return seen
+        raise AssertionError(f"never reached {wanted!r}: {[s['text'] or s['id'] for s in seen]}")
+
+    first_stops = tab_to("Sign in as agent-1")
+    assert first_stops[0]["text"] == "Skip to content"
+    page.keyboard.press("Enter")
+    page.get_by_role("heading", name="Returns queue").wait_for()
+    stops = tab_to(return_id)
+    kinds = [s["text"] if s["tag"] in ("A", "BUTTON") else s["tag"] for s in stops]
+    assert kinds[0].startswith("Pending review")  # from the page's heading on, in reading order
+    assert kinds.index("SELECT") < kinds.index("Show") < kinds.index(return_id)
+    page.keyboard.press("Enter")
+    expect(status_of(page)).to_have_attribute("data-status", "PENDING_REVIEW")
+    # Every control of the page has a label.
+    unlabelled = page.evaluate(
+        """() => [...document.querySelectorAll("input, select, textarea")]
+               .filter(el => !(el.labels && el.labels.length) && !el.getAttribute("aria-label"))
+               .map(el => el.id || el.name)"""
+    )
+    assert unlabelled == []
+    decision = [s["id"] for s in tab_to("approve-button")]
+    # From the heading straight to the decision: who pays (the fee is off while the merchant
+    # pays), the note, the button.
+    assert [name.rsplit("-", 1)[0] for name in decision] == ["paid-by-merchant", "approve-note", "approve"]
+    page.keyboard.press("Enter")
+    expect(status_of(page)).to_have_attribute("data-status", "AWAITING_RECEIPT")
+    expect(page.locator("#decision-message")).to_be_focused()
+
+
+def test_agents_sign_in_through_the_oidc_issuer_with_pkce(local_console: LocalConsole, browser: Any):
+    """The AWS sign-in (authorization code + PKCE) against a stand-in identity provider: the page
+    sends an S256 challenge, trades the code with its verifier, and the ID token it gets is what
+    the API accepts."""
+    from local.server import issue_token
+
+    service = local_console.service
+    client_id = service.audience[-1]
+    seen: dict[str, Any] = {}
+    config = {
+        "apiBase": "",
+        "auth": {
+            "kind": "oidc",
+            "clientId": client_id,
+            "authorizationEndpoint": "https://idp.test/oauth2/authorize",
+            "tokenEndpoint": "https://idp.test/oauth2/token",
+            "scope": "openid profile",
+        },
+    }
+
+    def authorize(route: Any) -> None:
+        query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
+        seen["authorize"] = query
+        location = f"{query['redirect_uri']}?code=CODE-1&state={query['state']}"
+        route.fulfill(status=302, headers={"location": location})
+
+    def token(route: Any) -> None:
+        form = {k: v[0] for k, v in parse_qs(route.request.post_data or "").items()}
+        seen["token"] = form
+        digest = hashlib.sha256(form["code_verifier"].encode()).digest()
+        challenge = base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
+        ok = form["code"] == "CODE-1" and challenge == seen["authorize"]["code_challenge"]
+        now = int(time.time())
+        claims = {
+            "sub": "oidc-0001",
+            "cognito:username": "lin",
+            "cognito:groups": ["cs"],
+            "iss": service.issuer,
+            "aud": client_id,
+            "iat": now,
+            "exp": now + 600,
+            "nonce": seen["authorize"]["nonce"],
+        }
+        body = {"id_token": issue_token(claims, service.key), "token_type": "Bearer", "expires_in": 600}
+        route.fulfill(
+            status=200 if ok else 400,
+            headers={"access-control-allow-origin": "*"},
+            content_type="application/json",
+            body=json.dumps(body if ok else {"error": "invalid_grant"}),
+        )
+
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    try:
+        page = context.new_page()
+        page.route("**/console/config.json", lambda route: route.fulfill(json=config))
+        page.route("https://idp.test/oauth2/authorize**", authorize)
+        page.route("https://idp.test/oauth2/token", token)
+        page.goto(local_console.console_url + "#/queue?status=PENDING_REVIEW")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_text("Signed in as cs:lin")).to_be_visible()
+        expect(page.locator("#queue-results")).to_have_text("Pending review, oldest first")
+        expect(page.locator("#queue-table")).to_be_visible()
+        assert "code=" not in page.url and page.url.endswith("#/queue?status=PENDING_REVIEW")
+    finally:
+        context.close()
+    asked = seen["authorize"]
+    assert asked["response_type"] == "code" and asked["code_challenge_method"] == "S256"
+    assert asked["client_id"] == client_id and asked["redirect_uri"] == local_console.console_url
+    assert len(asked["code_challenge"]) == 43 and asked["scope"] == "openid profile"
+    assert seen["token"]["grant_type"] == "authorization_code"
+    assert seen["token"]["code_verifier"] != asked["code_challenge"]
