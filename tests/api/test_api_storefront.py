@@ -3,10 +3,12 @@ customer never reaching another customer's orders or returns (404, never 403).""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from local.orders import publish_order
 from tests.api.client import CUSTOMER, OTHER_CUSTOMER, Api, new_return, one, present
 
 
@@ -49,6 +51,43 @@ def test_quote_adjustments_name_a_promotion_only_when_they_are_about_one(api):
     assert shipping["kind"] == "shipping_refund" and shipping["amount"] == "8.00"
     assert "promotionId" not in shipping, "contract section 3: no null promotionId"
     assert response.json["refundAmount"] == "47.00"
+
+
+@pytest.mark.parametrize(
+    ("order_id", "delivered_days_ago", "status", "lines", "reason", "why"),
+    [
+        (
+            "O-SEED-1",
+            None,
+            "SHIPPED",
+            one("L2"),
+            "no_longer_needed",
+            "has not been delivered (it is SHIPPED)",
+        ),
+        ("O-SEED-1", 8, "DELIVERED", one("L2"), "no_longer_needed", "after the 7-day window"),
+        ("O-SEED-1", 16, "DELIVERED", one("L1"), "quality_issue", "after the 15-day window"),
+        ("O-MIX-2", 1, "DELIVERED", one("L4"), "no_longer_needed", "cannot be returned for no_longer_needed"),
+        ("O-SEED-1", 1, "DELIVERED", one("L1", 2), "quality_issue", "the return does not fit the order"),
+        ("O-SEED-1", 1, "DELIVERED", one("L9"), "quality_issue", "the return does not fit the order"),
+    ],
+)
+def test_the_quote_refuses_what_the_creation_refuses_with_the_same_answer(
+    api, orders, order_id, delivered_days_ago, status, lines, reason, why
+):
+    """Contract section 4: a quote never promises what creating the return then refuses."""
+    snapshot = present(orders[order_id], customerId=CUSTOMER["sub"], status=status, version=99)
+    if delivered_days_ago is None:
+        snapshot.pop("deliveredAt")
+    else:
+        delivered = datetime.now(UTC) - timedelta(days=delivered_days_ago)
+        snapshot["deliveredAt"] = delivered.strftime("%Y-%m-%dT%H:%M:%SZ")
+    publish_order(api.stack, snapshot)
+    quoted = api.quote(order_id, {"lines": lines, "reason": reason})
+    created = api.create({**new_return(order_id, lines, reason)})
+    assert quoted.status == created.status == 422, (quoted.text, created.text)
+    assert quoted.json == created.json
+    assert why in quoted.json["error"]["message"]
+    assert api.call("GET", "/returns", claims=CUSTOMER).json["items"] == []
 
 
 def test_quote_of_another_customers_order_is_404_like_an_unknown_order(api):

@@ -7,6 +7,8 @@ import pytest
 from returns_service import returns, review
 from returns_service.errors import Conflict, Unprocessable
 from returns_service.payments import FAKE
+from returns_service.store import returns as return_store
+from returns_service.store.dynamo import timestamp
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
@@ -78,19 +80,55 @@ INELIGIBLE = [
 ]
 
 
-def test_ineligible_returns_are_rejected_with_the_reason(flow: Flow, orders) -> None:
-    created = []
+def test_ineligible_returns_are_refused_at_creation_with_the_reason(flow: Flow, orders) -> None:
     for order_id, days, lines, reason, why in INELIGIBLE:
         order = flow.order(orders[order_id], delivered_days_ago=days)
-        created.append((order, flow.create(order, lines, reason).returnId, why))
-    for order, return_id, why in created:
-        done = flow.finished(return_id, "REJECTED")
-        assert why in done.history[-1].note
-        assert done.history[-1].actor == "system"
-        assert flow.event_types(return_id) == ["Return Rejected", "Return Closed"]
-        rejected = flow.events(return_id)[0]["Detail"]
-        assert why in rejected["reason"] and rejected["status"] == "REJECTED"
-        assert all(v == 0 for v in flow.reserved(order["orderId"]).values())
+        with pytest.raises(Unprocessable) as refused:
+            flow.create(order, lines, reason)
+        assert why in refused.value.message
+        assert all(v == 0 for v in flow.reserved(order_id).values())
+    assert [e for e in flow.stack.events if e["Source"] == "shop.returns"] == []
+
+
+def test_the_eligibility_step_applies_the_creations_rule_to_the_order_as_it_is_now(
+    flow: Flow, orders
+) -> None:
+    """A return stored while the order was eligible, then the order system corrects the delivery
+    date: the step rejects it with the very message a creation would now get."""
+    order = flow.order(orders["O-SEED-1"], delivered_days_ago=1)
+    now = timestamp()
+    return_id = "R-STORED-BEFORE-THE-CORRECTION"
+    return_store.create(
+        {
+            "returnId": return_id,
+            "orderId": order["orderId"],
+            "customerId": order["customerId"],
+            "status": "REQUESTED",
+            "lines": [{"lineId": "L2", "quantity": 1}],
+            "reason": "no_longer_needed",
+            "reasonDetail": "",
+            "method": "pickup",
+            "currency": "CNY",
+            "createdAt": now,
+            "updatedAt": now,
+            "createdKey": f"{now}#{return_id}",
+            "history": [
+                return_store.history_entry("REQUESTED", order["customerId"], "return requested", now)
+            ],
+            "reservation": {"state": "held", "lines": {"L2": 1}},
+        },
+        {"L1": 1, "L2": 1},
+    )
+    corrected = flow.order({**orders["O-SEED-1"], "version": order["version"] + 1}, delivered_days_ago=8)
+    flow.stack.invoke("CheckEligibilityFunction", {"returnId": return_id})
+    rejected = flow.item(return_id)
+    assert rejected["status"] == "REJECTED"
+    with pytest.raises(Unprocessable) as refused:
+        flow.create(corrected, {"L2": 1}, "no_longer_needed")
+    assert "7-day window" in refused.value.message
+    assert rejected["history"][-1]["note"] == f"not eligible: {refused.value.message}"
+    [event] = flow.events(return_id)
+    assert event["DetailType"] == "Return Rejected" and event["Detail"]["reason"] == refused.value.message
 
 
 REFUSED = [

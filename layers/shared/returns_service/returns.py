@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections import Counter
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
+from returns_core import eligibility
 from returns_core.refunds.models import Quote, QuoteError, ReturnLine
 from returns_service import aws, config, tasks
 from returns_service.errors import Conflict, NotFound, Unprocessable
@@ -18,7 +18,7 @@ from returns_service.models import CreateReturn, QuoteRequestBody, ReturnView
 from returns_service.quoting import quote_return as engine_quote
 from returns_service.store import ledger, orders
 from returns_service.store import returns as store
-from returns_service.store.dynamo import timestamp
+from returns_service.store.dynamo import now, timestamp
 
 logger = Logger(child=True)
 
@@ -33,52 +33,40 @@ def _order_of(customer_id: str | None, order_id: str) -> orders.StoredOrder:
     return order
 
 
-def _check_lines(order: orders.StoredOrder, lines: list[ReturnLine]) -> None:
-    """Unknown lines, a line named twice, more units than are left: 422 with one detail each."""
-    details: list[dict[str, Any]] = []
-    counts = Counter(line.lineId for line in lines)
-    for line_id, count in counts.items():
-        if count > 1:
-            details.append({"lineId": line_id, "problem": "named more than once"})
-    for line in lines:
-        if order.snapshot.line_index(line.lineId) is None:
-            details.append({"lineId": line.lineId, "problem": "not a line of this order"})
-        elif line.quantity > order.left(line.lineId):
-            details.append(
-                {
-                    "lineId": line.lineId,
-                    "problem": f"{line.quantity} asked, {max(order.left(line.lineId), 0)} left to return",
-                }
-            )
-    if details:
-        raise Unprocessable("the return does not fit the order", details)
+def windows() -> eligibility.Windows:
+    """The return windows the template configures."""
+    return eligibility.Windows(
+        customer_choice_days=config.customer_choice_window_days(),
+        merchant_fault_days=config.merchant_fault_window_days(),
+    )
+
+
+def _eligible_quote(order: orders.StoredOrder, lines: list[ReturnLine], reason: str) -> Quote:
+    """The quote of a return that may be asked for now, or 422 saying which rule it breaks: the
+    one check the quote and the creation share, so neither promises what the other refuses."""
+    left = {line.lineId: order.left(line.lineId) for line in lines}
+    refused = eligibility.refusal(
+        order.snapshot, lines, reason, requested_at=now(), windows=windows(), left=left
+    )
+    if refused is not None:
+        raise Unprocessable(refused.message, refused.details)
+    try:
+        return engine_quote(order.snapshot, ledger.load(order.snapshot.orderId), lines, reason)
+    except (QuoteError, ValidationError) as error:
+        raise Unprocessable(_one_line(error)) from None
 
 
 def quote_return(customer_id: str, order_id: str, body: QuoteRequestBody) -> Quote:
     """What the return would refund now; nothing is stored."""
-    order = _order_of(customer_id, order_id)
-    _check_lines(order, body.lines)
-    try:
-        return engine_quote(order.snapshot, ledger.load(order_id), body.lines, body.reason)
-    except (QuoteError, ValidationError) as error:
-        raise Unprocessable(_one_line(error)) from None
+    return _eligible_quote(_order_of(customer_id, order_id), body.lines, body.reason)
 
 
 def create_return(customer_id: str, body: CreateReturn) -> ReturnView:
-    """Reserve the units on the order and start the return's workflow (eligibility runs there)."""
+    """Check eligibility, reserve the units on the order and start the return's workflow."""
     order = _order_of(customer_id, body.orderId)
-    if order.snapshot.status != "DELIVERED":
-        # Known at once, so refused at once (422); the return window is the eligibility step's.
-        raise Unprocessable(f"order {body.orderId} has not been delivered (it is {order.snapshot.status})")
-    _check_lines(order, body.lines)
-    quote: Quote | None
-    try:
-        quote = engine_quote(order.snapshot, ledger.load(body.orderId), body.lines, body.reason)
-    except (QuoteError, ValidationError) as error:
-        # Lines that cannot go back for this reason (e.g. not returnable, customer choice): 422.
-        raise Unprocessable(_one_line(error)) from None
+    quote = _eligible_quote(order, body.lines, body.reason)
     return_id = "R-" + uuid.uuid4().hex[:20].upper()
-    now = timestamp()
+    created_at = timestamp()
     lines = [line.model_dump() for line in body.lines]
     item: dict[str, Any] = {
         "returnId": return_id,
@@ -90,14 +78,13 @@ def create_return(customer_id: str, body: CreateReturn) -> ReturnView:
         "reasonDetail": body.reasonDetail,
         "method": body.method,
         "currency": order.snapshot.currency,
-        "createdAt": now,
-        "updatedAt": now,
-        "createdKey": f"{now}#{return_id}",
-        "history": [store.history_entry("REQUESTED", customer_id, "return requested", now)],
+        "createdAt": created_at,
+        "updatedAt": created_at,
+        "createdKey": f"{created_at}#{return_id}",
+        "history": [store.history_entry("REQUESTED", customer_id, "return requested", created_at)],
         "reservation": {"state": "held", "lines": {line.lineId: line.quantity for line in body.lines}},
     }
-    if quote is not None:
-        item["quote"] = json.dumps(quote.to_json(), separators=(",", ":"))
+    item["quote"] = json.dumps(quote.to_json(), separators=(",", ":"))
     quantities = {line.lineId: line.quantity for line in order.snapshot.lines}
     try:
         store.create(item, quantities)
