@@ -21,6 +21,8 @@ from returns_service.api.models import CreateReturnRequest, ReturnList, ReturnQu
 from returns_service.models import ReturnView
 
 ID_MAX = 128
+PAGE_DEFAULT = 20
+PAGE_MAX = 100
 OrderId = Annotated[str, Path(alias="orderId", min_length=1, max_length=ID_MAX)]
 ReturnId = Annotated[str, Path(alias="returnId", min_length=1, max_length=ID_MAX)]
 IdempotencyKey = Annotated[
@@ -79,15 +81,24 @@ def create_return(body: CreateReturnRequest, idempotency_key: IdempotencyKey = N
 
 @app.get(
     "/returns",
-    summary="The caller's returns, optionally of one order",
+    summary="The caller's returns, newest first, optionally of one order; paginated",
     tags=["storefront"],
     security=http.JWT_SECURITY,
-    responses=http.responses(200, "The caller's returns", 401),
+    responses=http.responses(200, "One page of the caller's returns", 401),
 )
 def list_returns(
-    order_id: Annotated[str | None, Query(alias="orderId", min_length=1, max_length=ID_MAX)] = None,
+    order_id: Annotated[
+        str | None,
+        Query(alias="orderId", min_length=1, max_length=ID_MAX, description="Only the returns of this order"),
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Page size")] = PAGE_DEFAULT,
+    next_token: Annotated[
+        str | None,
+        Query(alias="nextToken", min_length=1, max_length=2048, description="`nextToken` of the last page"),
+    ] = None,
 ) -> ReturnList:
-    return ReturnList(items=returns.list_returns(_customer(), order_id))
+    items, token = returns.list_returns(_customer(), order_id, limit, next_token)
+    return ReturnList(items=items, nextToken=token)
 
 
 @app.get(

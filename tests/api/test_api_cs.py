@@ -3,6 +3,9 @@ return is not waiting for that decision); the queue is paginated with an opaque 
 
 from __future__ import annotations
 
+import base64
+import json
+
 import pytest
 
 from returns_service import payments
@@ -48,6 +51,17 @@ def test_queue_is_oldest_first_and_paginated_with_an_opaque_token(api):
     assert everything["nextToken"] is None
     other_status = api.call("GET", "/cs/returns", query={"status": "REFUNDED"}, claims=AGENT)
     assert other_status.json == {"items": [], "nextToken": None}
+    # The token is signed and bound to its status: not reusable for another, not editable.
+    carried = api.call("GET", "/cs/returns", query={"status": "REJECTED", "nextToken": token}, claims=AGENT)
+    assert carried.status == 400, carried.text
+    payload, _, mac = token.partition(".")
+    key = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    unsigned = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    key["status"] = "REJECTED"
+    edited = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    for forged in (unsigned, f"{edited}.{mac}"):
+        response = api.call("GET", "/cs/returns", query={"nextToken": forged}, claims=AGENT)
+        assert response.status == 400, (forged, response.text)
 
 
 def test_a_customers_returns_newest_first_paginated_and_only_theirs(api):

@@ -3,6 +3,8 @@ customer never reaching another customer's orders or returns (404, never 403).""
 
 from __future__ import annotations
 
+import base64
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -34,7 +36,7 @@ def test_quote_tells_the_customer_before_confirming_that_the_kept_item_loses_the
     assert clawback["promotionId"] == "P-199-100" and "199.00" in clawback["description"]
     assert quote["payments"] == [{"paymentId": "PAY-1", "amount": "0.00"}]
     # Nothing is stored: no return, nothing reserved.
-    assert api.call("GET", "/returns", claims=CUSTOMER).json == {"items": []}
+    assert api.call("GET", "/returns", claims=CUSTOMER).json == {"items": [], "nextToken": None}
     assert api.create(new_return(lines=one("L2"))).status == 201
 
 
@@ -162,7 +164,53 @@ def test_a_customer_reads_their_returns_and_nobody_elses(api):
     by_order = api.call("GET", "/returns", query={"orderId": "O-SEED-1"}, claims=CUSTOMER).json["items"]
     assert [r["returnId"] for r in by_order] == [mine["returnId"]]
     snooping = api.call("GET", "/returns", query={"orderId": "O-MIX-2"}, claims=CUSTOMER)
-    assert snooping.status == 200 and snooping.json == {"items": []}
+    assert snooping.status == 200 and snooping.json == {"items": [], "nextToken": None}
+
+
+def test_list_is_newest_first_and_paginated_with_a_token_bound_to_its_query(api):
+    created = [
+        api.created(new_return("O-SEED-1", one("L1"), "quality_issue"))["returnId"],
+        api.created(new_return("O-POP-4", one("L1"), "quality_issue"))["returnId"],
+        api.created(new_return("O-SEED-1", one("L2"), "quality_issue"))["returnId"],
+    ]
+    api.created(new_return("O-MIX-2", one("L1")), claims=OTHER_CUSTOMER)
+    newest_first = created[::-1]
+
+    def page(claims=CUSTOMER, **query: str):
+        response = api.call("GET", "/returns", query=query, claims=claims)
+        assert response.status == 200, response.text
+        return [r["returnId"] for r in response.json["items"]], response.json["nextToken"]
+
+    assert page() == (newest_first, None)
+    first, token = page(limit="2")
+    assert first == newest_first[:2] and token
+    assert page(limit="2", nextToken=token) == (newest_first[2:], None)
+    # Of one order: pages stay full although other orders' returns lie between.
+    first, token = page(orderId="O-SEED-1", limit="1")
+    assert first == [created[2]] and token
+    assert page(orderId="O-SEED-1", limit="1", nextToken=token) == ([created[0]], None)
+    # The token continues its own query only: not another order's, not another customer's.
+    for claims, query in [
+        (CUSTOMER, {"orderId": "O-POP-4"}),
+        (CUSTOMER, {}),
+        (OTHER_CUSTOMER, {"orderId": "O-SEED-1"}),
+    ]:
+        moved = api.call("GET", "/returns", query={**query, "nextToken": token}, claims=claims)
+        assert moved.status == 400 and moved.json["error"]["code"] == "bad_request", moved.text
+
+
+def test_a_list_token_edited_by_hand_is_400(api):
+    for line_id in ("L1", "L2"):
+        api.created(new_return("O-SEED-1", one(line_id), "quality_issue"))
+    token = api.call("GET", "/returns", query={"limit": "1"}, claims=CUSTOMER).json["nextToken"]
+    payload, _, mac = token.partition(".")
+    key = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    key["createdKey"] = "0000" + key["createdKey"][4:]
+    edited = base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
+    unsigned = base64.urlsafe_b64encode(json.dumps(key).encode()).decode()
+    for forged in (f"{edited}.{mac}", payload, unsigned, f"{payload}.{mac[:-2]}", f"{payload}.", "é"):
+        response = api.call("GET", "/returns", query={"limit": "1", "nextToken": forged}, claims=CUSTOMER)
+        assert response.status == 400, (forged, response.text)
 
 
 # -- POST /returns/{returnId}/cancel -------------------------------------------------------

@@ -98,9 +98,15 @@ def test_customers_see_only_their_own_returns(flow: Flow, orders) -> None:
     pop = flow.order(orders["O-POP-4"])
     first = flow.create(seed, {"L1": 1})
     second = flow.create(pop, {"L1": 1})
-    assert [v.returnId for v in returns.list_returns("cust-1001", None)] == [first.returnId, second.returnId]
-    assert [v.returnId for v in returns.list_returns("cust-1001", "O-POP-4")] == [second.returnId]
-    assert returns.list_returns("cust-1002", None) == []
+
+    def listed(customer: str, order_id: str | None) -> list[str]:
+        items, token = returns.list_returns(customer, order_id, 20, None)
+        assert token is None
+        return [v.returnId for v in items]
+
+    assert listed("cust-1001", None) == [second.returnId, first.returnId], "newest first"
+    assert listed("cust-1001", "O-POP-4") == [second.returnId]
+    assert listed("cust-1002", None) == []
     assert returns.get_return(first.returnId, "cust-1001").orderId == "O-SEED-1"
     with pytest.raises(NotFound):
         returns.get_return(first.returnId, "cust-1002")

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 
 from returns_core import eligibility
 from returns_core.refunds.models import Quote, QuoteError, ReturnLine
-from returns_service import aws, config, tasks
+from returns_service import aws, config, page_tokens, tasks
 from returns_service.errors import Conflict, NotFound, Unprocessable
 from returns_service.models import CreateReturn, QuoteRequestBody, ReturnView
 from returns_service.quoting import quote_return as engine_quote
@@ -114,9 +114,15 @@ def get_return(return_id: str, customer_id: str | None) -> ReturnView:
     return store.to_view(item)
 
 
-def list_returns(customer_id: str, order_id: str | None) -> list[ReturnView]:
-    """A customer's returns, oldest first, optionally of one order."""
-    return [store.to_view(item) for item in store.by_customer(customer_id, order_id)]
+def list_returns(
+    customer_id: str, order_id: str | None, limit: int, next_token: str | None
+) -> tuple[list[ReturnView], str | None]:
+    """A page of a customer's returns, newest first, optionally of one order; the token of the
+    next page is bound to this customer and order."""
+    query = {"route": "customer-returns", "customerId": customer_id, "orderId": order_id}
+    start = page_tokens.decode(next_token, query, store.CUSTOMER_PAGE_KEY) if next_token else None
+    items, last = store.by_customer(customer_id, order_id, limit, start)
+    return [store.to_view(item) for item in items], page_tokens.encode(last, query)
 
 
 def cancel_return(return_id: str, customer_id: str) -> ReturnView:

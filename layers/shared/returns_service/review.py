@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from returns_core import money
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import QuoteError, ReturnLine
-from returns_service import events, tasks
+from returns_service import events, page_tokens, tasks
 from returns_service.errors import BadRequest, NotFound, Unprocessable
 from returns_service.models import ReturnStatus, ReturnView
 from returns_service.quoting import lines_of, quote_return
@@ -26,8 +26,10 @@ def review_queue(status: str, limit: int, next_token: str | None) -> tuple[list[
         raise BadRequest(f"status must be one of {', '.join(get_args(ReturnStatus))}")
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
-    items, token = store.by_status(status, limit, next_token)
-    return [store.to_view(item) for item in items], token
+    query = {"route": "cs-queue", "status": status}
+    start = page_tokens.decode(next_token, query, store.STATUS_PAGE_KEY) if next_token else None
+    items, last = store.by_status(status, limit, start)
+    return [store.to_view(item) for item in items], page_tokens.encode(last, query)
 
 
 def customer_returns(
@@ -36,8 +38,10 @@ def customer_returns(
     """A customer's returns, newest first, a page at a time: how often they return (CS only)."""
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
-    items, token = store.by_customer_page(customer_id, limit, next_token)
-    return [store.to_view(item) for item in items], token
+    query = {"route": "cs-customer-returns", "customerId": customer_id}
+    start = page_tokens.decode(next_token, query, store.CUSTOMER_PAGE_KEY) if next_token else None
+    items, last = store.by_customer(customer_id, None, limit, start)
+    return [store.to_view(item) for item in items], page_tokens.encode(last, query)
 
 
 def get_return_for_cs(return_id: str) -> tuple[ReturnView, OrderSnapshot]:

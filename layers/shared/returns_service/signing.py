@@ -44,6 +44,12 @@ def _secret() -> bytes:
     return str(value).encode()
 
 
+def sign(purpose: str, message: bytes) -> bytes:
+    """HMAC-SHA256 of ``message`` for one ``purpose`` (e.g. page tokens) with the signing key; the
+    purpose comes first, so no other use can produce a callback URL's signature or another's."""
+    return hmac.new(_secret(), purpose.encode() + b"\0" + message, hashlib.sha256).digest()
+
+
 def receipt_path(return_id: str) -> str:
     return f"/warehouse/returns/{quote(return_id, safe='')}/receipt"
 

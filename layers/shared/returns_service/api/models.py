@@ -110,13 +110,16 @@ class ReceiptBody(_Body):
 
 
 class ReturnList(_Body):
-    """``GET /returns``: the caller's returns, newest first."""
+    """``GET /returns``: one page of the caller's returns, newest first; ``nextToken`` (opaque,
+    signed, valid only for the same ``orderId``) asks for the next page, null on the last."""
 
     items: list[ReturnView]
+    nextToken: str | None = None
 
 
 class QueuePage(_Body):
-    """``GET /cs/returns``: one page of the queue, oldest first; ``nextToken`` is opaque."""
+    """``GET /cs/returns``: one page of the queue, oldest first; ``nextToken`` (opaque, signed,
+    valid only for the same ``status``) asks for the next page, null on the last."""
 
     items: list[ReturnView]
     nextToken: str | None = None

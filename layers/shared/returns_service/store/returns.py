@@ -6,23 +6,19 @@ review racing the review time limit, a cancel racing a receipt) resolve to exact
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from returns_core.refunds.models import Quote
 from returns_service import aws, config
-from returns_service.errors import BadRequest
 from returns_service.models import HistoryEntry, RefundView, ReturnView, Shipment
 from returns_service.store import orders
 from returns_service.store.dynamo import (
     cancellation_codes,
     is_condition_failure,
-    plain,
     plain_item,
     serialize,
     serialize_item,
@@ -216,86 +212,60 @@ def transact(items: list[dict[str, Any]]) -> None:
         raise
 
 
-def encode_token(key: dict[str, Any] | None) -> str | None:
-    """An opaque ``nextToken`` from DynamoDB's LastEvaluatedKey."""
-    if not key:
-        return None
-    raw = json.dumps(plain(key), separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+STATUS_PAGE_KEY = ("returnId", "status", "createdKey")
+CUSTOMER_PAGE_KEY = ("returnId", "customerId", "createdKey")
 
 
-def decode_token(token: str, expected_keys: Collection[str]) -> dict[str, Any]:
-    try:
-        padded = token + "=" * (-len(token) % 4)
-        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        raise BadRequest("nextToken is not one this service gave") from None
-    if (
-        not isinstance(key, dict)
-        or set(key) != set(expected_keys)
-        or not all(isinstance(v, str) for v in key.values())
-    ):
-        raise BadRequest("nextToken is not one this service gave")
-    return key
-
-
-def by_status(status: str, limit: int, next_token: str | None) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the returns in ``status``, oldest first."""
+def by_status(
+    status: str, limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A page of the returns in ``status``, oldest first, and the key to continue from."""
     kwargs: dict[str, Any] = {
         "IndexName": BY_STATUS,
         "KeyConditionExpression": "#status = :s",
         "ExpressionAttributeNames": {"#status": "status"},
         "ExpressionAttributeValues": {":s": status},
         "ScanIndexForward": True,
-        "Limit": limit,
     }
-    if next_token:
-        kwargs["ExclusiveStartKey"] = decode_token(next_token, ("returnId", "status", "createdKey"))
-    response = _table().query(**kwargs)
-    items = [plain_item(item) for item in response.get("Items", [])]
-    return items, encode_token(response.get("LastEvaluatedKey"))
+    return _page(kwargs, limit, start, STATUS_PAGE_KEY)
 
 
-def by_customer_page(
-    customer_id: str, limit: int, next_token: str | None
-) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of a customer's returns, newest first (what CS reads of a customer's history)."""
+def by_customer(
+    customer_id: str, order_id: str | None, limit: int, start: dict[str, Any] | None
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """A page of a customer's returns (of one order, if given), newest first, and the key to
+    continue from."""
     kwargs: dict[str, Any] = {
         "IndexName": BY_CUSTOMER,
         "KeyConditionExpression": "customerId = :c",
         "ExpressionAttributeValues": {":c": customer_id},
         "ScanIndexForward": False,
-        "Limit": limit,
-    }
-    if next_token:
-        start = decode_token(next_token, ("returnId", "customerId", "createdKey"))
-        if start["customerId"] != customer_id:
-            raise BadRequest("nextToken is not one this service gave")
-        kwargs["ExclusiveStartKey"] = start
-    response = _table().query(**kwargs)
-    items = [plain_item(item) for item in response.get("Items", [])]
-    return items, encode_token(response.get("LastEvaluatedKey"))
-
-
-def by_customer(customer_id: str, order_id: str | None) -> Iterator[dict[str, Any]]:
-    """A customer's returns, oldest first (all pages), optionally of one order."""
-    kwargs: dict[str, Any] = {
-        "IndexName": BY_CUSTOMER,
-        "KeyConditionExpression": "customerId = :c",
-        "ExpressionAttributeValues": {":c": customer_id},
-        "ScanIndexForward": True,
     }
     if order_id is not None:
         kwargs["FilterExpression"] = "orderId = :o"
         kwargs["ExpressionAttributeValues"][":o"] = order_id
-    while True:
-        response = _table().query(**kwargs)
-        for item in response.get("Items", []):
-            yield plain_item(item)
-        start = response.get("LastEvaluatedKey")
-        if not start:
-            return
+    return _page(kwargs, limit, start, CUSTOMER_PAGE_KEY)
+
+
+def _page(
+    kwargs: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to ``limit`` items of an index query, reading on while a filter leaves a page short; the
+    key continues after the last item given (so a full page never skips the rest of a read)."""
+    items: list[dict[str, Any]] = []
+    if start:
         kwargs["ExclusiveStartKey"] = start
+    while True:
+        response = _table().query(**kwargs, Limit=limit)
+        for item in response.get("Items", []):
+            items.append(plain_item(item))
+            if len(items) == limit:
+                more = item is not response["Items"][-1] or "LastEvaluatedKey" in response
+                return items, ({k: items[-1][k] for k in key_names} if more else None)
+        last = response.get("LastEvaluatedKey")
+        if not last:
+            return items, None
+        kwargs["ExclusiveStartKey"] = last
 
 
 def to_view(item: dict[str, Any]) -> ReturnView:
