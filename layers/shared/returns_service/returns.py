@@ -10,7 +10,7 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 from pydantic import ValidationError
 
-from returns_core import eligibility
+from returns_core.lifecycle import rules
 from returns_core.refunds.models import Quote, QuoteError, ReturnLine
 from returns_service import aws, config, page_tokens, tasks
 from returns_service.errors import Conflict, NotFound, Unprocessable
@@ -33,9 +33,9 @@ def _order_of(customer_id: str | None, order_id: str) -> orders.StoredOrder:
     return order
 
 
-def windows() -> eligibility.Windows:
+def windows() -> rules.Windows:
     """The return windows the template configures."""
-    return eligibility.Windows(
+    return rules.Windows(
         customer_choice_days=config.customer_choice_window_days(),
         merchant_fault_days=config.merchant_fault_window_days(),
     )
@@ -44,9 +44,8 @@ def windows() -> eligibility.Windows:
 def _eligible_quote(order: orders.StoredOrder, lines: list[ReturnLine], reason: str) -> Quote:
     """The quote of a return that may be asked for now, or 422 saying which rule it breaks: the
     one check the quote and the creation share, so neither promises what the other refuses."""
-    left = {line.lineId: order.left(line.lineId) for line in lines}
-    refused = eligibility.refusal(
-        order.snapshot, lines, reason, requested_at=now(), windows=windows(), left=left
+    refused = rules.request_refusal(
+        order.snapshot, order.reserved, lines, reason, windows=windows(), requested_at=now()
     )
     if refused is not None:
         raise Unprocessable(refused.message, refused.details)

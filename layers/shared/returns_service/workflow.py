@@ -8,15 +8,15 @@ time limit fired) simply sends the workflow where the status says.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools import Logger
 from pydantic import ValidationError
 
-from returns_core import eligibility, money
-from returns_core.refunds.models import Quote, QuoteError, ReturnLine
-from returns_service import config, events, refund, returns, signing, tasks
+from returns_core import money
+from returns_core.refunds.models import Quote, QuoteError, ReturnLine, is_merchant_fault
+from returns_service import config, events, refund, signing, tasks
 from returns_service.errors import Conflict, NotFound
 from returns_service.quoting import quote_return
 from returns_service.store import ledger, orders
@@ -38,27 +38,39 @@ def _parse_time(text: str) -> datetime:
 
 
 def _ineligibility(item: dict[str, Any]) -> tuple[str | None, str | None]:
-    """Why the return cannot go ahead (None when it can), and its quote when it can: the rule
-    the creation applied (returns_core.eligibility), checked again on the order as it is now."""
+    """Why the return cannot go ahead (None when it can), and its quote when it can."""
     order = orders.load(item["orderId"])
     if order is None:
         return f"order {item['orderId']} is unknown", None
+    snapshot = order.snapshot
+    if snapshot.status != "DELIVERED" or snapshot.deliveredAt is None:
+        return f"the order is not delivered (it is {snapshot.status})", None
+    merchant = is_merchant_fault(item["reason"])
+    days = config.merchant_fault_window_days() if merchant else config.customer_choice_window_days()
+    deadline = snapshot.deliveredAt + timedelta(days=days)
+    if _parse_time(item["createdAt"]) > deadline:
+        kind = "merchant-fault" if merchant else "customer-choice"
+        return (
+            f"requested after the {days}-day window for {kind} returns"
+            f" (delivered {snapshot.deliveredAt.isoformat()}, window ended {deadline.isoformat()})"
+        ), None
     lines = [ReturnLine.model_validate(line) for line in item["lines"]]
-    held = {k: int(v) for k, v in ((item.get("reservation") or {}).get("lines") or {}).items()}
-    left = {line.lineId: order.left(line.lineId) + held.get(line.lineId, 0) for line in lines}
-    refused = eligibility.refusal(
-        order.snapshot,
-        lines,
-        item["reason"],
-        requested_at=_parse_time(item["createdAt"]),
-        windows=returns.windows(),
-        left=left,
-    )
-    if refused is not None:
-        return refused.message, None
+    for line in lines:
+        index = snapshot.line_index(line.lineId)
+        if index is None:
+            return f"line {line.lineId} is not a line of the order", None
+        ordered = snapshot.lines[index]
+        if not merchant and not ordered.returnable:
+            return (
+                f"line {line.lineId} ({ordered.title or ordered.sku}) cannot be returned"
+                f" for {item['reason']}",
+                None,
+            )
+        if order.reserved.get(line.lineId, 0) > ordered.quantity:
+            return f"line {line.lineId}: more units are being returned than were ordered", None
     try:
         quote = quote_return(
-            order.snapshot, ledger.load(item["orderId"]), lines, item["reason"], excluding=item["returnId"]
+            snapshot, ledger.load(item["orderId"]), lines, item["reason"], excluding=item["returnId"]
         )
     except (QuoteError, ValidationError) as error:
         return str(error).splitlines()[0], None

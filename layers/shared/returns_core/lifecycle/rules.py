@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from returns_core.lifecycle.machine import Invalid
@@ -69,6 +69,66 @@ def line_problems(
     return details
 
 
+def outside_window(order: OrderSnapshot, reason: str, windows: Windows, requested_at: datetime) -> str | None:
+    """Why a return asked for at ``requested_at`` is too late for its kind of reason (None if not)."""
+    if order.deliveredAt is None:
+        return None
+    days = windows.days_for(reason)
+    deadline = order.deliveredAt + timedelta(days=days)
+    if requested_at <= deadline:
+        return None
+    kind = "merchant-fault" if is_merchant_fault(reason) else "customer-choice"
+    return (
+        f"requested after the {days}-day window for {kind} returns"
+        f" (delivered {order.deliveredAt.isoformat()}, window ended {deadline.isoformat()})"
+    )
+
+
+def not_returnable(order: OrderSnapshot, lines: Sequence[ReturnLine], reason: str) -> str | None:
+    """The first line that cannot go back for this reason (not `returnable`, customer choice)."""
+    if is_merchant_fault(reason):
+        return None
+    for line in lines:
+        index = order.line_index(line.lineId)
+        if index is not None and not order.lines[index].returnable:
+            ordered = order.lines[index]
+            return f"line {line.lineId} ({ordered.title or ordered.sku}) cannot be returned for {reason}"
+    return None
+
+
+@dataclass(frozen=True)
+class RequestRefusal:
+    """Why a return cannot be asked for: a message for people, details (lines) for programs."""
+
+    message: str
+    details: list[dict[str, object]] = field(default_factory=list)
+
+
+def request_refusal(
+    order: OrderSnapshot,
+    reserved: Mapping[str, int],
+    lines: Sequence[ReturnLine],
+    reason: str,
+    *,
+    windows: Windows,
+    requested_at: datetime,
+) -> RequestRefusal | None:
+    """The one check of a return as the customer asks for it: delivered, inside its window,
+    lines and units left, returnable (None when it may be asked for).
+
+    The quote and the creation both call it, so a quote never promises what creating the
+    return then refuses, and both refuse in the same words (contract section 4).
+    """
+    why = undelivered(order) or outside_window(order, reason, windows, requested_at)
+    if why is not None:
+        return RequestRefusal(why)
+    details = line_problems(order, reserved, lines)
+    if details:
+        return RequestRefusal("the return does not fit the order", details)
+    why = not_returnable(order, lines, reason)
+    return None if why is None else RequestRefusal(why)
+
+
 def ineligibility(
     ret: Return, order: OrderSnapshot | None, reserved: Mapping[str, int], windows: Windows
 ) -> str | None:
@@ -81,21 +141,16 @@ def ineligibility(
         return f"order {ret.orderId} is unknown"
     if order.status != DELIVERED or order.deliveredAt is None:
         return f"the order is not delivered (it is {order.status})"
-    days = windows.days_for(ret.reason)
-    deadline = order.deliveredAt + timedelta(days=days)
-    if parse_time(ret.createdAt) > deadline:
-        kind = "merchant-fault" if is_merchant_fault(ret.reason) else "customer-choice"
-        return (
-            f"requested after the {days}-day window for {kind} returns"
-            f" (delivered {order.deliveredAt.isoformat()}, window ended {deadline.isoformat()})"
-        )
+    late = outside_window(order, ret.reason, windows, parse_time(ret.createdAt))
+    if late is not None:
+        return late
     for line in ret.lines:
         index = order.line_index(line.lineId)
         if index is None:
             return f"line {line.lineId} is not a line of the order"
         ordered = order.lines[index]
         if not is_merchant_fault(ret.reason) and not ordered.returnable:
-            return f"line {line.lineId} ({ordered.title or ordered.sku}) cannot be returned for {ret.reason}"
+            return not_returnable(order, [line], ret.reason)
         if reserved.get(line.lineId, 0) > ordered.quantity:
             return f"line {line.lineId}: more units are being returned than were ordered"
     return None

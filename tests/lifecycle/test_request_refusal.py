@@ -1,11 +1,11 @@
-"""The one eligibility rule the quote, the creation and the workflow's step share (pure)."""
+"""The one check of a return's request that the quote and the creation share (pure)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
 from local.orders import load_example_orders
-from returns_core.eligibility import Windows, refusal
+from returns_core.lifecycle.rules import Windows, request_refusal
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import ReturnLine
 
@@ -22,10 +22,11 @@ def lines(*pairs: tuple[str, int]) -> list[ReturnLine]:
     return [ReturnLine(lineId=line_id, quantity=quantity) for line_id, quantity in pairs]
 
 
-def check(snapshot: OrderSnapshot, returned, reason: str, days_after: float, left=None):
+def check(snapshot: OrderSnapshot, returned, reason: str, days_after: float, reserved=None):
     requested = DELIVERED + timedelta(days=days_after)
-    free = left if left is not None else {line.lineId: line.quantity for line in snapshot.lines}
-    return refusal(snapshot, returned, reason, requested_at=requested, windows=WINDOWS, left=free)
+    return request_refusal(
+        snapshot, reserved or {}, returned, reason, windows=WINDOWS, requested_at=requested
+    )
 
 
 def test_inside_each_window_up_to_its_last_moment() -> None:
@@ -48,9 +49,7 @@ def test_not_delivered_comes_first() -> None:
 
 
 def test_lines_and_units_left_are_all_named() -> None:
-    refused = check(
-        order(), lines(("L1", 1), ("L1", 1), ("L2", 2), ("L9", 1)), "quality_issue", 1, {"L1": 1, "L2": 1}
-    )
+    refused = check(order(), lines(("L1", 1), ("L1", 1), ("L2", 2), ("L9", 1)), "quality_issue", 1)
     assert refused is not None and refused.message == "the return does not fit the order"
     assert refused.details == [
         {"lineId": "L1", "problem": "named more than once"},
