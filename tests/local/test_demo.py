@@ -105,7 +105,10 @@ def test_the_server_stops_cleanly_on_sigint() -> None:
         process = start_server(port, log)
         wait_ready(client, process, timeout=60)
         token = client.token("cust-1001")
-        assert client.call("GET", "/returns?orderId=O-SEED-1", token=token) == (200, {"items": [], "nextToken": None})
+        assert client.call("GET", "/returns?orderId=O-SEED-1", token=token) == (
+            200,
+            {"items": [], "nextToken": None},
+        )
         assert client.call("GET", "/returns")[0] == 401
         assert stop_server(process) == 0
         log.seek(0)
