@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements/dev.txt layers/shared/requirements.txt | sha1sum | cut -c1-12)
 PORT ?= 3000
 
-.PHONY: install test lint typecheck cfn-lint pytest bench mutation openapi run demo screenshots sam-build clean
+.PHONY: install test lint typecheck cfn-lint pytest bench mutation openapi run demo screenshots console-publish sam-build clean
 
 install: $(STAMP)
 
@@ -54,6 +54,10 @@ demo: install
 # The README's pictures of the CS console, taken by its browser tests (needs Chromium).
 screenshots: install
 	CONSOLE_SCREENSHOTS=1 CONSOLE_BROWSER_REQUIRED=1 $(BIN)/pytest -o addopts="-q" tests/console
+
+# The CS console's files into the deployed stack's bucket (AWS credentials from the environment).
+console-publish: install
+	$(BIN)/python -m tools.publish_console --stack $(or $(STACK),returns-service)
 
 # sam pins its own boto3: it lives in a virtualenv of its own. Builds without Docker.
 sam-build:

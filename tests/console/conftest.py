@@ -26,7 +26,8 @@ from moto import mock_aws
 from local.demo import Client
 from local.orders import load_example_orders, moved_to_present
 from local.server import LocalService, make_server
-from local.stack import MOTO_CONFIG, REPO_ROOT, deploy
+from local.stack import MOTO_CONFIG, REPO_ROOT, TEMPLATE_PATH, deploy
+from local.template import Resolver, load_template, parameter_values
 from tests.fast_parameters import FAST_PARAMETERS
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -67,6 +68,32 @@ def screenshot_path(name: str) -> Path | None:
         return None
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS / name
+
+
+class _Ids:
+    """Physical ids for resolving the template outside a deployment: `Ref X` is `x-id`."""
+
+    def ref(self, logical_id: str) -> str:
+        return f"{logical_id.lower()}-id"
+
+    def get_att(self, logical_id: str, attribute: str) -> str:
+        return f"{logical_id.lower()}-{attribute.lower()}"
+
+
+def cloudfront_config_code(parameters: dict[str, str] | None = None) -> str:
+    """The JavaScript of template.yaml's ConsoleConfigFunction with `parameters` filled in, as
+    CloudFront runs it (the API's id is `returnshttpapi-id`)."""
+    template = load_template(TEMPLATE_PATH)
+    pseudo = {
+        "AWS::Region": "us-east-1",
+        "AWS::URLSuffix": "amazonaws.com",
+        "AWS::AccountId": "123456789012",
+        "AWS::Partition": "aws",
+        "AWS::StackName": "returns-service",
+    }
+    resolver = Resolver(template, parameter_values(template, parameters), pseudo, _Ids())
+    code = resolver.resolve(template["Resources"]["ConsoleConfigFunction"]["Properties"]["FunctionCode"])
+    return str(code)
 
 
 @dataclass

@@ -13,7 +13,14 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.console.conftest import INSTALL_HINT, LocalConsole, OpenPage, browser_missing, screenshot_path
+from tests.console.conftest import (
+    INSTALL_HINT,
+    LocalConsole,
+    OpenPage,
+    browser_missing,
+    cloudfront_config_code,
+    screenshot_path,
+)
 
 MISSING = browser_missing()
 if MISSING:
@@ -266,24 +273,45 @@ def test_keyboard_only_from_sign_in_to_a_decision(local_console: LocalConsole, o
 
 
 def test_agents_sign_in_through_the_oidc_issuer_with_pkce(local_console: LocalConsole, browser: Any):
-    """The AWS sign-in (authorization code + PKCE) against a stand-in identity provider: the page
-    sends an S256 challenge, trades the code with its verifier, and the ID token it gets is what
-    the API accepts."""
+    """The AWS sign-in (authorization code + PKCE) against a stand-in identity provider, with the
+    config.json that template.yaml's CloudFront function answers: the page sends an S256
+    challenge, trades the code with its verifier, and the API accepts the ID token it gets."""
     from local.server import issue_token
 
     service = local_console.service
-    client_id = service.audience[-1]
+    client_id = "returns-cs-console"
+    assert client_id in service.audience
     seen: dict[str, Any] = {}
-    config = {
-        "apiBase": "",
-        "auth": {
-            "kind": "oidc",
-            "clientId": client_id,
-            "authorizationEndpoint": "https://idp.test/oauth2/authorize",
-            "tokenEndpoint": "https://idp.test/oauth2/token",
-            "scope": "openid profile",
-        },
+    # CloudFront's function, run as CloudFront runs it (a plain page: the console's CSP has no eval).
+    code = cloudfront_config_code(
+        {
+            "ConsoleOidcClientId": client_id,
+            "ConsoleAuthorizationEndpoint": "https://idp.test/oauth2/authorize",
+            "ConsoleTokenEndpoint": "https://idp.test/oauth2/token",
+        }
+    )
+    blank = browser.new_page()
+    answer = blank.evaluate(
+        """code => {
+          const response = new Function(code + "; return handler({request: {uri: '/config.json'}});")();
+          return {status: response.statusCode, type: response.headers["content-type"].value,
+                  body: JSON.parse(response.body.data)};
+        }""",
+        code,
+    )
+    blank.close()
+    assert (answer["status"], answer["type"]) == (200, "application/json")
+    config = answer["body"]
+    assert config["apiBase"] == "https://returnshttpapi-id.execute-api.us-east-1.amazonaws.com"
+    assert config["auth"] == {
+        "kind": "oidc",
+        "clientId": client_id,
+        "authorizationEndpoint": "https://idp.test/oauth2/authorize",
+        "tokenEndpoint": "https://idp.test/oauth2/token",
+        "scope": "openid profile",
+        "logoutEndpoint": "",
     }
+    config["apiBase"] = ""  # the API is the local stack's, on the console's own origin
 
     def authorize(route: Any) -> None:
         query = {k: v[0] for k, v in parse_qs(urlsplit(route.request.url).query).items()}
