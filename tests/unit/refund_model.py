@@ -125,8 +125,10 @@ def snapshot(
     free_threshold: int | None = None,
     charged: int = 0,
     payment_cuts: list[int] | None = None,
+    channel: str = "B2C",
 ) -> dict[str, Any]:
-    """A valid snapshot: lines as (unit price in minor units, quantity, returnable).
+    """A valid snapshot: lines as (unit price in minor units, quantity, returnable); a POP order's
+    seller is ``seller-1``.
 
     Payments are what the lines cost after the promotions, plus shipping, cut at ``payment_cuts``
     (minor-unit offsets) into several payments.
@@ -138,6 +140,8 @@ def snapshot(
         "version": 1,
         "currency": currency,
         "status": "DELIVERED",
+        "channel": channel,
+        "sellerId": "seller-1" if channel == "POP" else "platform",
         "lines": [
             {"lineId": f"L{i + 1}", "unitPrice": to_text(price, digits), "quantity": qty, "returnable": ok}
             for i, (price, qty, ok) in enumerate(lines)
@@ -198,6 +202,15 @@ class Model:
         self.eligible = [{self.index[k] for k in p["lineIds"]} for p in self.promotions]
         # The allocation of every promotion to every unit, as bought.
         self.allocated: list[dict[Unit, int]] = self.pricing(self.all_units(), original=True)[1]
+        # Section 1: fundedBy, when absent the seller on POP orders and the platform on B2C.
+        self.pop = order.get("channel", "B2C") == "POP"
+        self.platform_funded = [
+            p.get("fundedBy", "seller" if self.pop else "platform") == "platform" for p in self.promotions
+        ]
+        # Section 8: "the subsidy the whole order had", the platform-funded discounts as bought.
+        self.whole_subsidy = sum(
+            sum(self.allocated[k].values()) for k in range(len(self.promotions)) if self.platform_funded[k]
+        )
         self.paid = sum(to_minor(p["amount"], self.digits) for p in order["payments"])
         self.charged = to_minor(order["shipping"]["charged"], self.digits)
         self.fee = to_minor(order["shipping"]["fee"], self.digits)
@@ -263,7 +276,16 @@ class Model:
         # With merchant-fault units kept apart, price(K) == part(K, K + Rm) leaves open which pricing
         # explains the cost (and so how the clawback splits over promotions); their sum is the same.
         tie = bool(merchant) and price_k == part_k and own_discounts != with_rm_discounts
-        return State(entitlement, cost, clawback, shipping_refund, gap, tie)
+        # Section 8: "subsidy is the sum, over promotions funded by the platform, of each one's
+        # discount on the kept units in the pricing that cost(K) uses (K priced alone on a tie;
+        # nothing when K is empty)" -- ``discounts`` is K alone's pricing on a tie, empty with K.
+        subsidy = sum(
+            discounts[k].get(unit, 0)
+            for k in range(len(self.promotions))
+            if self.platform_funded[k]
+            for unit in kept
+        )
+        return State(entitlement, cost, clawback, shipping_refund, gap, tie, subsidy)
 
 
 @dataclass(frozen=True)
@@ -286,3 +308,9 @@ class State:
     shipping_refund: int
     gap: dict[str, int]  # promotion -> its discount on K in the pricing cost(K) used - its allocation
     tie: bool  # price(K) == part(K, K + Rm): either pricing explains the cost
+    subsidy: int  # the platform-funded promotions' discount on K (section 8)
+
+
+def seller_debit(before: State, after: State) -> int:
+    """Section 8: sellerDebit = (E_after - E_before) + (subsidy_before - subsidy_after)."""
+    return (after.entitlement - before.entitlement) + (before.subsidy - after.subsidy)

@@ -197,6 +197,7 @@ SEED_QUOTE = {
     "adjustments": [],
     "refundAmount": "50.00",
     "payments": [{"paymentId": "PAY-1", "amount": "50.00"}],
+    "settlement": None,  # a B2C order: null (section 3)
 }
 
 

@@ -31,6 +31,7 @@ from tests.unit.refund_model import (
     amount_pattern,
     merchant_fault,
     request,
+    seller_debit,
     snapshot,
     to_minor,
     to_text,
@@ -97,12 +98,18 @@ def orders(draw: st.DrawFn) -> dict[str, Any]:
                     )
         else:
             promotion.update(kind="percentage", percent=draw(st.sampled_from(PERCENTS)))
+        funded_by = draw(st.sampled_from([None, "platform", "seller"]))
+        if funded_by is not None:
+            promotion["fundedBy"] = funded_by
         promotions.append(promotion)
     fee = draw(st.integers(0, 20 * scale))
     free_threshold = draw(st.none() | st.integers(1, list_total + scale))
     charged = draw(st.sampled_from([0, fee]))
     cuts = draw(st.lists(st.integers(1, 999), max_size=2))
-    order = snapshot(currency, lines, promotions, fee=fee, free_threshold=free_threshold, charged=charged)
+    channel = draw(st.sampled_from(["B2C", "POP"]))
+    order = snapshot(
+        currency, lines, promotions, fee=fee, free_threshold=free_threshold, charged=charged, channel=channel
+    )
     total = to_minor(order["payments"][0]["amount"], DIGITS[currency])
     return snapshot(
         currency,
@@ -112,6 +119,7 @@ def orders(draw: st.DrawFn) -> dict[str, Any]:
         free_threshold=free_threshold,
         charged=charged,
         payment_cuts=[total * c // 1000 for c in cuts],
+        channel=channel,
     )
 
 
@@ -271,7 +279,24 @@ def check_quote(
         want_payments.append((payment["paymentId"], share))
     assert [(p["paymentId"], minor(p["amount"])) for p in result["payments"]] == want_payments
     assert to_place == 0
+
+    # Section 3: "On a POP order the quote also holds settlement ...; on a B2C order settlement is
+    # null"; section 8: "platformShare = refundAmount - sellerDebit, both signed".
+    settlement = result["settlement"]
+    if order.get("channel") == "POP":
+        assert settlement["sellerId"] == order["sellerId"]
+        assert minor(settlement["sellerDebit"]) + minor(settlement["platformShare"]) == refund
+    else:
+        assert settlement is None
     return refund
+
+
+def seller_debits(results: list[dict[str, Any]], digits: int) -> list[int]:
+    return [to_minor(r["settlement"]["sellerDebit"], digits) for r in results]
+
+
+def platform_shares(results: list[dict[str, Any]], digits: int) -> list[int]:
+    return [to_minor(r["settlement"]["platformShare"], digits) for r in results]
 
 
 def play(order: dict[str, Any], steps: list[Step], *, give_refunded: bool) -> list[dict[str, Any]]:
@@ -322,13 +347,22 @@ def test_sequences_of_returns_keep_every_invariant(case: tuple[dict[str, Any], l
             without = run(step_request(order, done, free, give_refunded=True))
             fees_fit &= step.fee + step.deduction <= to_minor(without["refundAmount"], digits)
         done.append((step, result["refundAmount"]))
+    # "When K is empty and no unit went back by a customer-choice *return* ... shipping.charged
+    # is refunded": the final entitlement is what was paid less the shipping kept and the fees.
+    by_choice = any(s.by_choice_return for s in steps)
+    shipping_kept = to_minor(order["shipping"]["charged"], digits) if by_choice else 0
+    final_entitlement = paid - shipping_kept - sum(s.fee + s.deduction for s in steps)
     if fees_fit:
-        # "When K is empty and no unit went back by a customer-choice *return* ... shipping.charged
-        # is refunded".
-        by_choice = any(s.by_choice_return for s in steps)
-        shipping_kept = to_minor(order["shipping"]["charged"], digits) if by_choice else 0
-        total_fees = sum(s.fee + s.deduction for s in steps)
-        assert sum(refunds) == paid - shipping_kept - total_fees
+        assert sum(refunds) == final_entitlement
+    if order["channel"] == "POP":
+        # Section 8: once every unit is back, the seller's debits add up to the final entitlement
+        # plus the subsidy the whole order had (E before the first is 0, the subsidy after the last
+        # is 0 with K empty) -- whatever the fees and shortfalls; when the refunds add up to that
+        # entitlement too, the platform has taken back exactly its whole subsidy.
+        whole_subsidy = Model(order).whole_subsidy
+        assert sum(seller_debits(results, digits)) == final_entitlement + whole_subsidy
+        if fees_fit:
+            assert sum(platform_shares(results, digits)) == -whole_subsidy
 
 
 @FAST
@@ -359,6 +393,16 @@ def test_each_refund_is_what_section_2_gives(case: tuple[dict[str, Any], list[St
             assert clawbacks == {p: change for p, change in changes.items() if change}
         assert adjustments.get(("shipping_clawback", None), 0) == before.clawback - after.clawback
         assert adjustments.get(("shipping_refund", None), 0) == after.shipping_refund - before.shipping_refund
+        # Section 8: sellerDebit = (E_after - E_before) + (subsidy_before - subsidy_after), with E
+        # and the subsidy of the model's unit-by-unit pricing ("E before the first one is 0").
+        if k == 0:
+            assert before.entitlement == 0
+        if model.pop:
+            settlement = result["settlement"]
+            assert to_minor(settlement["sellerDebit"], digits) == seller_debit(before, after), (
+                f"return {k + 1}"
+            )
+            assert to_minor(settlement["platformShare"], digits) == refund - seller_debit(before, after)
         before = after
 
 
@@ -382,9 +426,17 @@ def test_refunds_count_from_what_earlier_returns_actually_refunded(
     last = steps[-1]
     result = run(step_request(order, done, last, give_refunded=True))
     check_quote(order, done, last, result)
-    entitlement = model.state([s.back for s in steps]).entitlement
+    after = model.state([s.back for s in steps])
     refunded_so_far = sum(to_minor(r, digits) for _, r in done)
-    assert to_minor(result["refundAmount"], digits) == max(0, entitlement - refunded_so_far)
+    refund = to_minor(result["refundAmount"], digits)
+    assert refund == max(0, after.entitlement - refunded_so_far)
+    # Reading of section 8: the seller's part follows the entitlements alone, never what earlier
+    # refunds actually were; a refund above or below E (prior_balance, prior_shortfall) is the
+    # platform's.
+    if model.pop:
+        debit = seller_debit(model.state([s.back for s in steps[:-1]]), after)
+        assert to_minor(result["settlement"]["sellerDebit"], digits) == debit
+        assert to_minor(result["settlement"]["platformShare"], digits) == refund - debit
 
 
 @st.composite
@@ -456,6 +508,14 @@ def test_one_go_or_split_gives_the_same_total_unless_a_shortfall_was_carried(
         assert total_apart == total_together
     else:
         assert 0 <= total_apart - total_together <= carried
+    if order["channel"] == "POP":
+        # Section 8, exactly: the seller's debits over the two equal its debit in one go, always --
+        # they telescope to the change in E and in the subsidy between the same two states, and a
+        # shortfall never reaches the seller. What a carried shortfall changes is the platform's
+        # share alone: by exactly what the split refunds more (0 when nothing was carried).
+        assert sum(seller_debits(apart, digits)) == seller_debits([together], digits)[0]
+        more = sum(platform_shares(apart, digits)) - platform_shares([together], digits)[0]
+        assert more == total_apart - total_together
 
 
 @st.composite

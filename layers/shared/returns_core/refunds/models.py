@@ -114,6 +114,18 @@ class PaymentShare(_Model):
     amount: str
 
 
+class Settlement(_Model):
+    """How a POP refund splits between the seller and the platform (contract section 8).
+
+    Both signed, and ``sellerDebit + platformShare = refundAmount``: a negative ``sellerDebit``
+    is owed to the seller, a negative ``platformShare`` is what the platform takes back.
+    """
+
+    sellerId: str
+    sellerDebit: str
+    platformShare: str
+
+
 class Quote(_Model):
     """What a return refunds and why: lines plus adjustments add up to ``refundAmount``."""
 
@@ -123,10 +135,12 @@ class Quote(_Model):
     adjustments: list[Adjustment]
     refundAmount: str
     payments: list[PaymentShare]
+    settlement: Settlement | None = None
+    """The seller's and the platform's parts of a POP refund; None on a B2C order."""
 
     def to_json(self) -> dict[str, object]:
-        """The contract's JSON (``promotionId`` only on promotion adjustments)."""
-        return self.model_dump(mode="json", exclude_none=True)
+        """The contract's JSON (``promotionId`` only on promotion adjustments, ``settlement`` null on B2C)."""
+        return self.model_dump(mode="json")
 
     @property
     def carries_shortfall(self) -> bool:

@@ -2,7 +2,8 @@
 
 Entitlement after a return is ``E = paidForGoods - cost(K) + shippingRefund - shippingClawback -
 fees``; the return refunds ``max(0, E - refundedSoFar)``. The quote explains the difference from
-the returned units' allocated paid amounts with signed adjustments that add up exactly.
+the returned units' allocated paid amounts with signed adjustments that add up exactly. On a POP
+order it also splits the refund between the seller and the platform (contract section 8).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from pydantic import ValidationError
 
@@ -27,6 +29,7 @@ from returns_core.refunds.models import (
     QuoteLine,
     QuoteRequest,
     ReturnSpec,
+    Settlement,
     is_merchant_fault,
 )
 from returns_core.refunds.pricing import KeptCost, UnitSet, cost_of_kept, normalise
@@ -62,13 +65,15 @@ class _Entitlement:
     cost: KeptCost
     contributions: tuple[int, ...]
     """Per promotion: its discount on K in the pricing cost(K) used, less its allocation to K."""
+    subsidy: int
+    """The platform-funded promotions' discount on K in the pricing cost(K) used (section 8)."""
     clawback: int
     shipping_refund: int
     kept_with_merchant_price: int
     state: _State
 
 
-def quote_request(request: object) -> dict[str, object]:
+def quote_request(request: object) -> dict[str, Any]:
     """The quote for a request as the contract's JSON, both as plain data (contract section 3).
 
     Raises ``BadRequest`` with a one-line message for anything the contract calls a bad request,
@@ -151,6 +156,7 @@ def quote(request: QuoteRequest) -> Quote:
         adjustments=adjustments,
         refundAmount=money.format(refund, cur),
         payments=_split(order, refunded, refund),
+        settlement=_settlement(order, before, after, refund) if order.channel == "POP" else None,
     )
 
 
@@ -241,11 +247,12 @@ def _allocated(allocation: OrderAllocation, promotion: int, units: UnitSet) -> i
 
 def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -> _Entitlement:
     cost, with_merchant = cost_of_kept(order, allocation, state.kept, state.merchant)
-    contributions = tuple(
-        (cost.pricing.discount_on(p, state.kept) if cost.pricing is not None else 0)
-        - _allocated(allocation, p, state.kept)
-        for p in range(len(order.promotions))
-    )
+    pricing = cost.pricing
+    on_kept = [
+        pricing.discount_on(p, state.kept) if pricing is not None else 0 for p in range(len(order.promotions))
+    ]
+    contributions = tuple(on_kept[p] - _allocated(allocation, p, state.kept) for p in range(len(on_kept)))
+    subsidy = sum(d for d, n in zip(on_kept, order.promotion_numbers, strict=True) if n.platform_funded)
     threshold = order.free_threshold_minor
     clawback = (
         order.shipping_fee_minor
@@ -263,6 +270,7 @@ def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -
         amount=amount,
         cost=cost,
         contributions=contributions,
+        subsidy=subsidy,
         clawback=clawback,
         shipping_refund=shipping_refund,
         kept_with_merchant_price=with_merchant.total,
@@ -413,6 +421,20 @@ def _promotion_description(
             why = f"the kept items ({base}) qualify again"
         return f"{amount} of {label} taken back earlier is given back: {why}"
     return f"kept items ({base}) get {amount} more off from {label} on their own than their share of it"
+
+
+def _settlement(order: OrderSnapshot, before: _Entitlement, after: _Entitlement, refund: int) -> Settlement:
+    """Section 8: the seller gives back the change in E, plus the subsidy the kept units lose.
+
+    Only entitlements enter the seller's part, never what was actually refunded: a shortfall the
+    platform did not charge the customer, or earlier refunds that differ from E, are the platform's.
+    """
+    debit = (after.amount - before.amount) + (before.subsidy - after.subsidy)
+    return Settlement(
+        sellerId=order.sellerId,
+        sellerDebit=money.format(debit, order.currency),
+        platformShare=money.format(refund - debit, order.currency),
+    )
 
 
 def _split(order: OrderSnapshot, refunded: int, refund: int) -> list[PaymentShare]:
