@@ -12,18 +12,25 @@ ones. Only the edges are emulated, with the standard library:
 - `POST /_local/tokens` issues tokens, `GET /_local/events` shows what the service published,
   `GET /docs` is a Swagger UI for openapi.json (`make openapi`).
 
-Requests are served one at a time (a lock around the API): moto's tables are not safe under
-concurrent conditional writes, and a local stack gains nothing from racing them.
+Connections are taken concurrently (a thread each, a listen backlog of BACKLOG, so a burst of
+clients is queued rather than reset), but requests into the stack run one at a time (a lock
+around `stack.http` and publishing): each function's Powertools resolver keeps the current event
+on a module-level object, as one Lambda instance handles one event at a time, and moto's
+backends other than DynamoDB (which the harness serialises) are not made for concurrent writers.
+The local-only routes that only read (`/_local/events`, `/docs`, `/openapi.json`, tokens) need
+no lock: the recorded events have their own.
 """
 
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import hmac
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -43,6 +50,7 @@ from local.template import load_template
 DEV_KEY = os.environ.get("LOCAL_JWT_KEY", "returns-local-development-key (not a secret)")
 TOKEN_TTL_SECONDS = 12 * 3600
 DEFAULT_PORT = 3000
+BACKLOG = 128  # pending connections the kernel queues (socketserver's default, 5, resets bursts)
 OPENAPI_PATH = REPO_ROOT / "openapi.json"
 DEMO_TOKENS = {
     "cust-1001": {"sub": "cust-1001", "groups": []},
@@ -350,11 +358,49 @@ def _handler_class(service: LocalService) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def make_server(service: LocalService, host: str, port: int) -> ThreadingHTTPServer:
-    """The HTTP server of the local stack (`port` 0 picks a free one: `server.server_address`)."""
-    server = ThreadingHTTPServer((host, port), _handler_class(service))
-    server.daemon_threads = True
-    return server
+class LocalHTTPServer(ThreadingHTTPServer):
+    """A thread per connection and a deep listen backlog."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+
+
+class PortUnavailable(OSError):
+    """The port cannot be listened on; the message says which and what to do."""
+
+
+def make_server(service: LocalService | None, host: str, port: int) -> LocalHTTPServer:
+    """The HTTP server of the local stack (`port` 0 picks a free one: `server.server_address`).
+
+    Without a service it only holds the port (bound and listening) until `serve(server, service)`:
+    `make run` takes the port before it spends seconds deploying the stack."""
+    handler = _handler_class(service) if service is not None else BaseHTTPRequestHandler
+    try:
+        return LocalHTTPServer((host, port), handler)
+    except OSError as exc:
+        if exc.errno not in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            raise
+        why = "is already in use" if exc.errno == errno.EADDRINUSE else f"cannot be used ({exc.strerror})"
+        other = _free_port(host, port)
+        hint = f"try another: PORT={other} make run" if other else "set PORT to a free port"
+        raise PortUnavailable(exc.errno, f"port {port} on {host} {why}; {hint}") from None
+
+
+def serve(server: LocalHTTPServer, service: LocalService) -> None:
+    """Answer with `service` on a server made by `make_server(None, ...)`."""
+    server.RequestHandlerClass = _handler_class(service)
+
+
+def _free_port(host: str, taken: int) -> int | None:
+    """The first port after `taken` that can be listened on (a suggestion; None if none near)."""
+    for candidate in range(taken + 1, min(taken + 50, 65536)):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind((host, candidate))
+            except OSError:
+                continue
+            return candidate
+    return None
 
 
 def _seed_samples(service: LocalService) -> None:
@@ -412,12 +458,21 @@ def main() -> int:
     """Deploy, seed, serve until SIGINT/SIGTERM."""
     from moto import mock_aws
 
-    port = int(os.environ.get("PORT", str(DEFAULT_PORT)))
+    try:
+        port = int(os.environ.get("PORT", str(DEFAULT_PORT)))
+    except ValueError:
+        print(f"make run: PORT must be a port number, not {os.environ.get('PORT')!r}", file=sys.stderr)
+        return 1
     host = os.environ.get("HOST", "127.0.0.1")
     base_url = f"http://{host}:{port}"
     parameters = local_parameters(
         REPO_ROOT / "template.yaml", base_url, os.environ.get("STACK_PARAMETERS", "")
     )
+    try:
+        server = make_server(None, host, port)  # the port first: nothing is deployed for nothing
+    except PortUnavailable as exc:
+        print(f"make run: {exc.strerror}", file=sys.stderr)
+        return 1
     with mock_aws(config=MOTO_CONFIG):
         stack = deploy(parameters=parameters)
         service = LocalService(stack, base_url)
@@ -426,7 +481,7 @@ def main() -> int:
         except (LookupError, RuntimeError) as exc:
             print(f"warning: example orders not seeded: {exc}", file=sys.stderr)
             seeded = []
-        server = make_server(service, host, port)
+        serve(server, service)
 
         def stop(signum: int, frame: FrameType | None) -> None:
             print(f"\nstopping ({signal.Signals(signum).name})", flush=True)

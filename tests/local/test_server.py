@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import os
+import socket
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -16,6 +21,7 @@ import pytest
 from moto import mock_aws
 
 from local import server
+from local import server as server_module
 from local.orders import load_example_orders, moved_to_present, publish_order
 from local.server import LocalService, TokenError, bearer_token, issue_token, verify_token
 from local.stack import MOTO_CONFIG, REPO_ROOT, Stack, deploy
@@ -181,3 +187,51 @@ def test_local_parameters_keep_to_the_template_and_take_overrides() -> None:
     assert real["PaymentProvider"] == "fake"
     with pytest.raises(ValueError, match="not Name=value"):
         server.local_parameters(FIXTURE, "http://x", "Flavour")
+
+
+def test_64_simultaneous_connections_are_all_queued_and_served(service: LocalService) -> None:
+    """A burst of clients while the server is busy waits in the listen backlog: none is reset
+    or left unanswered (socketserver's default backlog of 5 dropped all but six)."""
+    server = server_module.make_server(service, "127.0.0.1", 0)
+    port = server.server_address[1]
+    clients: list[socket.socket] = []
+    serving: threading.Thread | None = None
+    try:
+        for _ in range(64):  # all connected before the server accepts a single one
+            clients.append(socket.create_connection(("127.0.0.1", port), timeout=2))
+        serving = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+        serving.start()
+        for client in clients:
+            client.sendall(b"GET /open/x HTTP/1.1\r\nHost: local\r\nConnection: close\r\n\r\n")
+        statuses = []
+        for client in clients:
+            with client.makefile("rb") as answer:
+                statuses.append(answer.readline().split()[1])
+        assert statuses == [b"200"] * 64
+    finally:
+        for client in clients:
+            client.close()
+        if serving is not None:
+            server.shutdown()
+        server.server_close()
+
+
+def test_make_run_on_a_port_in_use_says_which_and_suggests_another() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        started = time.monotonic()
+        run = subprocess.run(
+            [sys.executable, "-m", "local.server"],
+            cwd=REPO_ROOT,
+            env={**os.environ, "PORT": str(port), "HOST": "127.0.0.1"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert run.returncode == 1
+    assert f"port {port} on 127.0.0.1 is already in use; try another: PORT=" in run.stderr
+    assert "Traceback" not in run.stderr + run.stdout
+    assert "Routes:" not in run.stdout, "nothing is deployed before the port is known to be free"
+    assert time.monotonic() - started < 30
