@@ -253,7 +253,7 @@ def read_response(result: Any) -> HttpResponse:
         if result.get("isBase64Encoded") and text:
             text = base64.b64decode(text).decode("utf-8", errors="replace")
         return HttpResponse.of(int(result["statusCode"]), headers, text)
-    return HttpResponse.of(200, {"content-type": "application/json"}, json.dumps(result))
+    return HttpResponse.of(200, {"content-type": "application/json"}, json.dumps(result, ensure_ascii=False))
 
 
 def cors_headers(config: Mapping[str, Any], origin: str, *, preflight: bool) -> dict[str, str]:

@@ -63,6 +63,9 @@ DEMO_TOKENS = {
 # that times out after two days is right in production and useless on a laptop).
 LOCAL_PARAMETERS: dict[str, str] = {
     "PaymentProvider": "fake",
+    # One short line per request from the server itself; the functions' JSON logs (~500
+    # characters a request) only with VERBOSE=1.
+    "LogLevel": "WARNING",
     "ReviewTimeoutSeconds": "600",
     "ReceiptTimeoutSeconds": "3600",
     "StepRetryIntervalSeconds": "1",
@@ -303,7 +306,9 @@ class LocalService:
 
 
 def _json(status: int, document: Any) -> HttpResponse:
-    return HttpResponse.of(status, {"content-type": "application/json"}, json.dumps(document))
+    return HttpResponse.of(
+        status, {"content-type": "application/json"}, json.dumps(document, ensure_ascii=False)
+    )
 
 
 def _error(status: int, message: str) -> HttpResponse:
@@ -414,12 +419,17 @@ def _seed_samples(service: LocalService) -> None:
     print(f"Sample returns for the CS console: {listed}", flush=True)
 
 
-def local_parameters(template_path: Path, base_url: str, overrides: str = "") -> dict[str, str]:
-    """LOCAL_PARAMETERS (+ CallbackBaseUrl = this server) restricted to what the template declares,
-    then `overrides` ("Name=value Name=value", from $STACK_PARAMETERS) as given: a name the
-    template does not declare is refused by deploy()."""
+def local_parameters(
+    template_path: Path, base_url: str, overrides: str = "", *, verbose: bool = False
+) -> dict[str, str]:
+    """LOCAL_PARAMETERS (+ CallbackBaseUrl = this server; the functions' INFO logs when
+    `verbose`) restricted to what the template declares, then `overrides` ("Name=value
+    Name=value", from $STACK_PARAMETERS) as given: a name the template does not declare is refused
+    by deploy()."""
     declared = load_template(template_path).get("Parameters") or {}
     wanted = {**LOCAL_PARAMETERS, "CallbackBaseUrl": base_url}
+    if verbose:
+        wanted["LogLevel"] = "INFO"
     chosen = {name: value for name, value in wanted.items() if name in declared}
     for pair in overrides.split():
         name, equals, value = pair.partition("=")
@@ -466,7 +476,10 @@ def main() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     base_url = f"http://{host}:{port}"
     parameters = local_parameters(
-        REPO_ROOT / "template.yaml", base_url, os.environ.get("STACK_PARAMETERS", "")
+        REPO_ROOT / "template.yaml",
+        base_url,
+        os.environ.get("STACK_PARAMETERS", ""),
+        verbose=os.environ.get("VERBOSE", "") not in ("", "0"),
     )
     try:
         server = make_server(None, host, port)  # the port first: nothing is deployed for nothing

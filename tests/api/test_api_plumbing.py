@@ -40,6 +40,8 @@ def post_thing(thing_id: Annotated[str, Path(alias="thingId")], body: ThingBody)
     action = BEHAVIOUR.get("action")
     if action == "conflict":
         raise Conflict("the thing is busy", [{"state": "busy"}])
+    if action == "conflict-zh":
+        raise Conflict("事情正忙", [{"state": "忙"}])
     if action == "crash":
         raise RuntimeError("table returns-dev-ReturnsTable arn:aws:states:::task-token AAAAtoken")
     if action == "bad-answer":
@@ -209,6 +211,20 @@ def test_guards_refuse_before_the_body_is_looked_at():
     assert status == 403
     assert answer["error"]["code"] == "forbidden"
     assert "x-correlation-id" in headers
+
+
+def test_error_bodies_are_utf8_json_without_escapes():
+    def refuse(event):
+        raise Conflict("退货单已关闭")
+
+    BEHAVIOUR["action"] = "conflict-zh"
+    for guards, text in (((refuse,), "退货单已关闭"), ((), "事情正忙")):
+        event = build_event(
+            ROUTE, {"thingId": "T1"}, "POST", "/things/T1", body=GOOD, claims={"sub": "cust-1"}
+        )
+        result = http.serve(app, event, None, guards=guards)
+        assert result["statusCode"] == 409
+        assert text in result["body"] and "\\u" not in result["body"]
 
 
 def test_a_guard_that_breaks_is_500_without_internals(log_lines):

@@ -40,6 +40,13 @@ def test_quote_tells_the_customer_before_confirming_that_the_kept_item_loses_the
     assert api.create(new_return(lines=one("L2"))).status == 201
 
 
+def test_answers_are_utf8_json_without_escapes(api):
+    response = api.quote("O-SEED-1", {"lines": one("L2"), "reason": "no_longer_needed"})
+    assert response.status == 200
+    assert "满199减100" in response.text and "\\u" not in response.text
+    assert response.json["adjustments"][0]["description"].endswith("for 满199减100")
+
+
 def test_quote_for_a_merchant_fault_keeps_the_promotion(api):
     response = api.quote("O-SEED-1", {"lines": one("L1"), "reason": "quality_issue"})
     assert response.status == 200

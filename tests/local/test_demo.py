@@ -114,5 +114,8 @@ def test_the_server_stops_cleanly_on_sigint() -> None:
         log.seek(0)
         output = log.read()
     assert "ready on" in output and "stopping (SIGINT)" in output
+    # Quiet by default: the server's one line per request, none of the functions' JSON logs.
+    assert "GET /returns?orderId=O-SEED-1 -> 200" in output
+    assert '"level":"INFO"' not in output and '"message":"request answered"' not in output
     seeded = "O-JPY-3, O-MIX-2, O-PAID-7, O-PLACED-8, O-POP-4, O-POP-6, O-SEED-1, O-SHIP-5"
     assert f"Seeded orders (moved to the present): {seeded}" in output

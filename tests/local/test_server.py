@@ -185,6 +185,10 @@ def test_local_parameters_keep_to_the_template_and_take_overrides() -> None:
     real = server.local_parameters(REPO_ROOT / "template.yaml", "http://127.0.0.1:4000")
     assert real["CallbackBaseUrl"] == "http://127.0.0.1:4000"
     assert real["PaymentProvider"] == "fake"
+    assert real["LogLevel"] == "WARNING", "quiet by default"
+    assert (
+        server.local_parameters(REPO_ROOT / "template.yaml", "http://x", verbose=True)["LogLevel"] == "INFO"
+    )
     with pytest.raises(ValueError, match="not Name=value"):
         server.local_parameters(FIXTURE, "http://x", "Flavour")
 

@@ -22,6 +22,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError as Rout
 from aws_lambda_powertools.event_handler.exceptions import ServiceError as PowertoolsServiceError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.event_handler.openapi.types import OpenAPIResponse, OpenAPIResponseHeader
+from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -53,10 +54,15 @@ logger = Logger()
 Guard = Callable[[APIGatewayProxyEventV2], object]
 
 
+def _to_json(document: Any) -> str:
+    """Every answer as compact UTF-8 JSON: 满199减100 as it is, not as \\u escapes."""
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False, cls=Encoder)
+
+
 def new_resolver() -> APIGatewayHttpResolver:
     """An HTTP API resolver that validates requests and responses against the route models and
     answers every failure with the contract's error body."""
-    app = APIGatewayHttpResolver(enable_validation=True)
+    app = APIGatewayHttpResolver(enable_validation=True, serializer=_to_json)
     app.exception_handler(ServiceError)(_service_error)
     app.exception_handler(RequestValidationError)(_validation_error)
     app.exception_handler(RouteNotFound)(_route_not_found)
@@ -216,7 +222,7 @@ def _raw_error(status: int, code: str, message: str, details: Iterable[Mapping[s
     return {
         "statusCode": status,
         "headers": {"Content-Type": content_types.APPLICATION_JSON},
-        "body": json.dumps(_body(code, message, details), separators=(",", ":")),
+        "body": _to_json(_body(code, message, details)),
         "isBase64Encoded": False,
     }
 
