@@ -10,7 +10,8 @@ ones. Only the edges are emulated, with the standard library:
   `Order Updated`), so it reaches the tables through order-sync; the example orders of
   events/orders/ are seeded that way at start, moved to the present;
 - `POST /_local/tokens` issues tokens, `GET /_local/events` shows what the service published,
-  `GET /docs` is a Swagger UI for openapi.json (`make openapi`).
+  `GET /docs` is a Swagger UI for openapi.json (`make openapi`), its assets served from the pinned
+  Powertools package (no CDN: it works offline).
 
 Connections are taken concurrently (a thread each, a listen backlog of BACKLOG, so a burst of
 clients is queued rather than reset), but requests into the stack run one at a time (a lock
@@ -36,6 +37,7 @@ import threading
 import time
 from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from importlib import resources
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -73,22 +75,48 @@ LOCAL_PARAMETERS: dict[str, str] = {
     "RefundRetryMaxAttempts": "2",
 }
 
+# Swagger UI for /docs, served from here, never from a CDN: the assets Powertools ships (pinned
+# with it in layers/shared/requirements.txt), so /docs works without internet.
+SWAGGER_ASSETS: dict[str, tuple[str, str]] = {
+    "/docs/swagger-ui.css": ("swagger-ui.min.css", "text/css; charset=utf-8"),
+    "/docs/swagger-ui-bundle.js": ("swagger-ui-bundle.min.js", "text/javascript; charset=utf-8"),
+}
 SWAGGER_HTML = """<!doctype html>
 <html lang="en">
 <head>
   <meta charset="utf-8">
-  <title>Returns service (local)</title>
-  <link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css">
+  <title>Returns service (local): HTTP API</title>
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
 </head>
 <body>
-  <div id="swagger-ui"></div>
-  <script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
+  <div id="swagger-ui">
+    <p id="docs-fallback" style="font-family: sans-serif; margin: 2em">
+      Loading Swagger UI&hellip; If this stays, its script did not run (blocked or not loaded):
+      the API is described by <a href="/openapi.json">/openapi.json</a>.
+    </p>
+  </div>
+  <noscript>
+    <p>Swagger UI needs JavaScript: the API is described by <a href="/openapi.json">/openapi.json</a>.</p>
+  </noscript>
+  <script src="/docs/swagger-ui-bundle.js"></script>
   <script>
-    window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});
+    if (window.SwaggerUIBundle) {
+      window.ui = SwaggerUIBundle({url: "/openapi.json", dom_id: "#swagger-ui", persistAuthorization: true});
+    }
   </script>
 </body>
 </html>
 """
+
+
+def swagger_asset(path: str) -> HttpResponse | None:
+    """A Swagger UI file of the Powertools package, or None for another path."""
+    if path not in SWAGGER_ASSETS:
+        return None
+    name, content_type = SWAGGER_ASSETS[path]
+    package = resources.files("aws_lambda_powertools.event_handler.openapi.swagger_ui")
+    text = package.joinpath(name).read_text(encoding="utf-8")
+    return HttpResponse.of(200, {"content-type": content_type, "cache-control": "max-age=86400"}, text)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -225,6 +253,9 @@ class LocalService:
         static = console.serve(method.upper(), path)
         if static is not None:
             return static
+        asset = swagger_asset(path) if method.upper() == "GET" else None
+        if asset is not None:
+            return asset
         if path.startswith("/_local/") or path in ("/docs", "/docs/", "/openapi.json"):
             return self._local(method.upper(), path, query, body)
         claims = self._claims(method, path, headers)
@@ -450,7 +481,7 @@ def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
         '  POST   /_local/tokens   {"sub": "cust-1001", "groups": []}  -> {"token": ...}',
         "  GET    /_local/events   (?detailType=Return%20Awaiting%20Receipt)",
         "  POST   /_local/orders   <order snapshot>  (put on the bus as the order system does)",
-        "  GET    /docs            Swagger UI of /openapi.json (`make openapi`)",
+        "  GET    /docs            Swagger UI of /openapi.json (served from here: no internet needed)",
         "",
         f"CS console: {port_url}/console/ (sign in as a local agent; sample returns are being asked for)",
         "",

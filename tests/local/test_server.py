@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -141,6 +142,32 @@ def test_local_orders_go_through_the_bus_and_events_are_listed(service: LocalSer
     listed = service.handle("GET", "/_local/events?detailType=Order%20Updated", {}, b"")
     assert [e["Detail"]["orderId"] for e in listed.json["events"]] == ["O-1", "O-BAD"]
     assert service.handle("GET", "/_local/events?source=nobody", {}, b"").json == {"events": []}
+
+
+def test_docs_work_without_internet(service: LocalService) -> None:
+    """Swagger UI from the pinned package, nothing from a CDN, and a way to the document if its
+    script does not run."""
+    docs = service.handle("GET", "/docs", {}, b"")
+    assert docs.status == 200 and docs.headers["content-type"].startswith("text/html")
+    assert re.findall(r"(?:src|href)=\"([^\"]+)\"", docs.text) == [
+        "/docs/swagger-ui.css",
+        "/openapi.json",
+        "/openapi.json",
+        "/docs/swagger-ui-bundle.js",
+    ]
+    assert "http://" not in docs.text and "https://" not in docs.text and "//unpkg" not in docs.text
+    assert "<noscript>" in docs.text and "If this stays, its script did not run" in docs.text
+    script = service.handle("GET", "/docs/swagger-ui-bundle.js", {}, b"")
+    assert script.status == 200 and script.headers["content-type"].startswith("text/javascript")
+    assert "SwaggerUIBundle" in script.text and len(script.text) > 500_000
+    version = re.search(r'version:"(5\.[0-9]+\.[0-9]+)"', script.text) or re.search(
+        r'"(5\.[0-9]+\.[0-9]+)"', script.text
+    )
+    assert version is not None, "Swagger UI 5 (renders OpenAPI 3.1)"
+    css = service.handle("GET", "/docs/swagger-ui.css", {}, b"")
+    assert (
+        css.status == 200 and css.headers["content-type"].startswith("text/css") and ".swagger-ui" in css.text
+    )
 
 
 def test_docs_and_openapi(service: LocalService, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
