@@ -44,6 +44,7 @@ from returns_core.lifecycle.rules import (
     line_problems,
     receipt_outcome,
     review_action,
+    seller_clock_started,
     undelivered,
 )
 from returns_core.lifecycle.statuses import FINAL, RETURNS, ReturnAction, ReturnStatus, Wait
@@ -305,21 +306,49 @@ def park(ret: Return, wait: Wait, token: str, at: str) -> ReturnChange | None:
     return Change(before=ret, after=after)
 
 
+def _receiver_fields(ret: Return) -> dict[str, Any]:
+    """Who receives the goods (contract section 8): the seller on POP, a platform warehouse else."""
+    seller = ret.order.sellerId if ret.receiver == "seller" else None
+    return {"receivedBy": ret.receiver, "sellerId": seller or None}
+
+
 def await_receipt(
     ret: Return, token: str, callback_url: str, expires_at: str, at: str
 ) -> ReturnChange | None:
-    """Wait for the goods, handing the receiver the signed URL (``Return Awaiting Receipt``)."""
-    parked = park(ret, Wait.RECEIPT, token, at)
-    if parked is None:
+    """Wait for the goods, handing the receiver (the warehouse, or the POP seller) the signed URL
+    in ``Return Awaiting Receipt``.
+
+    A POP return whose parcel the customer registered before it was approved gets its URL but
+    does not wait here: the seller's time limit applies (``await_seller_receipt``). The change then
+    keeps no token, and the caller answers it with where the return goes. None when the return
+    is not waiting for the goods any more.
+    """
+    if ret.status != Wait.RECEIPT.status:
         return None
-    after = parked.after.model_copy(update={"callback": Callback(expiresAt=expires_at)})
+    if seller_clock_started(ret):
+        waiting = ret.model_copy(update={"revision": ret.revision + 1, "updatedAt": at})
+    else:
+        parked = park(ret, Wait.RECEIPT, token, at)
+        if parked is None:
+            return None
+        waiting = parked.after
+    after = waiting.model_copy(update={"callback": Callback(expiresAt=expires_at)})
     fields = {
         "callbackUrl": callback_url,
         "expiresAt": expires_at,
+        **_receiver_fields(ret),
         "method": ret.method,
         "lines": [line.model_dump() for line in ret.lines],
     }
     return Change(before=ret, after=after, events=(_event(after, 0, ev.RETURN_AWAITING_RECEIPT, at, fields),))
+
+
+def await_seller_receipt(ret: Return, token: str, at: str) -> ReturnChange | None:
+    """POP, the parcel registered: wait for the seller's receipt under the seller's time limit
+    (the signed URL went out already). None when this wait does not apply (any more)."""
+    if not seller_clock_started(ret):
+        return None
+    return park(ret, Wait.SELLER_RECEIPT, token, at)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -439,7 +468,15 @@ def cancel(ret: Return, customer: Actor, at: str) -> ReturnChange:
 def record_shipment(
     ret: Return, customer: Actor, *, carrier: str, tracking_number: str, at: str
 ) -> ReturnChange:
-    """The customer's parcel (carrier, tracking number), noted in the history."""
+    """The customer's parcel (carrier, tracking number), noted in the history.
+
+    On a POP return waiting for the goods, the first registration starts the seller's time limit
+    (contract section 8): the change takes the usual receipt wait's token, so the workflow moves
+    on to the seller's wait. A later registration corrects the parcel; the clock keeps running.
+    """
+    updates: dict[str, Any] = {"shipment": Shipment(carrier=carrier, trackingNumber=tracking_number, at=at)}
+    if ret.receiver == "seller" and ret.task is not None and ret.task.waitingFor == Wait.RECEIPT:
+        updates["task"] = None
     return _move(
         ret,
         A.RECORD_SHIPMENT,
@@ -447,7 +484,7 @@ def record_shipment(
         at,
         note=f"shipped with {carrier}, tracking {tracking_number}",
         conflict="a shipment can no longer be recorded",
-        updates={"shipment": Shipment(carrier=carrier, trackingNumber=tracking_number, at=at)},
+        updates=updates,
     )
 
 
@@ -498,6 +535,8 @@ def receive(
                     "damagedUnits": outcome.damaged,
                     "wrongItemUnits": outcome.wrong,
                     "inspector": inspector,
+                    **_receiver_fields(ret),
+                    "takenAsReceived": False,
                 },
             )
         ],
@@ -505,7 +544,10 @@ def receive(
 
 
 def receipt_time_limit(ret: Return, limit_seconds: int, at: str) -> ReturnChange:
-    """Nothing received in time: EXPIRED, its units released."""
+    """Nothing received in time: EXPIRED, its units released. Not once a POP parcel is
+    registered: the seller's time limit applies then (``seller_receipt_time_limit``)."""
+    if seller_clock_started(ret):
+        raise NotAllowed("the parcel was registered: the seller's receipt time limit applies")
     return _move(
         ret,
         A.EXPIRE,
@@ -513,6 +555,57 @@ def receipt_time_limit(ret: Return, limit_seconds: int, at: str) -> ReturnChange
         at,
         note=f"nothing received within {limit_seconds}s",
         conflict=WAITING_FOR_GOODS,
+    )
+
+
+def seller_receipt_time_limit(
+    ret: Return, limit_seconds: int, context: QuoteContext, at: str
+) -> ReturnChange:
+    """POP: the seller recorded no receipt in time after the customer registered the parcel, so
+    the goods are taken as received intact, every unit the return asked for, and refunded
+    (contract section 8). The system acts; the history and ``Return Received`` say why."""
+    if ret.receipt is not None:
+        raise NotAllowed("a receipt was recorded for this return already")
+    if not RETURNS.allows(ret.status, A.TAKE_AS_RECEIVED):
+        raise NotAllowed(f"{WAITING_FOR_GOODS} (the return is {ret.status})")
+    if ret.shipment is None or not seller_clock_started(ret):
+        raise NotAllowed("only a POP return whose parcel was registered is taken as received")
+    shipment = ret.shipment
+    why = (
+        f"the seller recorded no receipt within {limit_seconds}s of the customer's parcel registration"
+        f" ({shipment.carrier} {shipment.trackingNumber}, registered {shipment.at})"
+    )
+    lines = [
+        ReceivedLine(lineId=line.lineId, quantity=line.quantity, condition="intact") for line in ret.lines
+    ]
+    accepted = {line.lineId: line.quantity for line in ret.lines}
+    return _move(
+        ret,
+        A.TAKE_AS_RECEIVED,
+        SYSTEM,
+        at,
+        note=f"taken as received intact in full: {why}",
+        conflict=WAITING_FOR_GOODS,
+        updates={
+            "receipt": Receipt(lines=lines, inspector=SYSTEM.id, note=why, at=at, takenAsReceived=True),
+            "accepted": accepted,
+            "quote": _requote(ret, context, fee=ret.returnShippingFee, deduction=0, lines=ret.lines),
+        },
+        events=[
+            (
+                ev.RETURN_RECEIVED,
+                {
+                    "received": [line.model_dump() for line in lines],
+                    "accepted": [line.model_dump() for line in ret.lines],
+                    "damagedUnits": 0,
+                    "wrongItemUnits": 0,
+                    "inspector": SYSTEM.id,
+                    **_receiver_fields(ret),
+                    "takenAsReceived": True,
+                    "reason": why,
+                },
+            )
+        ],
     )
 
 
@@ -588,7 +681,10 @@ def record_refund(ret: Return, context: QuoteContext, at: str) -> ReturnChange:
         raise NotAllowed("the refund is recorded already")
     quote = _requote(ret, context, fee=ret.returnShippingFee, deduction=ret.inspectionDeduction)
     pending = PendingRefund(
-        refundId=refund_id_of(ret.returnId), refundAmount=quote.refundAmount, payments=list(quote.payments)
+        refundId=refund_id_of(ret.returnId),
+        refundAmount=quote.refundAmount,
+        payments=list(quote.payments),
+        settlement=quote.settlement,
     )
     return _move(
         ret,
@@ -624,6 +720,8 @@ def mark_refunded(ret: Return, at: str) -> ReturnChange:
                     "refundAmount": refund.refundAmount,
                     "currency": ret.currency,
                     "payments": [p.model_dump() for p in refund.payments],
+                    # a POP refund's split (contract section 8); null on B2C
+                    "settlement": None if refund.settlement is None else refund.settlement.model_dump(),
                     "paidAt": at,
                     # what analytics splits the refund over (contract section 9)
                     "lines": [line.model_dump() for line in ret.quote.lines] if ret.quote else [],

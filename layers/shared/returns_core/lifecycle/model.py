@@ -12,9 +12,12 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from returns_core.lifecycle.statuses import ReturnStatus, Wait
-from returns_core.refunds.models import PaymentShare, Quote, Reason, ReturnLine
+from returns_core.refunds.models import PaymentShare, Quote, Reason, ReturnLine, Settlement
+
+POP = "POP"  # the order channel whose goods go back to the seller (contract section 8)
 
 ReturnMethod = Literal["pickup", "dropoff", "ship_to_warehouse"]
+Receiver = Literal["seller", "warehouse"]
 Condition = Literal["intact", "damaged", "wrong_item"]
 ShippingPayer = Literal["customer", "merchant"]
 
@@ -87,6 +90,8 @@ class Receipt(_Model):
     inspector: str
     note: str = ""
     at: str
+    takenAsReceived: bool = False
+    """True when nobody recorded it: the seller's time limit took the goods as received intact."""
 
 
 class PendingRefund(_Model):
@@ -95,6 +100,8 @@ class PendingRefund(_Model):
     refundId: str
     refundAmount: str
     payments: list[PaymentShare]
+    settlement: Settlement | None = None
+    """A POP refund's split between the seller and the platform (its quote's); None on B2C."""
 
 
 class Refund(PendingRefund):
@@ -147,3 +154,8 @@ class Return(_Model):
     def asked(self) -> dict[str, int]:
         """Units asked for, per line."""
         return {line.lineId: line.quantity for line in self.lines}
+
+    @property
+    def receiver(self) -> Receiver:
+        """Who receives the goods: the seller on a POP order, a platform warehouse otherwise."""
+        return "seller" if self.order.channel == POP else "warehouse"

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from returns_core.lifecycle.machine import Invalid
 from returns_core.lifecycle.model import ReceivedLine, Return
-from returns_core.lifecycle.statuses import ReturnAction
+from returns_core.lifecycle.statuses import ReturnAction, Step, step_for
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import ReturnLine, is_merchant_fault
 
@@ -246,3 +246,14 @@ def damage_action(decision: str, deduction: int) -> ReturnAction:
     if decision == "reject":
         return ReturnAction.REJECT_DAMAGED
     raise Invalid("decision must be 'accept', 'deduct' or 'reject'")
+
+
+def seller_clock_started(ret: Return) -> bool:
+    """On a POP order the customer's parcel registration starts the seller's receipt time limit,
+    which then replaces the usual one (contract section 8); without a parcel the usual one runs."""
+    return ret.receiver == "seller" and ret.shipment is not None
+
+
+def next_step(ret: Return) -> Step:
+    """Where the workflow goes for this return now (its status, and what waits within it)."""
+    return step_for(ret.status, held_for_cs=ret.heldForCs, seller_clock=seller_clock_started(ret))

@@ -42,6 +42,8 @@ class ReturnAction(StrEnum):
     RECEIVE_DAMAGED = "receive_damaged"
     RECEIVE_NOTHING_ACCEPTABLE = "receive_nothing_acceptable"
     EXPIRE = "expire"
+    # POP: the seller recorded no receipt in time after the customer registered the parcel
+    TAKE_AS_RECEIVED = "take_as_received"
     ACCEPT_DAMAGED = "accept_damaged"
     DEDUCT = "deduct"
     REJECT_DAMAGED = "reject_damaged"
@@ -72,6 +74,9 @@ RETURNS: TransitionTable[ReturnStatus, ReturnAction] = TransitionTable(
         *transitions(S.AWAITING_RECEIPT, A.RECEIVE_DAMAGED, S.PENDING_DAMAGE_REVIEW, R.RECEIVER),
         *transitions(S.AWAITING_RECEIPT, A.RECEIVE_NOTHING_ACCEPTABLE, S.RETURNED_TO_CUSTOMER, R.RECEIVER),
         *transitions(S.AWAITING_RECEIPT, A.EXPIRE, S.EXPIRED, R.SYSTEM),
+        # Contract section 8: a seller silent too long after the parcel was registered is taken to
+        # have received everything intact (rules.seller_clock_started says when this applies).
+        *transitions(S.AWAITING_RECEIPT, A.TAKE_AS_RECEIVED, S.REFUNDING, R.SYSTEM),
         # The damage-review time limit accepts without deduction (nobody waits for ever).
         *transitions(S.PENDING_DAMAGE_REVIEW, A.ACCEPT_DAMAGED, S.REFUNDING, R.CS, R.SYSTEM),
         *transitions(S.PENDING_DAMAGE_REVIEW, A.DEDUCT, S.REFUNDING, R.CS),
@@ -90,6 +95,7 @@ class Wait(StrEnum):
 
     REVIEW = "review"
     RECEIPT = "receipt"
+    SELLER_RECEIPT = "seller_receipt"  # POP, the parcel registered: the seller's time limit runs
     DAMAGE_REVIEW = "damage_review"
     REFUND_RETRY = "refund_retry"
 
@@ -110,6 +116,7 @@ class Step(StrEnum):
     AWAIT_REVIEW = "AwaitReview"
     AWAIT_REVIEW_BY_CS = "AwaitReviewByCs"
     AWAIT_RECEIPT = "AwaitReceipt"
+    AWAIT_SELLER_RECEIPT = "AwaitSellerReceipt"
     AWAIT_DAMAGE_REVIEW = "AwaitDamageReview"
     ISSUE_REFUND = "IssueRefund"
     AWAIT_REFUND_RETRY = "AwaitRefundRetry"
@@ -121,18 +128,21 @@ class TimeLimit(StrEnum):
 
     REVIEW = "review"  # approve automatically (unless the quote carries a shortfall)
     RECEIPT = "receipt"  # expire
+    SELLER_RECEIPT = "seller_receipt"  # POP: take the goods as received intact and refund
     DAMAGE_REVIEW = "damage_review"  # accept the goods without deduction
 
 
 _WAITS_IN = {
     Wait.REVIEW: S.PENDING_REVIEW,
     Wait.RECEIPT: S.AWAITING_RECEIPT,
+    Wait.SELLER_RECEIPT: S.AWAITING_RECEIPT,
     Wait.DAMAGE_REVIEW: S.PENDING_DAMAGE_REVIEW,
     Wait.REFUND_RETRY: S.REFUND_FAILED,
 }
 _WAIT_THEN = {
     Wait.REVIEW: Step.AWAIT_RECEIPT,
     Wait.RECEIPT: Step.ISSUE_REFUND,
+    Wait.SELLER_RECEIPT: Step.ISSUE_REFUND,
     Wait.DAMAGE_REVIEW: Step.ISSUE_REFUND,
     Wait.REFUND_RETRY: Step.ISSUE_REFUND,
 }
@@ -147,12 +157,18 @@ _STEP_OF = {
 }
 
 
-def step_for(status: ReturnStatus, *, held_for_cs: bool = False) -> Step:
-    """Where the workflow goes for a return in ``status`` (the one place that says it)."""
+def step_for(status: ReturnStatus, *, held_for_cs: bool = False, seller_clock: bool = False) -> Step:
+    """Where the workflow goes for a return in ``status`` (the one place that says it).
+
+    ``seller_clock``: a POP return whose parcel the customer registered waits for the seller
+    under the seller's time limit instead of the usual receipt time limit (contract section 8).
+    """
     if status in FINAL:
         return Step.CLOSED
     if status == S.PENDING_REVIEW and held_for_cs:
         return Step.AWAIT_REVIEW_BY_CS
+    if status == S.AWAITING_RECEIPT and seller_clock:
+        return Step.AWAIT_SELLER_RECEIPT
     if status not in _STEP_OF:
         raise ValueError(f"the return workflow has no step for {status}")
     return _STEP_OF[status]
