@@ -22,6 +22,7 @@ WINDOWS = Windows(customer_choice_days=7, merchant_fault_days=15)
 CUSTOMER = Actor(Role.CUSTOMER, "cust-1001")
 AGENT = Actor(Role.CS, "agent-7")
 WAREHOUSE = Actor(Role.RECEIVER, "inspector-3")
+ANSWER = 259200  # CustomerAnswerTimeoutSeconds' default: 3 days
 DAY1 = "2026-11-23T10:00:00.000Z"  # O-SEED-1 was delivered 2026-11-22
 
 

@@ -9,7 +9,7 @@ from returns_core.lifecycle import decisions as decide
 from returns_core.lifecycle.model import ReceivedLine, Return
 from returns_core.lifecycle.quoting import QuoteContext
 from returns_core.refunds.models import PreviousReturn, ReturnLine
-from tests.lifecycle.conftest import AGENT, CUSTOMER, WAREHOUSE, WINDOWS, Create, at, order
+from tests.lifecycle.conftest import AGENT, ANSWER, CUSTOMER, WAREHOUSE, WINDOWS, Create, at, order
 
 S = ReturnStatus
 
@@ -32,15 +32,20 @@ def received(ret: Return, *lines: tuple[str, int, str], minute: int = 3) -> deci
 
 
 def approved(ret: Return, minute: int = 2, fee: int = 0) -> Return:
-    return decide.approve(
+    """Approved by CS; with a fee, proposed to the customer and accepted (contract section 5a)."""
+    approval = decide.approve(
         ret,
         AGENT,
         paid_by="customer" if fee else "merchant",
         fee=fee,
         note="",
         context=QuoteContext(order(ret.orderId)),
+        answer_within=ANSWER,
         at=at(minute),
     ).after
+    if not fee:
+        return approval
+    return decide.answer_proposal(approval, CUSTOMER, decision="accept", note="", at=at(minute)).after
 
 
 def test_the_happy_path_step_by_step(create: Create) -> None:
@@ -58,7 +63,14 @@ def test_the_happy_path_step_by_step(create: Create) -> None:
     assert both.before is ret and both.after.revision == 3 and both.events == check.events
 
     approval = decide.approve(
-        both.after, AGENT, paid_by="merchant", fee=0, note="", context=QuoteContext(order()), at=at(2)
+        both.after,
+        AGENT,
+        paid_by="merchant",
+        fee=0,
+        note="",
+        context=QuoteContext(order()),
+        answer_within=ANSWER,
+        at=at(2),
     )
     assert approval.after.status == S.AWAITING_RECEIPT and approval.after.task is None
     assert approval.before is not None and approval.before.task is not None  # the token it claims
@@ -253,7 +265,7 @@ def test_what_a_receipt_means(create: Create) -> None:
     ("decision", "deduction", "status", "refund"),
     [
         ("accept", 0, S.REFUNDING, "90.00"),
-        ("deduct", 1250, S.REFUNDING, "77.50"),
+        ("deduct", 1250, S.AWAITING_CUSTOMER, "77.50"),  # the quote it would give
         ("reject", 0, S.RETURNED_TO_CUSTOMER, None),
     ],
 )
@@ -269,6 +281,7 @@ def test_damage_decisions(
         deduction=deduction,
         note="",
         context=QuoteContext(order()),
+        answer_within=ANSWER,
         at=at(4),
     )
     assert change.after.status == status
@@ -283,9 +296,27 @@ def test_damage_decisions_are_checked_and_the_time_limit_accepts(create: Create)
     waiting = received(ret, ("L1", 1, "intact"), ("L2", 1, "damaged")).after
     ctx = QuoteContext(order())
     with pytest.raises(Invalid, match="above zero"):
-        decide.review_damage(waiting, AGENT, decision="deduct", deduction=0, note="", context=ctx, at=at(4))
+        decide.review_damage(
+            waiting,
+            AGENT,
+            decision="deduct",
+            deduction=0,
+            note="",
+            context=ctx,
+            answer_within=ANSWER,
+            at=at(4),
+        )
     with pytest.raises(Invalid, match="'deduct' decision only"):
-        decide.review_damage(waiting, AGENT, decision="accept", deduction=5, note="", context=ctx, at=at(4))
+        decide.review_damage(
+            waiting,
+            AGENT,
+            decision="accept",
+            deduction=5,
+            note="",
+            context=ctx,
+            answer_within=ANSWER,
+            at=at(4),
+        )
     timed_out = decide.damage_review_time_limit(waiting, 600, ctx, at(9))
     assert timed_out.after.status == S.REFUNDING and timed_out.after.inspectionDeduction == 0
     assert timed_out.after.history[-1].actor == "system" and "600s" in timed_out.after.history[-1].note
@@ -298,12 +329,23 @@ def test_review_inputs_are_checked(create: Create) -> None:
     ret = eligible(create({"L1": 1}))
     ctx = QuoteContext(order())
     with pytest.raises(Invalid, match="'customer' only"):
-        decide.approve(ret, AGENT, paid_by="merchant", fee=100, note="", context=ctx, at=at(2))
+        decide.approve(
+            ret, AGENT, paid_by="merchant", fee=100, note="", context=ctx, answer_within=ANSWER, at=at(2)
+        )
     rejected = decide.reject(ret, AGENT, note="worn", at=at(2))
     assert rejected.after.status == S.REJECTED and rejected.after.history[-1].note == "worn"
     assert [e.detail_type for e in rejected.events] == ["Return Rejected", "Return Closed"]
     with pytest.raises(NotAllowed, match="not waiting for review"):
-        decide.approve(rejected.after, AGENT, paid_by="merchant", fee=0, note="", context=ctx, at=at(3))
+        decide.approve(
+            rejected.after,
+            AGENT,
+            paid_by="merchant",
+            fee=0,
+            note="",
+            context=ctx,
+            answer_within=ANSWER,
+            at=at(3),
+        )
 
 
 def test_refund_failure_and_retry(create: Create) -> None:

@@ -9,11 +9,11 @@ import pytest
 
 from returns_core.lifecycle import FINAL, RETURNS, NotAllowed, NotPermitted, ReturnAction, ReturnStatus, Role
 from returns_core.lifecycle.machine import Transition, TransitionTable, transitions
-from returns_core.lifecycle.statuses import Step, Wait, step_for
+from returns_core.lifecycle.statuses import ProposalKind, Step, Wait, step_for
 
 S = ReturnStatus
+A = ReturnAction
 README = Path(__file__).resolve().parents[2] / "README.md"
-NOT_YET_USED = {S.AWAITING_CUSTOMER}  # contract section 5a: the enum has it, the table not yet
 
 
 def reachable() -> set[ReturnStatus]:
@@ -29,8 +29,8 @@ def reachable() -> set[ReturnStatus]:
 
 
 def test_every_status_is_reachable_and_every_way_ends() -> None:
-    assert reachable() == set(S) - NOT_YET_USED
-    for status in set(S) - FINAL - NOT_YET_USED:
+    assert reachable() == set(S)
+    for status in set(S) - FINAL:
         moves = {t.target for t in RETURNS if t.source == status} - {status}
         assert moves, f"{status} has no way on"
     assert {S.REFUNDED, S.REJECTED, S.CANCELLED, S.EXPIRED, S.RETURNED_TO_CUSTOMER} == FINAL
@@ -45,11 +45,43 @@ def test_who_may_take_an_action() -> None:
         RETURNS.target(S.AWAITING_RECEIPT, ReturnAction.CANCEL, Role.CS)
     with pytest.raises(NotAllowed, match="the return is REFUNDING"):
         RETURNS.target(S.REFUNDING, ReturnAction.CANCEL, Role.CUSTOMER)
-    assert RETURNS.sources(ReturnAction.CANCEL) == {S.REQUESTED, S.PENDING_REVIEW, S.AWAITING_RECEIPT}
+    assert RETURNS.sources(ReturnAction.CANCEL) == {
+        S.REQUESTED,
+        S.PENDING_REVIEW,
+        S.AWAITING_CUSTOMER,  # on a fee only (rules.goods_in)
+        S.AWAITING_RECEIPT,
+    }
     # Damaged goods: only CS deducts; the time limit (the system) can only accept.
     assert RETURNS.target(S.PENDING_DAMAGE_REVIEW, ReturnAction.ACCEPT_DAMAGED, Role.SYSTEM) == S.REFUNDING
     with pytest.raises(NotPermitted):
         RETURNS.target(S.PENDING_DAMAGE_REVIEW, ReturnAction.DEDUCT, Role.SYSTEM)
+
+
+def test_what_the_customer_must_agree_to() -> None:
+    """Contract section 5a: CS proposes, only the customer answers, the system only on time out."""
+
+    assert RETURNS.target(S.PENDING_REVIEW, A.PROPOSE_FEE, Role.CS) == S.AWAITING_CUSTOMER
+    assert RETURNS.target(S.PENDING_DAMAGE_REVIEW, A.DEDUCT, Role.CS) == S.AWAITING_CUSTOMER
+    for action in (A.PROPOSE_FEE, A.DEDUCT):
+        with pytest.raises(NotPermitted):  # auto-approval never proposes a fee
+            RETURNS.target(next(iter(RETURNS.sources(action))), action, Role.SYSTEM)
+    answers = {
+        A.ACCEPT_FEE: S.AWAITING_RECEIPT,
+        A.DECLINE_FEE: S.PENDING_REVIEW,
+        A.ACCEPT_DEDUCTION: S.REFUNDING,
+        A.DECLINE_DEDUCTION: S.RETURNED_TO_CUSTOMER,
+    }
+    for action, target in answers.items():
+        assert RETURNS.target(S.AWAITING_CUSTOMER, action, Role.CUSTOMER) == target
+        with pytest.raises(NotPermitted):
+            RETURNS.target(S.AWAITING_CUSTOMER, action, Role.CS)  # CS cannot answer for them
+    assert RETURNS.target(S.AWAITING_CUSTOMER, A.FEE_UNANSWERED, Role.SYSTEM) == S.CANCELLED
+    assert RETURNS.target(S.AWAITING_CUSTOMER, A.ACCEPT_DEDUCTION, Role.SYSTEM) == S.REFUNDING
+    with pytest.raises(NotPermitted):
+        RETURNS.target(S.AWAITING_CUSTOMER, A.DECLINE_FEE, Role.SYSTEM)
+    for action in (A.APPROVE, A.REJECT, A.ACCEPT_DAMAGED, A.REJECT_DAMAGED):
+        with pytest.raises(NotAllowed):  # a CS decision while the customer decides: 409
+            RETURNS.target(S.AWAITING_CUSTOMER, action, Role.CS)
 
 
 def test_a_table_refuses_contradictions() -> None:
@@ -86,13 +118,25 @@ def test_a_table_refuses_contradictions() -> None:
 
 
 def test_the_workflow_has_a_step_for_every_status_and_waits_where_the_table_waits() -> None:
-    for status in set(S) - NOT_YET_USED:
+    for status in set(S) - {S.AWAITING_CUSTOMER}:
         step = step_for(status)
         assert (step == Step.CLOSED) == (status in FINAL)
     assert step_for(S.PENDING_REVIEW, held_for_cs=True) == Step.AWAIT_REVIEW_BY_CS
+    assert step_for(S.AWAITING_CUSTOMER, proposal=ProposalKind.RETURN_SHIPPING_FEE) == Step.AWAIT_FEE_ANSWER
+    assert (
+        step_for(S.AWAITING_CUSTOMER, proposal=ProposalKind.INSPECTION_DEDUCTION)
+        == Step.AWAIT_DEDUCTION_ANSWER
+    )
+    with pytest.raises(ValueError, match="has a proposal"):
+        step_for(S.AWAITING_CUSTOMER)
     for wait in Wait:
         # Where a wait ends the usual way is where the table's way out of its status leads.
-        targets = {step_for(t.target) for t in RETURNS if t.source == wait.status and t.target != wait.status}
+        targets = {
+            step_for(t.target, proposal=kind)
+            for t in RETURNS
+            if t.source == wait.status and t.target != wait.status
+            for kind in ProposalKind
+        }
         assert wait.then in targets, (wait, targets)
 
 

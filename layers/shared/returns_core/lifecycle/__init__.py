@@ -28,6 +28,7 @@ from returns_core.lifecycle.model import Return
 from returns_core.lifecycle.statuses import (
     FINAL,
     RETURNS,
+    ProposalKind,
     ReturnAction,
     ReturnStatus,
     Step,
@@ -46,6 +47,7 @@ __all__ = [
     "LifecycleError",
     "NotAllowed",
     "NotPermitted",
+    "ProposalKind",
     "Return",
     "ReturnAction",
     "ReturnStatus",

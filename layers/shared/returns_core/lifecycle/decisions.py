@@ -25,6 +25,7 @@ from returns_core.lifecycle.model import (
     HistoryEntry,
     OrderFacts,
     PendingRefund,
+    Proposal,
     Receipt,
     ReceivedLine,
     Refund,
@@ -38,16 +39,28 @@ from returns_core.lifecycle.model import (
 from returns_core.lifecycle.quoting import QuoteContext, lines_of, quote_lines, refusal
 from returns_core.lifecycle.rules import (
     Windows,
+    answer_action,
+    answer_deadline,
     auto_approval,
     damage_action,
+    goods_in,
     ineligibility,
     line_problems,
     receipt_outcome,
     review_action,
     seller_clock_started,
+    unanswered_action,
     undelivered,
 )
-from returns_core.lifecycle.statuses import FINAL, RETURNS, ReturnAction, ReturnStatus, Wait
+from returns_core.lifecycle.statuses import (
+    ANSWER_WAIT,
+    FINAL,
+    RETURNS,
+    ProposalKind,
+    ReturnAction,
+    ReturnStatus,
+    Wait,
+)
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import Quote, QuoteError, ReturnLine
 
@@ -94,6 +107,11 @@ def _move(
     changes: dict[str, Any] = {"status": target, "revision": ret.revision + 1, "updatedAt": at}
     if target != ret.status:
         changes["task"] = None  # the wait this status had is over: its token is claimed
+        if ret.proposal is not None:
+            # Whatever ends the wait for the customer ends the proposal (null when none waits);
+            # the return keeps the quote it had before it unless the decision says otherwise.
+            changes["proposal"] = None
+            changes["quote"] = ret.proposal.quoteBefore
     if record:
         changes["history"] = [*ret.history, HistoryEntry(at=at, status=target, actor=actor.id, note=note)]
     changes.update(updates or {})
@@ -296,6 +314,10 @@ def park(ret: Return, wait: Wait, token: str, at: str) -> ReturnChange | None:
     caller then completes the token with where the return goes)."""
     if ret.status != wait.status:
         return None
+    if ret.status == ReturnStatus.AWAITING_CUSTOMER and (
+        ret.proposal is None or ANSWER_WAIT[ret.proposal.kind] != wait
+    ):
+        return None
     after = ret.model_copy(
         update={
             "task": WaitingTask(token=token, waitingFor=wait, since=at),
@@ -358,13 +380,35 @@ WAITING_FOR_REVIEW = "the return is not waiting for review"
 
 
 def approve(
-    ret: Return, actor: Actor, *, paid_by: str, fee: int, note: str, context: QuoteContext, at: str
+    ret: Return,
+    actor: Actor,
+    *,
+    paid_by: str,
+    fee: int,
+    note: str,
+    context: QuoteContext,
+    answer_within: int | None = None,
+    at: str,
 ) -> ReturnChange:
-    """CS approves: the quote again with the fee the customer pays, then waiting for the goods."""
-    review_action("approve", paid_by, fee)
-    if not RETURNS.allows(ret.status, A.APPROVE):
+    """CS approves: the quote again, then waiting for the goods; with a fee the customer pays,
+    the approval is a proposal the customer must accept first (``answer_within`` seconds)."""
+    action = review_action("approve", paid_by, fee)
+    if not RETURNS.allows(ret.status, action):
         raise NotAllowed(f"{WAITING_FOR_REVIEW} (the return is {ret.status})")
     quote = _requote(ret, context, fee=fee, deduction=0)
+    if action == A.PROPOSE_FEE:
+        return _propose(
+            ret,
+            action,
+            actor,
+            ProposalKind.RETURN_SHIPPING_FEE,
+            fee,
+            note=note,
+            quote=quote,
+            answer_within=answer_within,
+            conflict=WAITING_FOR_REVIEW,
+            at=at,
+        )
     return _move(
         ret,
         A.APPROVE,
@@ -378,18 +422,21 @@ def approve(
             "quote": quote,
             "heldForCs": False,
         },
-        events=[
-            (
-                ev.RETURN_APPROVED,
-                {
-                    "decision": "approve",
-                    "automatic": False,
-                    "actor": actor.id,
-                    "returnShippingPaidBy": paid_by,
-                    "returnShippingFee": money.format(fee, ret.currency),
-                },
-            )
-        ],
+        events=[_approved(actor.id, paid_by, fee, ret.currency)],
+    )
+
+
+def _approved(actor_id: str, paid_by: str, fee: int, currency: str) -> tuple[str, dict[str, Any]]:
+    """``Return Approved`` by CS (directly, or once the customer accepted the fee)."""
+    return (
+        ev.RETURN_APPROVED,
+        {
+            "decision": "approve",
+            "automatic": False,
+            "actor": actor_id,
+            "returnShippingPaidBy": paid_by,
+            "returnShippingFee": money.format(fee, currency),
+        },
     )
 
 
@@ -454,7 +501,11 @@ def review_time_limit(ret: Return, limit_seconds: int, at: str) -> ReturnChange:
 # The customer
 # ---------------------------------------------------------------------------------------------
 def cancel(ret: Return, customer: Actor, at: str) -> ReturnChange:
-    """Before the goods are in: CANCELLED, its units released in the same change."""
+    """Before the goods are in: CANCELLED, its units released in the same change (a fee waiting
+    for the customer's answer goes with it)."""
+    why = goods_in(ret)
+    if why is not None:
+        raise NotAllowed(f"the return can no longer be cancelled: {why}")
     return _move(
         ret,
         A.CANCEL,
@@ -477,6 +528,9 @@ def record_shipment(
     updates: dict[str, Any] = {"shipment": Shipment(carrier=carrier, trackingNumber=tracking_number, at=at)}
     if ret.receiver == "seller" and ret.task is not None and ret.task.waitingFor == Wait.RECEIPT:
         updates["task"] = None
+    why = goods_in(ret)
+    if why is not None:
+        raise NotAllowed(f"a shipment can no longer be recorded: {why}")
     return _move(
         ret,
         A.RECORD_SHIPMENT,
@@ -616,9 +670,18 @@ WAITING_FOR_DAMAGE_REVIEW = "the return is not waiting for a damage review"
 
 
 def review_damage(
-    ret: Return, actor: Actor, *, decision: str, deduction: int, note: str, context: QuoteContext, at: str
+    ret: Return,
+    actor: Actor,
+    *,
+    decision: str,
+    deduction: int,
+    note: str,
+    context: QuoteContext,
+    answer_within: int | None = None,
+    at: str,
 ) -> ReturnChange:
-    """Damaged goods on a customer-choice return: accept, deduct an amount, or send them back."""
+    """Damaged goods on a customer-choice return: accept, send them back, or propose a deduction
+    the customer must agree to within ``answer_within`` seconds (contract section 5a)."""
     action = damage_action(decision, deduction)
     review = DamageReview(decision=decision, actor=actor.id)
     if action == A.REJECT_DAMAGED:
@@ -633,20 +696,29 @@ def review_damage(
         )
     if not RETURNS.allows(ret.status, action):
         raise NotAllowed(f"{WAITING_FOR_DAMAGE_REVIEW} (the return is {ret.status})")
-    accepted = "damaged goods accepted"
+    quote = _requote(ret, context, fee=ret.returnShippingFee, deduction=deduction)
+    if action == A.DEDUCT:
+        return _propose(
+            ret,
+            action,
+            actor,
+            ProposalKind.INSPECTION_DEDUCTION,
+            deduction,
+            note=note,
+            quote=quote,
+            answer_within=answer_within,
+            conflict=WAITING_FOR_DAMAGE_REVIEW,
+            at=at,
+            updates={"damageReview": review},
+        )
     return _move(
         ret,
         action,
         actor,
         at,
-        note=note
-        or (accepted if not deduction else f"{accepted} less {money.format(deduction, ret.currency)}"),
+        note=note or "damaged goods accepted",
         conflict=WAITING_FOR_DAMAGE_REVIEW,
-        updates={
-            "damageReview": review,
-            "inspectionDeduction": deduction,
-            "quote": _requote(ret, context, fee=ret.returnShippingFee, deduction=deduction),
-        },
+        updates={"damageReview": review, "inspectionDeduction": 0, "quote": quote},
     )
 
 
@@ -748,4 +820,149 @@ def retry_refund(ret: Return, actor: Actor, at: str) -> ReturnChange:
     """CS tries a failed refund again."""
     return _move(
         ret, A.RETRY_REFUND, actor, at, note="refund retried", conflict="only a failed refund can be retried"
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What the customer must agree to (contract section 5a)
+# ---------------------------------------------------------------------------------------------
+WAITING_FOR_ANSWER = "nothing is waiting for the customer's answer"
+_WHAT = {
+    ProposalKind.RETURN_SHIPPING_FEE: "return shipping fee",
+    ProposalKind.INSPECTION_DEDUCTION: "inspection deduction",
+}
+
+
+def _proposal_json(proposal: Proposal, currency: str) -> dict[str, Any]:
+    """The proposal as the routes and events give it."""
+    return {
+        "kind": str(proposal.kind),
+        "amount": money.format(proposal.amount, currency),
+        "note": proposal.note,
+        "expiresAt": proposal.expiresAt,
+    }
+
+
+def _propose(
+    ret: Return,
+    action: ReturnAction,
+    actor: Actor,
+    kind: ProposalKind,
+    amount: int,
+    *,
+    note: str,
+    quote: Quote,
+    answer_within: int | None,
+    conflict: str,
+    at: str,
+    updates: Mapping[str, Any] | None = None,
+) -> ReturnChange:
+    """AWAITING_CUSTOMER with the proposal and the quote it would give; ``Return Proposal Made``
+    tells the storefront to ask the customer. ``answer_within`` (seconds) is the caller's setting,
+    needed only when something is proposed (CustomerAnswerTimeoutSeconds)."""
+    if answer_within is None:
+        raise ValueError("a proposal needs the time the customer has to answer (answer_within)")
+    proposal = Proposal(
+        kind=kind,
+        amount=amount,
+        note=note,
+        expiresAt=answer_deadline(at, answer_within),
+        proposedBy=actor.id,
+        at=at,
+        quoteBefore=ret.quote,
+    )
+    shown = _proposal_json(proposal, ret.currency)
+    return _move(
+        ret,
+        action,
+        actor,
+        at,
+        note=f"proposed a {_WHAT[kind]} of {shown['amount']} {ret.currency}"
+        + (f": {note}" if note else "")
+        + f"; waiting for the customer until {proposal.expiresAt}",
+        conflict=conflict,
+        updates={**(updates or {}), "proposal": proposal, "quote": quote},
+        events=[(ev.RETURN_PROPOSAL_MADE, {"proposal": shown, "quote": quote.to_json(), "actor": actor.id})],
+    )
+
+
+def _answered(
+    ret: Return, proposal: Proposal, decision: str, actor: Actor, note: str
+) -> tuple[str, dict[str, Any]]:
+    return (
+        ev.RETURN_PROPOSAL_ANSWERED,
+        {
+            "proposal": _proposal_json(proposal, ret.currency),
+            "decision": decision,
+            "actor": actor.id,
+            "note": note,
+        },
+    )
+
+
+def _agreed(ret: Return, proposal: Proposal) -> dict[str, Any]:
+    """What an agreed proposal changes: the amount applies and the proposed quote stays."""
+    field = (
+        "returnShippingFee" if proposal.kind == ProposalKind.RETURN_SHIPPING_FEE else "inspectionDeduction"
+    )
+    return {field: proposal.amount, "quote": ret.quote}
+
+
+def answer_proposal(ret: Return, customer: Actor, *, decision: str, note: str, at: str) -> ReturnChange:
+    """The customer accepts or declines what CS proposed (only they may: the table's role).
+
+    A fee accepted: AWAITING_RECEIPT with the fee (and ``Return Approved`` for CS's approval);
+    declined: back to PENDING_REVIEW. A deduction accepted: REFUNDING with it; declined:
+    RETURNED_TO_CUSTOMER. Nothing waiting (or answered already): NotAllowed (409).
+    """
+    proposal = ret.proposal
+    if ret.status != ReturnStatus.AWAITING_CUSTOMER or proposal is None:
+        if decision not in ("accept", "decline"):
+            raise Invalid("decision must be 'accept' or 'decline'")
+        raise NotAllowed(f"{WAITING_FOR_ANSWER} (the return is {ret.status})")
+    action = answer_action(proposal.kind, decision)
+    what = f"{_WHAT[proposal.kind]} of {money.format(proposal.amount, ret.currency)} {ret.currency}"
+    said = f"{decision}ed the {what}" if decision == "accept" else f"declined the {what}"
+    emitted = [_answered(ret, proposal, decision, customer, note)]
+    updates: dict[str, Any] = {}
+    if action in (A.ACCEPT_FEE, A.ACCEPT_DEDUCTION):
+        updates = _agreed(ret, proposal)
+    if action == A.ACCEPT_FEE:
+        updates["review"] = Review(
+            decision="approve", actor=proposal.proposedBy, returnShippingPaidBy="customer"
+        )
+        updates["heldForCs"] = False
+        emitted.append(_approved(proposal.proposedBy, "customer", proposal.amount, ret.currency))
+    if action == A.DECLINE_FEE:
+        said += ": back to CS review"
+    return _move(
+        ret,
+        action,
+        customer,
+        at,
+        note=f"{said}: {note}" if note else said,
+        conflict=WAITING_FOR_ANSWER,
+        updates=updates,
+        events=emitted,
+    )
+
+
+def answer_time_limit(ret: Return, limit_seconds: int, at: str) -> ReturnChange:
+    """Nobody answered in time: a fee is not agreed, so the return is CANCELLED (its units
+    released in the same change); a deduction applies (the goods are with the merchant)."""
+    proposal = ret.proposal
+    if ret.status != ReturnStatus.AWAITING_CUSTOMER or proposal is None:
+        raise NotAllowed(f"{WAITING_FOR_ANSWER} (the return is {ret.status})")
+    action = unanswered_action(proposal.kind)
+    what = f"{_WHAT[proposal.kind]} of {money.format(proposal.amount, ret.currency)} {ret.currency}"
+    outcome = "the return is cancelled" if action == A.FEE_UNANSWERED else "the deduction applies"
+    return _move(
+        ret,
+        action,
+        SYSTEM,
+        at,
+        note=f"the customer did not answer the {what} within {limit_seconds}s: {outcome}",
+        conflict=WAITING_FOR_ANSWER,
+        updates=_agreed(ret, proposal) if action == A.ACCEPT_DEDUCTION else {},
+        events=[_answered(ret, proposal, "none", SYSTEM, "")],
     )

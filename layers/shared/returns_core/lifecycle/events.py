@@ -21,6 +21,8 @@ RETURN_AWAITING_RECEIPT = "Return Awaiting Receipt"
 RETURN_RECEIVED = "Return Received"
 REFUND_ISSUED = "Refund Issued"
 RETURN_CLOSED = "Return Closed"
+RETURN_PROPOSAL_MADE = "Return Proposal Made"  # contract section 5a: notify the customer
+RETURN_PROPOSAL_ANSWERED = "Return Proposal Answered"
 
 
 def event_id(aggregate_id: str, revision: int, index: int) -> str:

@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from returns_core.lifecycle.statuses import ReturnStatus, Wait
+from returns_core.lifecycle.statuses import ProposalKind, ReturnStatus, Wait
 from returns_core.refunds.models import PaymentShare, Quote, Reason, ReturnLine, Settlement
 
 POP = "POP"  # the order channel whose goods go back to the seller (contract section 8)
@@ -79,6 +79,21 @@ class DamageReview(_Model):
     automatic: bool = False
 
 
+class Proposal(_Model):
+    """A cost CS put on the customer, waiting for their answer (contract section 5a).
+
+    ``amount`` in minor units; ``quoteBefore`` is the quote the return had before it (what it
+    goes back to when the customer declines or nobody answers a fee): kept, never shown."""
+
+    kind: ProposalKind
+    amount: int = Field(gt=0)
+    note: str = ""
+    expiresAt: str
+    proposedBy: str
+    at: str
+    quoteBefore: Quote | None = None
+
+
 class ReceivedLine(_Model):
     lineId: str = Field(min_length=1)
     quantity: int = Field(ge=0)
@@ -140,6 +155,7 @@ class Return(_Model):
     returnShippingFee: int = 0
     inspectionDeduction: int = 0
     damageReview: DamageReview | None = None
+    proposal: Proposal | None = None
     receipt: Receipt | None = None
     accepted: dict[str, int] | None = None
     pendingRefund: PendingRefund | None = None

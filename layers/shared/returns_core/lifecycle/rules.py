@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from returns_core.lifecycle.machine import Invalid
 from returns_core.lifecycle.model import ReceivedLine, Return
-from returns_core.lifecycle.statuses import ReturnAction, Step, step_for
+from returns_core.lifecycle.statuses import ProposalKind, ReturnAction, ReturnStatus, Step, step_for
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import ReturnLine, is_merchant_fault
 
@@ -221,13 +221,14 @@ def auto_approval(ret: Return) -> ReturnAction:
 
 
 def review_action(decision: str, paid_by: str, fee: int) -> ReturnAction:
-    """A CS review: a fee is the customer's only (the merchant never charges itself)."""
+    """A CS review: a fee is the customer's only (the merchant never charges itself), and CS
+    cannot put it on the customer alone: an approval with a fee is a proposal (section 5a)."""
     if fee < 0:
         raise Invalid("returnShippingFee cannot be negative")
     if fee and paid_by != "customer":
         raise Invalid("a return shipping fee goes with returnShippingPaidBy 'customer' only")
     if decision == "approve":
-        return ReturnAction.APPROVE
+        return ReturnAction.PROPOSE_FEE if fee else ReturnAction.APPROVE
     if decision == "reject":
         return ReturnAction.REJECT
     raise Invalid("decision must be 'approve' or 'reject'")
@@ -256,4 +257,61 @@ def seller_clock_started(ret: Return) -> bool:
 
 def next_step(ret: Return) -> Step:
     """Where the workflow goes for this return now (its status, and what waits within it)."""
-    return step_for(ret.status, held_for_cs=ret.heldForCs, seller_clock=seller_clock_started(ret))
+    return step_for(
+        ret.status,
+        held_for_cs=ret.heldForCs,
+        seller_clock=seller_clock_started(ret),
+        proposal=None if ret.proposal is None else ret.proposal.kind,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# What the customer must agree to (contract section 5a)
+# ---------------------------------------------------------------------------------------------
+_ANSWERS = {
+    (ProposalKind.RETURN_SHIPPING_FEE, "accept"): ReturnAction.ACCEPT_FEE,
+    (ProposalKind.RETURN_SHIPPING_FEE, "decline"): ReturnAction.DECLINE_FEE,
+    (ProposalKind.INSPECTION_DEDUCTION, "accept"): ReturnAction.ACCEPT_DEDUCTION,
+    (ProposalKind.INSPECTION_DEDUCTION, "decline"): ReturnAction.DECLINE_DEDUCTION,
+}
+_UNANSWERED = {
+    # A fee nobody agreed to: the goods never left, so the return is cancelled.
+    ProposalKind.RETURN_SHIPPING_FEE: ReturnAction.FEE_UNANSWERED,
+    # A deduction nobody answered applies: the goods are already with the merchant.
+    ProposalKind.INSPECTION_DEDUCTION: ReturnAction.ACCEPT_DEDUCTION,
+}
+
+
+def answer_action(kind: ProposalKind, decision: str) -> ReturnAction:
+    """The customer's ``accept`` / ``decline`` of a proposal of ``kind``."""
+    action = _ANSWERS.get((kind, decision))
+    if action is None:
+        raise Invalid("decision must be 'accept' or 'decline'")
+    return action
+
+
+def unanswered_action(kind: ProposalKind) -> ReturnAction:
+    """What the answer time limit does with a proposal of ``kind``."""
+    return _UNANSWERED[kind]
+
+
+def answer_deadline(at: str, within_seconds: int) -> str:
+    """``at`` plus the time the customer has to answer, in the same RFC 3339 form."""
+    if within_seconds <= 0:
+        raise Invalid("the customer's answer time limit must be above zero")
+    deadline = parse_time(at) + timedelta(seconds=within_seconds)
+    return deadline.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def goods_in(ret: Return) -> str | None:
+    """Why the customer can no longer cancel or ship: the goods are in (None while on their way).
+
+    A return waits for the customer on a fee before the goods leave and on a deduction after they
+    arrived, so the status alone does not say it (the table lets both through AWAITING_CUSTOMER).
+    """
+    proposal = ret.proposal
+    if ret.status == ReturnStatus.AWAITING_CUSTOMER and (
+        proposal is None or proposal.kind == ProposalKind.INSPECTION_DEDUCTION
+    ):
+        return "the goods have been received"
+    return None

@@ -15,7 +15,7 @@ from returns_core.lifecycle.machine import Role, TransitionTable, transitions
 class ReturnStatus(StrEnum):
     REQUESTED = "REQUESTED"
     PENDING_REVIEW = "PENDING_REVIEW"
-    AWAITING_CUSTOMER = "AWAITING_CUSTOMER"  # contract section 5a: no transitions yet
+    AWAITING_CUSTOMER = "AWAITING_CUSTOMER"  # contract section 5a: CS proposed a cost
     AWAITING_RECEIPT = "AWAITING_RECEIPT"
     PENDING_DAMAGE_REVIEW = "PENDING_DAMAGE_REVIEW"
     REFUNDING = "REFUNDING"
@@ -35,6 +35,7 @@ class ReturnAction(StrEnum):
     FIND_INELIGIBLE = "find_ineligible"
     APPROVE = "approve"
     HOLD_FOR_CS = "hold_for_cs"  # review time limit passed, but the quote carries a shortfall
+    PROPOSE_FEE = "propose_fee"  # CS approves with the customer paying a return-shipping fee
     REJECT = "reject"
     CANCEL = "cancel"
     RECORD_SHIPMENT = "record_shipment"
@@ -45,8 +46,13 @@ class ReturnAction(StrEnum):
     # POP: the seller recorded no receipt in time after the customer registered the parcel
     TAKE_AS_RECEIVED = "take_as_received"
     ACCEPT_DAMAGED = "accept_damaged"
-    DEDUCT = "deduct"
+    DEDUCT = "deduct"  # proposes the deduction: the customer must agree (section 5a)
     REJECT_DAMAGED = "reject_damaged"
+    ACCEPT_FEE = "accept_fee"
+    DECLINE_FEE = "decline_fee"
+    FEE_UNANSWERED = "fee_unanswered"
+    ACCEPT_DEDUCTION = "accept_deduction"  # the customer, or the system when nobody answered
+    DECLINE_DEDUCTION = "decline_deduction"
     RECORD_REFUND = "record_refund"
     MARK_REFUNDED = "mark_refunded"
     FAIL_REFUND = "fail_refund"
@@ -56,7 +62,8 @@ class ReturnAction(StrEnum):
 S = ReturnStatus
 A = ReturnAction
 R = Role
-ON_ITS_WAY = (S.REQUESTED, S.PENDING_REVIEW, S.AWAITING_RECEIPT)  # the goods are not in yet
+# The goods are not in yet (AWAITING_CUSTOMER: only on a fee proposal, ``rules.cancel_refusal``).
+ON_ITS_WAY = (S.REQUESTED, S.PENDING_REVIEW, S.AWAITING_CUSTOMER, S.AWAITING_RECEIPT)
 
 RETURNS: TransitionTable[ReturnStatus, ReturnAction] = TransitionTable(
     "return",
@@ -67,7 +74,15 @@ RETURNS: TransitionTable[ReturnStatus, ReturnAction] = TransitionTable(
         *transitions(S.REQUESTED, A.FIND_INELIGIBLE, S.REJECTED, R.SYSTEM),
         *transitions(S.PENDING_REVIEW, A.APPROVE, S.AWAITING_RECEIPT, R.CS, R.SYSTEM),
         *transitions(S.PENDING_REVIEW, A.HOLD_FOR_CS, None, R.SYSTEM),
+        *transitions(S.PENDING_REVIEW, A.PROPOSE_FEE, S.AWAITING_CUSTOMER, R.CS),
         *transitions(S.PENDING_REVIEW, A.REJECT, S.REJECTED, R.CS),
+        # Section 5a: what CS proposed waits for the customer; the review wait starts again on a
+        # declined fee; a fee nobody answered cancels, a deduction nobody answered applies.
+        *transitions(S.AWAITING_CUSTOMER, A.ACCEPT_FEE, S.AWAITING_RECEIPT, R.CUSTOMER),
+        *transitions(S.AWAITING_CUSTOMER, A.DECLINE_FEE, S.PENDING_REVIEW, R.CUSTOMER),
+        *transitions(S.AWAITING_CUSTOMER, A.FEE_UNANSWERED, S.CANCELLED, R.SYSTEM),
+        *transitions(S.AWAITING_CUSTOMER, A.ACCEPT_DEDUCTION, S.REFUNDING, R.CUSTOMER, R.SYSTEM),
+        *transitions(S.AWAITING_CUSTOMER, A.DECLINE_DEDUCTION, S.RETURNED_TO_CUSTOMER, R.CUSTOMER),
         *transitions(ON_ITS_WAY, A.CANCEL, S.CANCELLED, R.CUSTOMER),
         *transitions(ON_ITS_WAY, A.RECORD_SHIPMENT, None, R.CUSTOMER),
         *transitions(S.AWAITING_RECEIPT, A.RECEIVE, S.REFUNDING, R.RECEIVER),
@@ -79,7 +94,7 @@ RETURNS: TransitionTable[ReturnStatus, ReturnAction] = TransitionTable(
         *transitions(S.AWAITING_RECEIPT, A.TAKE_AS_RECEIVED, S.REFUNDING, R.SYSTEM),
         # The damage-review time limit accepts without deduction (nobody waits for ever).
         *transitions(S.PENDING_DAMAGE_REVIEW, A.ACCEPT_DAMAGED, S.REFUNDING, R.CS, R.SYSTEM),
-        *transitions(S.PENDING_DAMAGE_REVIEW, A.DEDUCT, S.REFUNDING, R.CS),
+        *transitions(S.PENDING_DAMAGE_REVIEW, A.DEDUCT, S.AWAITING_CUSTOMER, R.CS),
         *transitions(S.PENDING_DAMAGE_REVIEW, A.REJECT_DAMAGED, S.RETURNED_TO_CUSTOMER, R.CS),
         *transitions(S.REFUNDING, A.RECORD_REFUND, None, R.SYSTEM),
         *transitions(S.REFUNDING, A.MARK_REFUNDED, S.REFUNDED, R.SYSTEM),
@@ -90,6 +105,13 @@ RETURNS: TransitionTable[ReturnStatus, ReturnAction] = TransitionTable(
 FINAL: frozenset[ReturnStatus] = RETURNS.final
 
 
+class ProposalKind(StrEnum):
+    """What CS may ask the customer to agree to (contract section 5a)."""
+
+    RETURN_SHIPPING_FEE = "return_shipping_fee"
+    INSPECTION_DEDUCTION = "inspection_deduction"
+
+
 class Wait(StrEnum):
     """The workflow's waits on a task token, each in one status."""
 
@@ -97,6 +119,8 @@ class Wait(StrEnum):
     RECEIPT = "receipt"
     SELLER_RECEIPT = "seller_receipt"  # POP, the parcel registered: the seller's time limit runs
     DAMAGE_REVIEW = "damage_review"
+    FEE_ANSWER = "fee_answer"  # the customer's answer to a return-shipping fee
+    DEDUCTION_ANSWER = "deduction_answer"  # the customer's answer to an inspection deduction
     REFUND_RETRY = "refund_retry"
 
     @property
@@ -118,6 +142,8 @@ class Step(StrEnum):
     AWAIT_RECEIPT = "AwaitReceipt"
     AWAIT_SELLER_RECEIPT = "AwaitSellerReceipt"
     AWAIT_DAMAGE_REVIEW = "AwaitDamageReview"
+    AWAIT_FEE_ANSWER = "AwaitFeeAnswer"
+    AWAIT_DEDUCTION_ANSWER = "AwaitDeductionAnswer"
     ISSUE_REFUND = "IssueRefund"
     AWAIT_REFUND_RETRY = "AwaitRefundRetry"
     CLOSED = "Closed"
@@ -130,6 +156,7 @@ class TimeLimit(StrEnum):
     RECEIPT = "receipt"  # expire
     SELLER_RECEIPT = "seller_receipt"  # POP: take the goods as received intact and refund
     DAMAGE_REVIEW = "damage_review"  # accept the goods without deduction
+    CUSTOMER_ANSWER = "customer_answer"  # a fee: cancel (units released); a deduction: it applies
 
 
 _WAITS_IN = {
@@ -137,6 +164,8 @@ _WAITS_IN = {
     Wait.RECEIPT: S.AWAITING_RECEIPT,
     Wait.SELLER_RECEIPT: S.AWAITING_RECEIPT,
     Wait.DAMAGE_REVIEW: S.PENDING_DAMAGE_REVIEW,
+    Wait.FEE_ANSWER: S.AWAITING_CUSTOMER,
+    Wait.DEDUCTION_ANSWER: S.AWAITING_CUSTOMER,
     Wait.REFUND_RETRY: S.REFUND_FAILED,
 }
 _WAIT_THEN = {
@@ -144,8 +173,16 @@ _WAIT_THEN = {
     Wait.RECEIPT: Step.ISSUE_REFUND,
     Wait.SELLER_RECEIPT: Step.ISSUE_REFUND,
     Wait.DAMAGE_REVIEW: Step.ISSUE_REFUND,
+    Wait.FEE_ANSWER: Step.AWAIT_RECEIPT,
+    Wait.DEDUCTION_ANSWER: Step.ISSUE_REFUND,
     Wait.REFUND_RETRY: Step.ISSUE_REFUND,
 }
+# A return in AWAITING_CUSTOMER waits for the answer to its proposal's kind.
+ANSWER_WAIT = {
+    ProposalKind.RETURN_SHIPPING_FEE: Wait.FEE_ANSWER,
+    ProposalKind.INSPECTION_DEDUCTION: Wait.DEDUCTION_ANSWER,
+}
+_ANSWER_STEP = {Wait.FEE_ANSWER: Step.AWAIT_FEE_ANSWER, Wait.DEDUCTION_ANSWER: Step.AWAIT_DEDUCTION_ANSWER}
 _STEP_OF = {
     # Eligibility is checked where the review wait starts (one write: eligible and waiting).
     S.REQUESTED: Step.AWAIT_REVIEW,
@@ -157,11 +194,18 @@ _STEP_OF = {
 }
 
 
-def step_for(status: ReturnStatus, *, held_for_cs: bool = False, seller_clock: bool = False) -> Step:
+def step_for(
+    status: ReturnStatus,
+    *,
+    held_for_cs: bool = False,
+    seller_clock: bool = False,
+    proposal: ProposalKind | None = None,
+) -> Step:
     """Where the workflow goes for a return in ``status`` (the one place that says it).
 
     ``seller_clock``: a POP return whose parcel the customer registered waits for the seller
     under the seller's time limit instead of the usual receipt time limit (contract section 8).
+    ``proposal``: AWAITING_CUSTOMER waits for the answer to that kind of proposal (section 5a).
     """
     if status in FINAL:
         return Step.CLOSED
@@ -169,6 +213,10 @@ def step_for(status: ReturnStatus, *, held_for_cs: bool = False, seller_clock: b
         return Step.AWAIT_REVIEW_BY_CS
     if status == S.AWAITING_RECEIPT and seller_clock:
         return Step.AWAIT_SELLER_RECEIPT
+    if status == S.AWAITING_CUSTOMER:
+        if proposal is None:
+            raise ValueError("a return waiting for the customer has a proposal")
+        return _ANSWER_STEP[ANSWER_WAIT[proposal]]
     if status not in _STEP_OF:
         raise ValueError(f"the return workflow has no step for {status}")
     return _STEP_OF[status]
