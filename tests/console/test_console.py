@@ -88,6 +88,7 @@ def test_the_promotion_clawback_is_explained(local_console: LocalConsole, open_c
     expect(explained).to_contain_text("50.00 \u2212 50.00 = 0.00 CNY")
     expect(explained).to_contain_text("the kept items no longer qualify")
     expect(page.locator("#payments-table")).to_contain_text("PAY-1")
+    expect(page.locator("#settlement")).to_have_count(0)  # B2C: no seller to settle with
     expect(page.locator("#order-lines")).to_contain_text("Mechanical keyboard")
     expect(page.locator("#customer-figures")).to_contain_text("earlier return")
     # Chinese is set in a CJK face of the page's font stack, not left to a fallback.
@@ -128,6 +129,11 @@ def test_an_agent_deducts_on_damaged_goods_and_sees_the_refund(
     deducted = page.locator('#quote-table tr[data-kind="inspection_deduction"]')
     expect(deducted).to_contain_text("Damage deduction")
     expect(deducted.locator("td.num")).to_have_text("\u22129.00")
+    # A POP order: the seller gives the 30.00 back, the platform pays nothing (no subsidy).
+    settlement = page.locator("#settlement")
+    expect(settlement).to_contain_text("Seller seller-778")
+    expect(settlement).to_contain_text("gives back 30.00 CNY (seller debit 30.00)")
+    expect(settlement).to_contain_text("pays 0.00 CNY (platform share 0.00)")
     assert local_console.cs_view(return_id)["refund"]["refundAmount"] == "30.00"
 
 

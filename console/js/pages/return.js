@@ -320,6 +320,7 @@ function paymentsCard(ret) {
     "Payments",
     "payments",
     h("p", { class: "hint" }, "A refund goes back to the order's payments in their listed order, each up to what is left of it."),
+
     h(
       "div",
       { class: "table-wrap" },
@@ -342,6 +343,39 @@ function paymentsCard(ret) {
         ),
         h("tbody", null, rows),
       ),
+    ),
+    settlementPart(ret),
+  );
+}
+
+/** A POP refund split between the seller and the platform (contract section 8), when the quote
+ * has one. Both parts are signed: a negative seller debit is owed to the seller. */
+function settlementPart(ret) {
+  const settlement = ret.quote && ret.quote.settlement;
+  if (!settlement) return null;
+  const currency = ret.quote.currency;
+  const seller = isNegative(settlement.sellerDebit)
+    ? `is owed ${money(amount(settlement.sellerDebit).slice(1), currency)}`
+    : `gives back ${money(settlement.sellerDebit, currency)}`;
+  const platform = isNegative(settlement.platformShare)
+    ? `takes back ${money(amount(settlement.platformShare).slice(1), currency)}`
+    : `pays ${money(settlement.platformShare, currency)}`;
+  return h(
+    "div",
+    { id: "settlement" },
+    h("h3", null, "Between the seller and the platform"),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", null, "Seller ", h("span", { class: "mono" }, settlement.sellerId)),
+      h("dd", null, `${seller} (seller debit ${amount(settlement.sellerDebit)})`),
+      h("dt", null, "The platform"),
+      h("dd", null, `${platform} (platform share ${amount(settlement.platformShare)})`),
+    ),
+    h(
+      "p",
+      { class: "hint" },
+      "The customer's refund is the same as on any order; the seller gives back what it was paid for the units that left and keeps the fees, the platform takes back the subsidy those units no longer earn.",
     ),
   );
 }
