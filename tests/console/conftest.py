@@ -221,7 +221,7 @@ def open_console(browser: Any, local_console: LocalConsole) -> Iterator[OpenPage
         context = browser.new_context(
             viewport={"width": width, "height": height}, locale="en-GB", timezone_id="Asia/Shanghai"
         )
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(f"{agent}: {error}"))

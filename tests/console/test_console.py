@@ -32,6 +32,10 @@ if MISSING:
 
 from playwright.sync_api import expect  # noqa: E402
 
+# The machine may be busy (the local stack answers one request at a time): wait up to 15 s for
+# what a page shows; a passing test waits only as long as it takes.
+expect.set_options(timeout=15_000)
+
 
 def return_link(page: Any, return_id: str) -> Any:
     return page.locator(f'tr[data-return-id="{return_id}"] a')
@@ -256,12 +260,14 @@ def test_keyboard_only_from_sign_in_to_a_decision(local_console: LocalConsole, o
     assert first_stops[0]["text"] == "Skip to content"
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Returns queue").wait_for()
+    expect(return_link(page, return_id)).to_be_visible()  # the page has loaded (as an agent would wait)
     stops = tab_to(return_id)
     kinds = [s["text"] if s["tag"] in ("A", "BUTTON") else s["tag"] for s in stops]
     assert kinds[0].startswith("Pending review")  # from the page's heading on, in reading order
     assert kinds.index("SELECT") < kinds.index("Show") < kinds.index(return_id)
     page.keyboard.press("Enter")
     expect(status_of(page)).to_have_attribute("data-status", "PENDING_REVIEW")
+    expect(page.locator("#customer-figures")).to_be_visible()
     # Every control of the page has a label.
     unlabelled = page.evaluate(
         """() => [...document.querySelectorAll("input, select, textarea")]
