@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -61,7 +62,82 @@ def document() -> dict[str, Any]:
         merge.add_schema(json.loads(text))
     merged: dict[str, Any] = merge.get_openapi_schema()
     _drop_powertools_validation_errors(merged)
+    _readable(merged)
+    _add_examples(merged)
     return merged
+
+
+# -- for people: titles, Markdown, examples ---------------------------------------------------
+
+_ACRONYMS = {"id": "ID", "ids": "IDs", "sku": "SKU", "url": "URL", "pop": "POP"}
+
+
+def machine_title(name: str) -> str:
+    """The title pydantic and Powertools derive from a field name (`orderId` -> `Orderid`)."""
+    return name.replace("_", " ").title()
+
+
+def readable_title(name: str) -> str:
+    """`orderId` -> `Order ID`, `returnShippingPaidBy` -> `Return shipping paid by`."""
+    words = re.findall(r"[A-Z]+(?![a-z])|[A-Z]?[a-z0-9]+", name.replace("-", " ").replace("_", " "))
+    spoken = [_ACRONYMS.get(word.lower(), word.lower()) for word in words]
+    if spoken and spoken[0] == spoken[0].lower():
+        spoken[0] = spoken[0].capitalize()
+    return " ".join(spoken)
+
+
+def markdown(text: str) -> str:
+    """Docstrings write literals RST-style (``x``); OpenAPI descriptions are Markdown (`x`)."""
+    return re.sub(r"``(.+?)``", r"`\1`", text, flags=re.DOTALL)
+
+
+def _readable(node: Any, name: str | None = None) -> None:
+    """Readable titles for properties and parameters, Markdown descriptions, everywhere."""
+    if isinstance(node, list):
+        for item in node:
+            _readable(item)
+        return
+    if not isinstance(node, dict):
+        return
+    if name is not None and node.get("title") == machine_title(name):
+        node["title"] = readable_title(name)
+    for key in ("description", "summary"):
+        if isinstance(node.get(key), str):
+            node[key] = markdown(node[key])
+    if "in" in node and "name" in node and isinstance(node.get("schema"), dict):  # a parameter
+        _readable(node["schema"], str(node["name"]))
+    for key, value in node.items():
+        if key == "properties" and isinstance(value, dict):
+            for prop, schema in value.items():
+                _readable(schema, prop)
+        elif key != "schema" or "in" not in node:
+            _readable(value)
+    if node.get("title") == "Return" and "anyOf" in node:  # Powertools' name for a union answer
+        del node["title"]
+
+
+def _add_examples(schema: dict[str, Any]) -> None:
+    """Each component with an example carries it (`examples`), and so does every request and
+    response body that is that component (`example`, what Swagger UI fills in)."""
+    from tools.openapi_examples import EXAMPLES
+
+    components = schema.get("components", {}).get("schemas", {})
+    for name, example in EXAMPLES.items():
+        if name in components:
+            components[name]["examples"] = [example]
+    prefix = "#/components/schemas/"
+    for path_item in schema.get("paths", {}).values():
+        for operation in path_item.values():
+            bodies = [operation.get("requestBody", {}), *operation.get("responses", {}).values()]
+            for body in bodies:
+                media = body.get("content", {}).get("application/json")
+                if not media:
+                    continue
+                ref = media.get("schema", {}).get("$ref", "")
+                refs = [ref] if ref else [o.get("$ref", "") for o in media.get("schema", {}).get("anyOf", [])]
+                named = [r.removeprefix(prefix) for r in refs if r.removeprefix(prefix) in EXAMPLES]
+                if named:
+                    media["example"] = EXAMPLES[named[0]]
 
 
 def _drop_powertools_validation_errors(schema: dict[str, Any]) -> None:

@@ -115,3 +115,56 @@ def test_each_sample_event_is_answered_by_its_function(api, path):
     assert result["statusCode"] in {200, 201, 403, 404}, result
     assert result["headers"]["x-correlation-id"] == event["requestContext"]["requestId"]
     api.check(read_response(result))  # contract error body, nothing internal
+
+
+def _walk(node: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _walk(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _walk(value)
+
+
+def test_openapi_titles_are_readable_and_descriptions_markdown():
+    document = json.loads((REPO_ROOT / "openapi.json").read_text(encoding="utf-8"))
+    named = []
+    for node in _walk(document):
+        for name, schema in (node.get("properties") or {}).items():
+            if isinstance(schema, dict) and "title" in schema:
+                named.append((name, schema["title"]))
+        if "in" in node and "name" in node and "title" in node.get("schema", {}):
+            named.append((node["name"], node["schema"]["title"]))
+        for key in ("description", "summary"):
+            assert "``" not in str(node.get(key, "")), node.get(key)
+    assert ("orderId", "Order ID") in named and ("returnShippingPaidBy", "Return shipping paid by") in named
+    for name, title in named:
+        assert title == openapi.readable_title(name), (name, title)
+    assert openapi.readable_title("Idempotency-Key") == "Idempotency key"
+
+
+def test_every_body_has_an_example_that_the_api_accepts_or_gives():
+    from returns_core.order import OrderSnapshot
+    from returns_core.refunds.models import Quote
+    from returns_service.api import models
+    from returns_service.models import ReturnView
+    from tools.openapi_examples import EXAMPLES, ORDER
+
+    document = json.loads((REPO_ROOT / "openapi.json").read_text(encoding="utf-8"))
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            bodies = {"request": operation.get("requestBody")} | operation["responses"]
+            for which, body in bodies.items():
+                media = (body or {}).get("content", {}).get("application/json")
+                if media is not None:
+                    assert "example" in media, (method, path, which)
+    known = {"Quote": Quote, "ReturnView": ReturnView} | {
+        name: getattr(models, name) for name in EXAMPLES if hasattr(models, name)
+    }
+    assert set(known) == set(EXAMPLES), set(EXAMPLES) - set(known)
+    for name, example in EXAMPLES.items():
+        known[name].model_validate(example)
+    OrderSnapshot.model_validate(ORDER)
+    quote = document["paths"]["/orders/{orderId}/return-quotes"]["post"]
+    assert quote["responses"]["200"]["content"]["application/json"]["example"]["refundAmount"] == "0.00"

@@ -1,0 +1,116 @@
+"""Examples of every request and response body in openapi.json: the README walkthrough's story
+(O-SEED-1: two items at 100.00 under 满199减100, L2 returned because it is no longer needed).
+
+Keyed by the component schema they illustrate; tests/api/test_api_artifacts.py validates each
+against its model, so an example cannot drift from what the API takes and gives.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RETURN_ID = "R-F0CFD55FA511424095D6"
+CREATED = "2026-12-02T08:00:00.000Z"
+
+QUOTE: dict[str, Any] = {
+    "orderId": "O-SEED-1",
+    "currency": "CNY",
+    "lines": [{"lineId": "L2", "quantity": 1, "paidAmount": "50.00"}],
+    "adjustments": [
+        {
+            "kind": "promotion_clawback",
+            "promotionId": "P-199-100",
+            "amount": "-50.00",
+            "description": "kept items (100.00) no longer reach 199.00 for 满199减100",
+        }
+    ],
+    "refundAmount": "0.00",
+    "payments": [{"paymentId": "PAY-1", "amount": "0.00"}],
+    "settlement": None,
+}
+
+RETURN: dict[str, Any] = {
+    "returnId": RETURN_ID,
+    "orderId": "O-SEED-1",
+    "customerId": "cust-1001",
+    "status": "PENDING_REVIEW",
+    "lines": [{"lineId": "L2", "quantity": 1}],
+    "reason": "no_longer_needed",
+    "reasonDetail": "bought two",
+    "method": "pickup",
+    "quote": QUOTE,
+    "refund": None,
+    "createdAt": CREATED,
+    "updatedAt": "2026-12-02T08:00:01.000Z",
+    "history": [
+        {"at": CREATED, "status": "REQUESTED", "actor": "cust-1001", "note": "return requested"},
+        {
+            "at": "2026-12-02T08:00:01.000Z",
+            "status": "PENDING_REVIEW",
+            "actor": "system",
+            "note": "eligible: waiting for review",
+        },
+    ],
+    "shipment": None,
+}
+
+ORDER: dict[str, Any] = {
+    "orderId": "O-SEED-1",
+    "customerId": "cust-1001",
+    "version": 3,
+    "currency": "CNY",
+    "status": "DELIVERED",
+    "channel": "B2C",
+    "placedAt": "2026-11-28T10:00:00Z",
+    "deliveredAt": "2026-12-01T10:00:00Z",
+    "lines": [
+        {"lineId": "L1", "sku": "SKU-A", "title": "Item A", "unitPrice": "100.00", "quantity": 1},
+        {"lineId": "L2", "sku": "SKU-B", "title": "Item B", "unitPrice": "100.00", "quantity": 1},
+    ],
+    "promotions": [
+        {
+            "promotionId": "P-199-100",
+            "kind": "threshold",
+            "lineIds": ["L1", "L2"],
+            "threshold": "199.00",
+            "discount": "100.00",
+        }
+    ],
+    "shipping": {"fee": "0.00", "freeThreshold": None, "charged": "0.00"},
+    "payments": [{"paymentId": "PAY-1", "method": "card", "amount": "100.00"}],
+}
+
+EXAMPLES: dict[str, Any] = {
+    # requests
+    "ReturnQuoteRequest": {"lines": [{"lineId": "L2", "quantity": 1}], "reason": "no_longer_needed"},
+    "CreateReturnRequest": {
+        "orderId": "O-SEED-1",
+        "lines": [{"lineId": "L2", "quantity": 1}],
+        "reason": "no_longer_needed",
+        "reasonDetail": "bought two",
+        "method": "pickup",
+    },
+    "ShipmentBody": {"carrier": "SF Express", "trackingNumber": "SF1234567890"},
+    "ReviewBody": {"decision": "approve", "returnShippingPaidBy": "merchant", "note": "ok"},
+    "DamageReviewBody": {"decision": "deduct", "inspectionDeduction": "10.00", "note": "scratched lid"},
+    "ReceiptBody": {
+        "lines": [{"lineId": "L2", "quantity": 1, "condition": "intact"}],
+        "inspector": "wh-7",
+        "note": "sealed",
+    },
+    # responses
+    "Quote": QUOTE,
+    "ReturnView": RETURN,
+    "ReturnList": {"items": [RETURN], "nextToken": None},
+    "QueuePage": {"items": [RETURN], "nextToken": None},
+    "CustomerReturnsPage": {"items": [RETURN], "nextToken": None},
+    "CsReturnView": {**RETURN, "order": ORDER},
+    "ErrorBody": {
+        "error": {
+            "code": "unprocessable",
+            "message": "the return does not fit the order",
+            "details": [{"lineId": "L2", "problem": "2 asked, 1 left to return"}],
+        }
+    },
+    "GatewayUnauthorized": {"message": "Unauthorized"},
+}
