@@ -470,6 +470,27 @@ def local_parameters(
     return chosen
 
 
+def _time_limits(parameters: Mapping[str, Any]) -> list[str]:
+    """What a person trying the API locally must know: returns move on by themselves."""
+    review = int(parameters.get("ReviewTimeoutSeconds", 0) or 0)
+    receipt = int(parameters.get("ReceiptTimeoutSeconds", 0) or 0)
+    if not review:
+        return []
+    return [
+        f"Time limits: a return not reviewed within {_duration(review)} is approved automatically"
+        + (f"; nothing received within {_duration(receipt)} after approval -> EXPIRED." if receipt else "."),
+        "  Longer: STACK_PARAMETERS='ReviewTimeoutSeconds=86400 ReceiptTimeoutSeconds=86400' make run",
+    ]
+
+
+def _duration(seconds: int) -> str:
+    if seconds % 3600 == 0:
+        return f"{seconds} s ({seconds // 3600} hour{'s' if seconds != 3600 else ''})"
+    if seconds % 60 == 0:
+        return f"{seconds} s ({seconds // 60} minute{'s' if seconds != 60 else ''})"
+    return f"{seconds} s"
+
+
 def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
     lines = [f"Returns service (local, moto) on {port_url}", "", "Routes:"]
     for route in sorted(service.stack.routes, key=lambda r: (r.path, r.method)):
@@ -486,6 +507,9 @@ def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
         f"CS console: {port_url}/console/ (sign in as a local agent; sample returns are being asked for)",
         "",
         f"Seeded orders (moved to the present): {', '.join(seeded) if seeded else 'none'}",
+        "",
+        *_time_limits(service.stack.parameters),
+        "Everything is in memory: stop (Ctrl-C) and start again for a clean state.",
         "",
         f"Tokens (valid {TOKEN_TTL_SECONDS // 3600} h):",
     ]

@@ -114,6 +114,8 @@ def test_the_server_stops_cleanly_on_sigint() -> None:
         log.seek(0)
         output = log.read()
     assert "ready on" in output and "stopping (SIGINT)" in output
+    assert "a return not reviewed within 600 s (10 minutes) is approved automatically" in output
+    assert "STACK_PARAMETERS='ReviewTimeoutSeconds=86400" in output and "for a clean state" in output
     # Quiet by default: the server's one line per request, none of the functions' JSON logs.
     assert "GET /returns?orderId=O-SEED-1 -> 200" in output
     assert '"level":"INFO"' not in output and '"message":"request answered"' not in output
