@@ -93,6 +93,12 @@ STATE_MACHINE_TYPES = {"AWS::Serverless::StateMachine", "AWS::StepFunctions::Sta
 HTTP_API_TYPE = "AWS::Serverless::HttpApi"
 IMPLICIT_HTTP_API = "ServerlessHttpApi"
 RULE_EVENT_TYPES = {"EventBridgeRule", "CloudWatchEvent"}
+QUEUE_TYPE = "AWS::SQS::Queue"
+# Declared for a real deployment and deliberately not created locally, because nothing local reads
+# them: AWS::CloudWatch::Alarm and AWS::Logs::LogGroup (the local stack has no CloudWatch), the
+# AWS::SNS::Topic / Subscription alarms are mailed through, AWS::SQS::QueuePolicy (moto does not
+# enforce resource policies). Like every type this deployer does not create, a Ref or GetAtt of
+# them resolves to a predicted id (_fallback_id).
 NO_TOKEN = "no bearer token in the Authorization header"
 
 _DUMMY_ZIP: bytes
@@ -241,6 +247,9 @@ class Stack:
         self._threads: list[threading.Thread] = []
         self._clients: dict[str, Any] = {}
         self._cors: dict[str, dict[str, Any]] = {}
+        # Asynchronous invocations (EventBridge -> Lambda): retries and on-failure destination (an
+        # SQS queue ARN) per function logical id, from its EventInvokeConfig.
+        self._async: dict[str, tuple[int, str | None]] = {}
         self._closed = False
 
     # -- public interface --------------------------------------------------------------------
@@ -534,14 +543,64 @@ class Stack:
         if function is None and not is_state_machine:
             return
         payload = _target_input(target, message)
+        if function is not None:
+            self._invoke_async(rule_name, function, payload)
+            return
         try:
-            if function is not None:
-                function.call(payload)
-            else:
-                self.client("stepfunctions").start_execution(stateMachineArn=arn, input=json.dumps(payload))
+            self.client("stepfunctions").start_execution(stateMachineArn=arn, input=json.dumps(payload))
         except Exception as exc:
             LOG.exception("rule %s: target %s failed", rule_name, arn)
-            self._record_delivery_error(function.logical_id if function else arn, payload, exc)
+            self._record_delivery_error(arn, payload, exc)
+
+    def _invoke_async(self, rule_name: str, function: LocalFunction, payload: Any) -> None:
+        """EventBridge invokes Lambda asynchronously: Lambda retries a failing event (its
+        EventInvokeConfig's MaximumRetryAttempts, 2 by default; here at once, not minutes apart),
+        then sends it to the on-failure destination. The put itself never fails."""
+        retries, on_failure = self._async.get(function.logical_id, (2, None))
+        attempts = 0
+        while True:
+            attempts += 1
+            try:
+                function.call(payload)
+                return
+            except Exception as exc:
+                if attempts <= retries:
+                    continue
+                LOG.exception("rule %s: target %s failed %d times", rule_name, function.arn, attempts)
+                self._record_delivery_error(function.logical_id, payload, exc)
+                if on_failure is not None:
+                    self._send_to_destination(on_failure, function, payload, exc, attempts)
+                return
+
+    def _send_to_destination(
+        self, arn: str, function: LocalFunction, payload: Any, exc: BaseException, attempts: int
+    ) -> None:
+        """The record Lambda sends to an SQS on-failure destination after the last retry."""
+        record = {
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": f"{function.arn}:$LATEST",
+                "condition": "RetriesExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "requestPayload": payload,
+            "responseContext": {
+                "statusCode": 200,
+                "executedVersion": "$LATEST",
+                "functionError": "Unhandled",
+            },
+            "responsePayload": function_error_payload(exc),
+        }
+        if ":sqs:" not in arn:
+            LOG.warning(
+                "%s: on-failure destination %s is not a queue; not delivered locally", function.name, arn
+            )
+            return
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
 
     def matching_targets(
         self, source: str, detail_type: str, detail: Mapping[str, Any], bus_name: str | None = None
@@ -834,6 +893,8 @@ class _Deployer:
             self._create_table(resource)
         for resource in self._of(BUS_TYPE):
             self._create_bus(resource)
+        for resource in self._of(QUEUE_TYPE):
+            self._create_queue(resource)
         environment = self._environment()
         for resource in self._of(*FUNCTION_TYPES):
             self._create_function(resource, environment)
@@ -891,6 +952,10 @@ class _Deployer:
                 name = self._name(r.logical_id, props, "Name", 512)
                 r.physical_id = self._arn("secretsmanager", f"secret:{name}")
                 r.attributes = {"Id": r.physical_id, "Name": name}
+            elif r.type == QUEUE_TYPE:
+                name = self._name(r.logical_id, props, "QueueName", 80)
+                r.physical_id = f"https://sqs.{stack.region}.amazonaws.com/{stack.account_id}/{name}"
+                r.attributes = {"Arn": self._arn("sqs", name), "QueueName": name, "QueueUrl": r.physical_id}
             elif r.type == BUS_TYPE:
                 name = self._name(r.logical_id, props, "Name", 256)
                 r.physical_id = name
@@ -977,6 +1042,18 @@ class _Deployer:
                 TimeToLiveSpecification={"Enabled": True, "AttributeName": str(ttl["AttributeName"])},
             )
 
+    def _create_queue(self, resource: _Resource) -> None:
+        props = self.resolver.resolve(resource.properties)
+        attributes = {
+            key: str(props[key])
+            for key in ("DelaySeconds", "MessageRetentionPeriod", "VisibilityTimeout", "FifoQueue")
+            if key in props
+        }
+        answer = self.stack.client("sqs").create_queue(
+            QueueName=str(resource.attributes["QueueName"]), Attributes=attributes
+        )
+        resource.physical_id = resource.attributes["QueueUrl"] = str(answer["QueueUrl"])
+
     def _create_bus(self, resource: _Resource) -> None:
         if resource.physical_id == "default":
             return
@@ -1040,6 +1117,12 @@ class _Deployer:
             Environment={"Variables": environment},
         )
         self.stack.functions[resource.logical_id] = local
+        invoke_config = self.resolver.resolve(props.get("EventInvokeConfig") or {})
+        on_failure = ((invoke_config.get("DestinationConfig") or {}).get("OnFailure") or {}).get(
+            "Destination"
+        )
+        retries = int(invoke_config.get("MaximumRetryAttempts", 2))
+        self.stack._async[resource.logical_id] = (retries, str(on_failure) if on_failure else None)
         self.stack._function_by_name[local.name] = local
 
     def _create_state_machine(self, resource: _Resource) -> None:

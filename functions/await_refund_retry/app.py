@@ -1,5 +1,6 @@
 """Workflow step (.waitForTaskToken): the refund failed after its retries → REFUND_FAILED, until CS
-asks for retry-refund. Emits ``RefundsFailed`` (alarm on it: finance has to look)."""
+asks for retry-refund. Emits ``RefundsFailed`` (namespace Returns, dimension service): the
+template's RefundsFailedAlarm mails AlarmTopic, since finance has to look."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
 """Order sync: keeps the order snapshot current from the order system's ``Order Updated`` events.
 
 A snapshot older than (or as old as) the stored one is ignored, so events arriving out of order or
-twice never roll an order back. A snapshot whose numbers do not add up is refused (the event fails
-and EventBridge's retry policy / DLQ takes over) rather than stored.
+twice never roll an order back. A snapshot whose numbers do not add up is refused rather than
+stored: the invocation fails, Lambda retries it twice, then the event goes to the order-sync
+dead-letter queue (template: EventInvokeConfig OnFailure, OrderSyncDeadLetterQueue), whose depth
+the OrderSyncDeadLettersAlarm watches; an event EventBridge cannot hand to Lambda goes there too.
 """
 
 from __future__ import annotations
