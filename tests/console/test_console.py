@@ -256,6 +256,7 @@ def test_keyboard_only_from_sign_in_to_a_decision(local_console: LocalConsole, o
                 return seen
         raise AssertionError(f"never reached {wanted!r}: {[s['text'] or s['id'] for s in seen]}")
 
+    page.get_by_role("heading", name="Sign in to the CS console").wait_for()
     first_stops = tab_to("Sign in as agent-1")
     assert first_stops[0]["text"] == "Skip to content"
     page.keyboard.press("Enter")
