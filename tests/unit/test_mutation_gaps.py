@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from returns_core import money
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import QuoteError, QuoteRequest
 from returns_core.refunds.quote import quote
@@ -414,3 +415,22 @@ def test_a_threshold_promotion_carrying_a_percent_is_refused() -> None:
     with pytest.raises(ValidationError) as error:
         OrderSnapshot.model_validate(order)
     assert "promotions[P-199-100]: 'percent' belongs to percentage promotions" in str(error.value)
+
+
+# --- Money on the wire: the messages say what was expected -------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "currency", "message"),
+    [
+        (1.5, "CNY", "amount: expected a decimal string such as '0.00', got 1.5"),
+        (1500, "JPY", "amount: expected a decimal string such as '0', got 1500"),
+        ("1.5", "JPY", "amount: '1.5' must have no decimals for JPY"),
+        ("1.5", "CNY", "amount: '1.5' must have exactly 2 decimals for CNY"),
+        ("1.50", "KWD", "amount: '1.50' must have exactly 3 decimals for KWD"),
+    ],
+)
+def test_amounts_refused_say_what_was_expected(text: object, currency: str, message: str) -> None:
+    with pytest.raises(money.MoneyError) as error:
+        money.parse(text, currency)  # type: ignore[arg-type]  # the wrong type is the point
+    assert str(error.value) == message
