@@ -1,150 +1,190 @@
-"""Quotes per second of the refund engine: its cost must grow with lines and promotions, not quantities.
+"""The refund engine against a unit-by-unit model of the same rules, in one process, taking turns.
 
-Orders of 5, 50 and 500 lines under four promotions (two percentages, one of them prorate, a
-repeating threshold with a cap and a coupon), 50 lines under 12 and 32 promotions, and one line of
-quantity 1, 10,000 and 1,000,000.
-Each quote is made after an earlier merchant-fault return and for a customer-choice reason, so the
-engine reprices what is kept (price, part and cost all run). Timed with ``time.perf_counter`` over
-enough repetitions to fill ``MIN_SECONDS``.
+``returns_core.quote_request`` (request dict in, quote dict out: validation, allocation, pricing,
+adjustments, JSON) is timed against ``tests.unit.quote_model.model_quote``, which answers the same
+dict unit by unit straight from the contract (tests/unit/refund_model.py). Before any timing every
+request's two answers are compared (the engine's without its descriptions): the model is the
+reference, so a faster engine is only counted when it is right.
+
+Cases: random orders of 5, 50 and 500 lines (1-5 units each, prices 1.00-400.00, two percentage
+promotions, one of them prorate, a capped 每满100减10 and a 满300减30 over random lines, shipping
+free from a threshold, two payments), each quoted for a customer-choice return of a few lines
+after a merchant-fault return and a customer-choice one (so E before, E after and the refund of
+an earlier return all run); and a line of quantity 1, 10,000 and 1,000,000 beside a kept unit.
+
+How it is timed: ``ROUNDS`` rounds; in each, the engine answers every request of the case, then
+the model does (order alternating between rounds), each pass timed with ``time.perf_counter``
+and repeated until it fills ``MIN_SECONDS``. The ratio is the median model time over the median
+engine time per request. The million-unit case is given to the model once (it takes seconds).
 """
 
 from __future__ import annotations
 
+import random
+import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from returns_core import money
-from returns_core.refunds.models import QuoteRequest
-from returns_core.refunds.quote import quote
+from returns_core import quote_request
+from tests.unit.quote_model import model_quote, without_descriptions
+from tests.unit.refund_model import snapshot, to_minor
 
-MIN_SECONDS = 0.3
-MIN_REPEATS = 5
-CURRENCY = "CNY"
+ROUNDS = 5
+MIN_SECONDS = 0.2
+REQUESTS_PER_CASE = 6
+SEED = 14
+GOALS = {50: 5.0, 500: 10.0}
 
 
 @dataclass(frozen=True)
 class Case:
     name: str
-    request: dict[str, Any]
+    requests: list[dict[str, Any]]
+    model_rounds: int = ROUNDS
 
 
-def _order(prices: list[int], quantities: list[int], groups: int = 2) -> dict[str, Any]:
-    """A valid CNY snapshot under ``groups + 2`` promotions, nested so its sum is plain arithmetic.
+def random_order(rng: random.Random, count: int) -> dict[str, Any]:
+    """A valid CNY snapshot of ``count`` random lines under four promotions over random lines."""
+    ids = [f"L{i + 1}" for i in range(count)]
+    lines = [(rng.randint(100, 40_000), rng.randint(1, 5), True) for _ in range(count)]
 
-    Line ``i`` is in percentage promotion ``i % groups`` ((10 + g)% off, every other one prorate);
-    then 每满100减10 (capped at 500.00) and 满300减30 apply to all lines.
-    """
-    ids = [f"L{i + 1}" for i in range(len(prices))]
-    amounts = [p * q for p, q in zip(prices, quantities, strict=True)]
-    promotions: list[dict[str, Any]] = []
-    base = 0
-    for g in range(min(groups, len(ids))):
-        group = sum(amounts[g::groups])
-        percent = 10 + g
-        base += group - (group * percent + 50) // 100  # percent off, half-up
-        promotion = {
-            "promotionId": f"P-G{g}",
-            "kind": "percentage",
-            "percent": str(percent),
-            "lineIds": ids[g::groups],
-        }
-        if g % 2 == 0:
-            promotion["refundPolicy"] = "prorate"
-        promotions.append(promotion)
-    cap = 50_000
-    base -= min((base // 10_000) * 1_000, cap, base)
-    paid = base - (min(3_000, base) if base >= 30_000 else 0)
-    every = {"kind": "threshold", "threshold": "100.00", "discount": "10.00", "repeat": True}
-    promotions.append({"promotionId": "P-EVERY-100-10", **every, "maxDiscount": money.format(cap, CURRENCY)})
-    promotions.append(
-        {"promotionId": "C-300-30", "kind": "threshold", "threshold": "300.00", "discount": "30.00"}
-    )
-    promotions[-2]["lineIds"] = promotions[-1]["lineIds"] = ids
-    first = paid * 2 // 3
+    def some(share: float) -> list[str]:
+        return sorted(rng.sample(ids, max(1, round(count * share))), key=ids.index)
+
+    promotions: list[dict[str, Any]] = [
+        {"promotionId": "P-PCT-10", "kind": "percentage", "percent": "10", "lineIds": some(0.5)},
+        {"promotionId": "P-PCT-12.5", "kind": "percentage", "percent": "12.5", "lineIds": some(0.3)},
+        {
+            "promotionId": "P-EVERY-100-10",
+            "kind": "threshold",
+            "threshold": "100.00",
+            "discount": "10.00",
+            "repeat": True,
+            "maxDiscount": "500.00",
+            "lineIds": ids,
+        },
+        {"promotionId": "C-300-30", "kind": "threshold", "threshold": "300.00", "discount": "30.00"},
+    ]
+    promotions[0]["refundPolicy"] = "prorate"
+    promotions[3]["lineIds"] = some(0.8)
+    total = sum(price * qty for price, qty, _ in lines)
+    order = snapshot("CNY", lines, promotions, fee=1_000, free_threshold=total * 3 // 5)
+    paid = to_minor(order["payments"][0]["amount"], 2)
+    order = snapshot("CNY", lines, promotions, fee=1_000, free_threshold=total * 3 // 5, payment_cuts=[paid // 3])
+    order["orderId"] = f"O-BENCH-{count}"
+    return order
+
+
+def random_request(rng: random.Random, count: int) -> dict[str, Any]:
+    """A random order, two earlier returns (merchant fault, then customer choice) and this one."""
+    order = random_order(rng, count)
+    left = {line["lineId"]: line["quantity"] for line in order["lines"]}
+    share = max(1, count // 10)
+
+    def take() -> list[dict[str, Any]]:
+        chosen = rng.sample([k for k, q in left.items() if q], share)
+        taken = []
+        for line_id in sorted(chosen, key=lambda k: int(k[1:])):
+            qty = rng.randint(1, left[line_id])
+            left[line_id] -= qty
+            taken.append({"lineId": line_id, "quantity": qty})
+        return taken
+
+    previous = [
+        {"lines": take(), "reason": "quality_issue"},
+        {"lines": take(), "reason": "no_longer_needed"},
+    ]
+    ret = {"lines": take(), "reason": "size_or_fit"}
+    return {"order": order, "previousReturns": previous, "return": ret}
+
+
+def quantity_request(quantity: int) -> dict[str, Any]:
+    """A line of ``quantity`` units at 19.90 beside one kept unit, under the four promotions'
+    kinds; half the line (at least one unit) goes back for no_longer_needed."""
+    promotions = [
+        {"promotionId": "P-PCT", "kind": "percentage", "percent": "12.5", "lineIds": ["L1"], "refundPolicy": "prorate"},
+        {"promotionId": "P-EVERY", "kind": "threshold", "threshold": "100.00", "discount": "10.00", "repeat": True},
+        {"promotionId": "C-300-30", "kind": "threshold", "threshold": "300.00", "discount": "30.00"},
+    ]
+    promotions[1]["lineIds"] = promotions[2]["lineIds"] = ["L1", "L2"]
+    promotions[1]["maxDiscount"] = "500.00"
+    order = snapshot("CNY", [(1_990, quantity, True), (1_990, 1, True)], promotions, fee=1_000, free_threshold=9_900)
+    half = max(1, quantity // 2)
     return {
-        "orderId": f"O-BENCH-{len(ids)}x{max(quantities)}",
-        "customerId": "cust-bench",
-        "version": 1,
-        "currency": CURRENCY,
-        "status": "DELIVERED",
-        "lines": [
-            {"lineId": i, "unitPrice": money.format(p, CURRENCY), "quantity": q}
-            for i, p, q in zip(ids, prices, quantities, strict=True)
-        ],
-        "promotions": promotions,
-        "shipping": {"fee": "10.00", "freeThreshold": "99.00", "charged": "0.00"},
-        "payments": [
-            {"paymentId": "PAY-1", "method": "card", "amount": money.format(first, CURRENCY)},
-            {"paymentId": "PAY-2", "method": "gift_card", "amount": money.format(paid - first, CURRENCY)},
-        ],
+        "order": order,
+        "previousReturns": [],
+        "return": {"lines": [{"lineId": "L1", "quantity": half}], "reason": "no_longer_needed"},
     }
 
 
-def lines_case(count: int, groups: int = 2) -> Case:
-    """``count`` lines of 1-3 units; one line went back for quality, three more go back now."""
-    prices = [1_000 + (i * 7_919) % 40_000 for i in range(count)]
-    quantities = [1 + i % 3 for i in range(count)]
-    order = _order(prices, quantities, groups)
-    last = count - 1
-    middle = count // 2
-    previous = [{"lines": [{"lineId": "L2", "quantity": 1}], "reason": "quality_issue"}]
-    wanted = {"L1": 1, f"L{middle + 1}": 1, f"L{last + 1}": quantities[last]}
-    ret = {"lines": [{"lineId": k, "quantity": q} for k, q in wanted.items()], "reason": "size_or_fit"}
-    return Case(
-        f"{count} lines, {len(order['promotions'])} promotions",
-        {"order": order, "previousReturns": previous, "return": ret},
-    )
+def cases() -> list[Case]:
+    rng = random.Random(SEED)
+    found = [
+        Case(f"{count} lines, random", [random_request(rng, count) for _ in range(REQUESTS_PER_CASE)])
+        for count in (5, 50, 500)
+    ]
+    found += [
+        Case(f"quantity {quantity:,} (+1 kept)", [quantity_request(quantity)], 1 if quantity > 10_000 else ROUNDS)
+        for quantity in (1, 10_000, 1_000_000)
+    ]
+    return found
 
 
-def quantity_case(quantity: int) -> Case:
-    """A line of ``quantity`` units at 19.90 beside one kept unit; half the line (at least one) goes back.
-
-    The kept line makes every case re-price something kept, so quantity is the only difference.
-    """
-    order = _order([1_990, 1_990], [quantity, 1])
-    half = max(1, quantity // 2)
-    ret = {"lines": [{"lineId": "L1", "quantity": half}], "reason": "no_longer_needed"}
-    return Case(
-        f"a line of quantity {quantity:,} (+1 kept)", {"order": order, "previousReturns": [], "return": ret}
-    )
+def check(case: Case) -> None:
+    """The engine answers every request of the case as the model does."""
+    for request in case.requests:
+        engine, model = without_descriptions(quote_request(request)), model_quote(request)
+        if engine != model:
+            raise AssertionError(f"{case.name}: the engine and the model disagree\n{engine}\n{model}")
 
 
-def per_second(action: Callable[[], object]) -> float:
-    """Calls of ``action`` per second, over at least MIN_REPEATS calls and MIN_SECONDS."""
-    action()  # warm up
-    repeats, started = 0, time.perf_counter()
+def seconds_per_pass(action: Callable[[], object], min_seconds: float) -> float:
+    """Seconds per call of ``action``, over as many calls as fill ``min_seconds`` (at least one)."""
+    calls, started = 0, time.perf_counter()
     while True:
         action()
-        repeats += 1
+        calls += 1
         elapsed = time.perf_counter() - started
-        if repeats >= MIN_REPEATS and elapsed >= MIN_SECONDS:
-            return repeats / elapsed
+        if elapsed >= min_seconds:
+            return elapsed / calls
 
 
 def measure(case: Case) -> tuple[float, float]:
-    """(quotes/s of the engine on a validated request, quotes/s from JSON dict to quote JSON)."""
-    request = QuoteRequest.model_validate(case.request)
-    engine = per_second(lambda: quote(request))
-    end_to_end = per_second(lambda: quote(QuoteRequest.model_validate(case.request)).to_json())
-    return engine, end_to_end
+    """Median seconds per request of the engine and of the model, in interleaved rounds."""
+
+    def engine() -> None:
+        for request in case.requests:
+            quote_request(request)
+
+    def model() -> None:
+        for request in case.requests:
+            model_quote(request)
+
+    engine_times, model_times = [], []
+    for round_ in range(ROUNDS):
+        turns = [(engine, engine_times, MIN_SECONDS), (model, model_times, MIN_SECONDS)]
+        if round_ % 2:
+            turns.reverse()
+        for action, times, min_seconds in turns:
+            if times is model_times and len(model_times) >= case.model_rounds:
+                continue
+            times.append(seconds_per_pass(action, min_seconds) / len(case.requests))
+    return statistics.median(engine_times), statistics.median(model_times)
 
 
 def main() -> None:
-    cases = [
-        lines_case(5),
-        lines_case(50),
-        lines_case(500),
-        lines_case(50, groups=10),
-        lines_case(50, groups=30),
-    ]
-    cases += [quantity_case(1), quantity_case(10_000), quantity_case(1_000_000)]
-    print("refund engine: quotes per second (customer-choice return after a merchant-fault one)")
-    print(f"{'case':<44}{'quote()':>10}{'validate+quote+json':>22}{'µs/quote':>11}")
-    for case in cases:
-        engine, end_to_end = measure(case)
-        print(f"{case.name:<44}{engine:>10,.0f}{end_to_end:>22,.0f}{1e6 / engine:>11,.0f}")
+    print("refund engine: returns_core.quote_request against a unit-by-unit model of the same rules")
+    print(f"(tests/unit/quote_model.py; same answers checked first; {ROUNDS} interleaved rounds, medians)")
+    print(f"{'case':<30}{'engine µs':>12}{'model µs':>14}{'engine is':>12}")
+    for case in cases():
+        check(case)
+        engine, model = measure(case)
+        ratio = model / engine
+        goal = next((g for n, g in GOALS.items() if case.name.startswith(f"{n} lines")), None)
+        verdict = "" if goal is None else f"  (goal {goal:.0f}x: {'met' if ratio >= goal else 'NOT met'})"
+        print(f"{case.name:<30}{engine * 1e6:>12,.0f}{model * 1e6:>14,.0f}{ratio:>11,.1f}x{verdict}")
 
 
 if __name__ == "__main__":

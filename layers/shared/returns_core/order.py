@@ -101,6 +101,7 @@ class OrderSnapshot(_Model):
     _charged: int = PrivateAttr(default=0)
     _promotion_numbers: tuple[PromotionNumbers, ...] = PrivateAttr(default=())
     _allocation: OrderAllocation | None = PrivateAttr(default=None)
+    _line_index: dict[str, int] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> OrderSnapshot:
@@ -127,6 +128,7 @@ class OrderSnapshot(_Model):
             else money.parse(self.shipping.freeThreshold, cur, what="shipping.freeThreshold")
         )
         index = {line_id: i for i, line_id in enumerate(line_ids)}
+        self._line_index = index
         default_funder: Party = "seller" if self.channel == "POP" else "platform"
         self._promotion_numbers = tuple(
             _promotion_numbers(p, cur, index, p.fundedBy or default_funder) for p in self.promotions
@@ -204,10 +206,7 @@ class OrderSnapshot(_Model):
         return sum(self._payments) - self._charged
 
     def line_index(self, line_id: str) -> int | None:
-        for i, line in enumerate(self.lines):
-            if line.lineId == line_id:
-                return i
-        return None
+        return self._line_index.get(line_id)
 
 
 class PromotionNumbers(BaseModel):

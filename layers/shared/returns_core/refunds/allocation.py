@@ -22,6 +22,11 @@ def runs_total(runs: Runs) -> int:
     return sum(count * value for count, value in runs)
 
 
+def runs_total_count(runs: Runs) -> int:
+    """The number of units ``runs`` covers."""
+    return sum(count for count, _ in runs)
+
+
 def uniform(count: int, value: int) -> Runs:
     return ((count, value),) if count > 0 else ()
 
@@ -89,16 +94,25 @@ def allocate(discount: int, amounts: Sequence[Runs]) -> list[Runs]:
     with the largest remainders, ties to the earlier group (groups come in line order), then to
     the earlier unit. A unit's share never exceeds its amount when ``discount`` <= the total.
     """
-    total = sum(runs_total(runs) for runs in amounts)
+    total = sum(count * value for runs in amounts for count, value in runs)
     if discount == 0 or total == 0:
         return [tuple((count, 0) for count, _ in runs) for runs in amounts]
+    return split(discount, total, amounts)[0]
+
+
+def split(discount: int, total: int, amounts: Sequence[Runs]) -> tuple[list[Runs], list[Runs], list[int]]:
+    """``allocate`` of ``discount`` over ``amounts`` (adding up to ``total``), with what is left.
+
+    Gives, per group, the shares, the amounts less the shares, and the sum of the shares: one pass
+    over the runs, so repricing never merges run vectors.
+    """
     if not 0 < discount <= total:
         raise ValueError("a discount must lie between zero and the amount it applies to")
     floors: list[list[int]] = []
     candidates: list[tuple[int, int, int]] = []  # (-remainder, group, run) in tie order
     left = discount
     for g, runs in enumerate(amounts):
-        group_floors: list[int] = []
+        group_floors = []
         for k, (count, value) in enumerate(runs):
             share, remainder = divmod(discount * value, total)
             group_floors.append(share)
@@ -107,24 +121,45 @@ def allocate(discount: int, amounts: Sequence[Runs]) -> list[Runs]:
                 candidates.append((-remainder, g, k))
         floors.append(group_floors)
     extras: dict[tuple[int, int], int] = {}
-    candidates.sort()
-    for _, g, k in candidates:
-        if left == 0:
-            break
-        take = min(amounts[g][k][0], left)
-        extras[(g, k)] = take
-        left -= take
     if left:
-        raise AssertionError("largest-remainder allocation did not place every minor unit")
-    result: list[Runs] = []
+        candidates.sort()
+        for _, g, k in candidates:
+            take = min(amounts[g][k][0], left)
+            extras[g, k] = take
+            left -= take
+            if left == 0:
+                break
+        if left:
+            raise AssertionError("largest-remainder allocation did not place every minor unit")
+    shares: list[Runs] = []
+    rest: list[Runs] = []
+    sums: list[int] = []
     for g, runs in enumerate(amounts):
-        pairs: list[tuple[int, int]] = []
-        for k, (count, _) in enumerate(runs):
+        group_floors = floors[g]
+        if len(runs) == 1 and (g, 0) not in extras:  # the common case: a whole uniform line
+            count, value = runs[0]
+            share = group_floors[0]
+            shares.append(((count, share),))
+            rest.append(((count, value - share),))
+            sums.append(count * share)
+            continue
+        share_pairs: list[tuple[int, int]] = []
+        rest_pairs: list[tuple[int, int]] = []
+        given = 0
+        for k, (count, value) in enumerate(runs):
+            share = group_floors[k]
             extra = extras.get((g, k), 0)
-            pairs.append((extra, floors[g][k] + 1))
-            pairs.append((count - extra, floors[g][k]))
-        result.append(_normalised(pairs))
-    return result
+            given += count * share + extra
+            if extra:
+                share_pairs.append((extra, share + 1))
+                rest_pairs.append((extra, value - share - 1))
+            if count > extra:
+                share_pairs.append((count - extra, share))
+                rest_pairs.append((count - extra, value - share))
+        shares.append(_normalised(share_pairs))
+        rest.append(_normalised(rest_pairs))
+        sums.append(given)
+    return shares, rest, sums
 
 
 @dataclass(frozen=True)
@@ -135,11 +170,29 @@ class OrderAllocation:
     """``promotion_shares[p][line]``: promotion p's discount on each unit of the line."""
     paid: tuple[Runs, ...]
     """``paid[line]``: the allocated paid amount of each unit of the line."""
+    promotion_line_totals: tuple[tuple[int, ...], ...]
+    """``promotion_line_totals[p][line]``: promotion p's discount on the whole line."""
+    eligible_lines: tuple[frozenset[int], ...]
+    """``eligible_lines[p]``: the indexes of promotion p's lines."""
 
     @property
     def discounts(self) -> list[int]:
         """What each promotion took off the order as bought."""
-        return [sum(runs_total(runs) for runs in shares) for shares in self.promotion_shares]
+        return [sum(totals) for totals in self.promotion_line_totals]
+
+    def promotion_on(self, promotion: int, units: Sequence[tuple[int, int, int]]) -> int:
+        """Promotion ``promotion``'s allocation to the units ``(line, start, end)``."""
+        shares, totals = self.promotion_shares[promotion], self.promotion_line_totals[promotion]
+        total = 0
+        for line, start, end in units:
+            runs = shares[line]
+            if len(runs) == 1:
+                total += (end - start) * runs[0][1]
+            elif start == 0 and end == runs_total_count(runs):
+                total += totals[line]
+            else:
+                total += runs_total(slice_runs(runs, start, end))
+        return total
 
     def paid_for(self, line: int, start: int, end: int) -> int:
         return runs_total(slice_runs(self.paid[line], start, end))
@@ -151,14 +204,30 @@ def allocate_order(order: OrderSnapshot) -> OrderAllocation:
         uniform(line.quantity, price)
         for line, price in zip(order.lines, order.unit_prices_minor, strict=True)
     ]
+    none: tuple[Runs, ...] = tuple(((line.quantity, 0),) for line in order.lines)
     shares_by_promotion: list[tuple[Runs, ...]] = []
+    totals_by_promotion: list[tuple[int, ...]] = []
     for numbers in order.promotion_numbers:
-        eligible = list(numbers.line_indexes)
-        base = sum(runs_total(current[i]) for i in eligible)
-        shares = allocate(numbers.discount_on(base), [current[i] for i in eligible])
-        per_line: list[Runs] = [tuple((count, 0) for count, _ in runs) for runs in current]
-        for i, share in zip(eligible, shares, strict=True):
+        eligible = numbers.line_indexes
+        amounts = [current[i] for i in eligible]
+        base = sum(count * value for runs in amounts for count, value in runs)
+        discount = numbers.discount_on(base)
+        if discount == 0:
+            shares_by_promotion.append(none)
+            totals_by_promotion.append((0,) * len(current))
+            continue
+        shares, rest, sums = split(discount, base, amounts)
+        per_line = list(none)
+        line_totals = [0] * len(current)
+        for i, share, left, given in zip(eligible, shares, rest, sums, strict=True):
             per_line[i] = share
-            current[i] = subtract(current[i], share)
+            current[i] = left
+            line_totals[i] = given
         shares_by_promotion.append(tuple(per_line))
-    return OrderAllocation(promotion_shares=tuple(shares_by_promotion), paid=tuple(current))
+        totals_by_promotion.append(tuple(line_totals))
+    return OrderAllocation(
+        promotion_shares=tuple(shares_by_promotion),
+        paid=tuple(current),
+        promotion_line_totals=tuple(totals_by_promotion),
+        eligible_lines=tuple(frozenset(numbers.line_indexes) for numbers in order.promotion_numbers),
+    )

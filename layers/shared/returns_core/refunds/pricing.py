@@ -13,12 +13,11 @@ from returns_core.order import OrderSnapshot
 from returns_core.refunds.allocation import (
     OrderAllocation,
     Runs,
-    allocate,
     combine,
     runs_total,
     slice_runs,
+    split,
     subtract,
-    uniform,
 )
 
 Segment = tuple[int, int, int]
@@ -36,10 +35,6 @@ def normalise(segments: list[Segment]) -> UnitSet:
     return tuple(out)
 
 
-def union(*sets: UnitSet) -> UnitSet:
-    return normalise([segment for unit_set in sets for segment in unit_set])
-
-
 @dataclass(frozen=True)
 class Pricing:
     """The units of a set priced together under the order's rules."""
@@ -47,70 +42,87 @@ class Pricing:
     segments: UnitSet
     final: tuple[Runs, ...]
     """What each unit costs, per segment."""
-    discounts: tuple[tuple[Runs, ...], ...]
-    """``discounts[p][segment]``: promotion p's discount on each unit of the segment."""
+    amounts: tuple[int, ...]
+    """What each segment costs."""
+    discounts: tuple[tuple[int, ...], ...]
+    """``discounts[p][segment]``: promotion p's discount on the segment."""
     bases: tuple[int, ...]
     """``bases[p]``: the eligible amount promotion p was evaluated on (after earlier promotions)."""
 
-    @property
+    @cached_property
     def total(self) -> int:
-        return sum(runs_total(runs) for runs in self.final)
+        return sum(self.amounts)
 
     @cached_property
-    def _by_line(self) -> dict[int, list[tuple[int, int, int]]]:
-        index: dict[int, list[tuple[int, int, int]]] = {}
-        for i, (line, start, end) in enumerate(self.segments):
-            index.setdefault(line, []).append((start, end, i))
-        return index
+    def _position(self) -> dict[Segment, int]:
+        return {segment: i for i, segment in enumerate(self.segments)}
 
-    def _restricted(self, per_segment: tuple[Runs, ...], subset: UnitSet) -> int:
-        total = 0
-        for line, start, end in subset:
-            for s_start, s_end, i in self._by_line.get(line, ()):
-                if s_start == start and s_end == end:
-                    total += runs_total(per_segment[i])
-                    break
-                if s_start <= start and end <= s_end:
-                    total += runs_total(slice_runs(per_segment[i], start - s_start, end - s_start))
-                    break
-            else:
-                raise ValueError("a subset must lie inside the priced set")
-        return total
+    def _restricted(self, per_segment: tuple[int, ...], subset: UnitSet) -> int:
+        if subset == self.segments:
+            return sum(per_segment)
+        position = self._position
+        try:
+            return sum([per_segment[position[segment]] for segment in subset])
+        except KeyError:
+            raise ValueError("a subset must be made of segments of the priced set") from None
 
     def part(self, subset: UnitSet) -> int:
-        """What the units ``subset`` cost when this whole set is priced together."""
-        return self._restricted(self.final, subset)
+        """What the units ``subset`` (segments of this set) cost when this whole set is priced together."""
+        return self._restricted(self.amounts, subset)
 
     def discount_on(self, promotion: int, subset: UnitSet) -> int:
-        """Promotion ``promotion``'s discount on the units ``subset`` in this pricing."""
+        """Promotion ``promotion``'s discount on the units ``subset`` (segments of this set)."""
         return self._restricted(self.discounts[promotion], subset)
 
 
 def price_set(order: OrderSnapshot, allocation: OrderAllocation, segments: UnitSet) -> Pricing:
-    """Price ``segments`` bought alone: reprice promotions afresh, prorate ones at their allocation."""
+    """Price ``segments`` bought alone: reprice promotions afresh, prorate ones at their allocation.
+
+    Segments need not be joined: segments in line-then-start order allocate exactly as the units
+    they hold, so K and Rm can be priced together and each read back whole.
+    """
     prices = order.unit_prices_minor
-    current: list[Runs] = [uniform(end - start, prices[line]) for line, start, end in segments]
-    discounts: list[tuple[Runs, ...]] = []
+    current: list[Runs] = [((end - start, prices[line]),) for line, start, end in segments]
+    amounts = [(end - start) * prices[line] for line, start, end in segments]
+    discounts: list[tuple[int, ...]] = []
     bases: list[int] = []
     for p, numbers in enumerate(order.promotion_numbers):
-        eligible_lines = set(numbers.line_indexes)
-        eligible = [i for i, (line, _, _) in enumerate(segments) if line in eligible_lines]
-        base = sum(runs_total(current[i]) for i in eligible)
+        eligible_lines = allocation.eligible_lines[p]
+        eligible = [i for i, segment in enumerate(segments) if segment[0] in eligible_lines]
+        base = sum([amounts[i] for i in eligible])
         bases.append(base)
-        shares: list[Runs] = [tuple((count, 0) for count, _ in runs) for runs in current]
+        given = [0] * len(segments)
         if numbers.prorate:
+            allocated = allocation.promotion_shares[p]
             for i in eligible:
                 line, start, end = segments[i]
-                allocated = slice_runs(allocation.promotion_shares[p][line], start, end)
-                shares[i] = combine(allocated, current[i], min)  # never below zero
+                runs, shares = current[i], allocated[line]
+                if len(runs) == 1 and len(shares) == 1:  # the common case: one amount, one share
+                    count, value = runs[0]
+                    share = min(shares[0][1], value)  # never below zero
+                    current[i] = ((count, value - share),)
+                    given[i] = count * share
+                else:
+                    capped = combine(slice_runs(shares, start, end), runs, min)
+                    current[i] = subtract(runs, capped)
+                    given[i] = runs_total(capped)
+                amounts[i] -= given[i]
         else:
-            amounts = [current[i] for i in eligible]
-            for i, share in zip(eligible, allocate(numbers.discount_on(base), amounts), strict=True):
-                shares[i] = share
-        for i in eligible:
-            current[i] = subtract(current[i], shares[i])
-        discounts.append(tuple(shares))
-    return Pricing(segments=segments, final=tuple(current), discounts=tuple(discounts), bases=tuple(bases))
+            discount = numbers.discount_on(base)
+            if discount:
+                _, rest, sums = split(discount, base, [current[i] for i in eligible])
+                for i, left, share in zip(eligible, rest, sums, strict=True):
+                    current[i] = left
+                    given[i] = share
+                    amounts[i] -= share
+        discounts.append(tuple(given))
+    return Pricing(
+        segments=segments,
+        final=tuple(current),
+        amounts=tuple(amounts),
+        discounts=tuple(discounts),
+        bases=tuple(bases),
+    )
 
 
 @dataclass(frozen=True)
@@ -130,7 +142,8 @@ def cost_of_kept(
     A merchant-fault return never costs the customer a promotion: the kept units may be priced
     together with the units that went back for the merchant's fault, whichever is cheaper.
     """
-    with_merchant = price_set(order, allocation, union(kept, merchant_fault))
+    # Not joined: K's segments stay whole in the pricing of K ∪ Rm, to read part(K) back.
+    with_merchant = price_set(order, allocation, tuple(sorted(kept + merchant_fault)))
     if not kept:
         return KeptCost(0, None, False), with_merchant
     alone = price_set(order, allocation, kept) if merchant_fault else with_merchant

@@ -17,7 +17,7 @@ from pydantic import ValidationError
 
 from returns_core import money
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.allocation import OrderAllocation, runs_total, slice_runs
+from returns_core.refunds.allocation import OrderAllocation
 from returns_core.refunds.models import (
     CANCELLATION_REASONS,
     RETURN_REASONS,
@@ -241,8 +241,7 @@ def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
 
 
 def _allocated(allocation: OrderAllocation, promotion: int, units: UnitSet) -> int:
-    shares = allocation.promotion_shares[promotion]
-    return sum(runs_total(slice_runs(shares[line], start, end)) for line, start, end in units)
+    return allocation.promotion_on(promotion, units)
 
 
 def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -> _Entitlement:
