@@ -72,7 +72,9 @@ def random_order(rng: random.Random, count: int) -> dict[str, Any]:
     total = sum(price * qty for price, qty, _ in lines)
     order = snapshot("CNY", lines, promotions, fee=1_000, free_threshold=total * 3 // 5)
     paid = to_minor(order["payments"][0]["amount"], 2)
-    order = snapshot("CNY", lines, promotions, fee=1_000, free_threshold=total * 3 // 5, payment_cuts=[paid // 3])
+    order = snapshot(
+        "CNY", lines, promotions, fee=1_000, free_threshold=total * 3 // 5, payment_cuts=[paid // 3]
+    )
     order["orderId"] = f"O-BENCH-{count}"
     return order
 
@@ -103,14 +105,28 @@ def random_request(rng: random.Random, count: int) -> dict[str, Any]:
 def quantity_request(quantity: int) -> dict[str, Any]:
     """A line of ``quantity`` units at 19.90 beside one kept unit, under the four promotions'
     kinds; half the line (at least one unit) goes back for no_longer_needed."""
-    promotions = [
-        {"promotionId": "P-PCT", "kind": "percentage", "percent": "12.5", "lineIds": ["L1"], "refundPolicy": "prorate"},
-        {"promotionId": "P-EVERY", "kind": "threshold", "threshold": "100.00", "discount": "10.00", "repeat": True},
+    promotions: list[dict[str, Any]] = [
+        {
+            "promotionId": "P-PCT",
+            "kind": "percentage",
+            "percent": "12.5",
+            "lineIds": ["L1"],
+            "refundPolicy": "prorate",
+        },
+        {
+            "promotionId": "P-EVERY",
+            "kind": "threshold",
+            "threshold": "100.00",
+            "discount": "10.00",
+            "repeat": True,
+        },
         {"promotionId": "C-300-30", "kind": "threshold", "threshold": "300.00", "discount": "30.00"},
     ]
     promotions[1]["lineIds"] = promotions[2]["lineIds"] = ["L1", "L2"]
     promotions[1]["maxDiscount"] = "500.00"
-    order = snapshot("CNY", [(1_990, quantity, True), (1_990, 1, True)], promotions, fee=1_000, free_threshold=9_900)
+    order = snapshot(
+        "CNY", [(1_990, quantity, True), (1_990, 1, True)], promotions, fee=1_000, free_threshold=9_900
+    )
     half = max(1, quantity // 2)
     return {
         "order": order,
@@ -126,7 +142,11 @@ def cases() -> list[Case]:
         for count in (5, 50, 500)
     ]
     found += [
-        Case(f"quantity {quantity:,} (+1 kept)", [quantity_request(quantity)], 1 if quantity > 10_000 else ROUNDS)
+        Case(
+            f"quantity {quantity:,} (+1 kept)",
+            [quantity_request(quantity)],
+            1 if quantity > 10_000 else ROUNDS,
+        )
         for quantity in (1, 10_000, 1_000_000)
     ]
     return found
@@ -162,7 +182,8 @@ def measure(case: Case) -> tuple[float, float]:
         for request in case.requests:
             model_quote(request)
 
-    engine_times, model_times = [], []
+    engine_times: list[float] = []
+    model_times: list[float] = []
     for round_ in range(ROUNDS):
         turns = [(engine, engine_times, MIN_SECONDS), (model, model_times, MIN_SECONDS)]
         if round_ % 2:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.refund_model import DIGITS, Model, to_minor, to_text
+from tests.unit.refund_model import DIGITS, Back, Model, State, to_minor, to_text
 
 
 def model_quote(request: dict[str, Any]) -> dict[str, Any]:
@@ -26,26 +26,36 @@ def model_quote(request: dict[str, Any]) -> dict[str, Any]:
     def units(entry: dict[str, Any]) -> dict[str, int]:
         return {line["lineId"]: line["quantity"] for line in entry["lines"]}
 
-    earlier = [(units(r), r["reason"], fees(r.get("fees"))) for r in request.get("previousReturns", [])]
+    def back(entry: dict[str, Any], fees: int) -> Back:
+        return Back(units(entry), entry["reason"], fees, entry.get("kind", "return"))
+
+    earlier = [back(r, fees(r.get("fees"))) for r in request.get("previousReturns", [])]
     this = request["return"]
     fee, deduction = fees(this.get("returnShippingFee")), fees(this.get("inspectionDeduction"))
-    returns = [*earlier, (units(this), this["reason"], fee + deduction)]
+    returns = [*earlier, back(this, fee + deduction)]
+    states: dict[int, State] = {}
+
+    def state_after(count: int) -> State:
+        """E and its parts after the first ``count`` returns (each computed once)."""
+        if count not in states:
+            states[count] = model.state(returns[:count])
+        return states[count]
 
     refunded = 0
     for k, entry in enumerate(request.get("previousReturns", [])):
         given = entry.get("refunded")
         if given is None:
-            refunded += max(0, model.state(earlier[: k + 1]).entitlement - refunded)
+            refunded += max(0, state_after(k + 1).entitlement - refunded)
         else:
             refunded += to_minor(given, digits)
-    before, after = model.state(earlier), model.state(returns)
+    before, after = state_after(len(earlier)), state_after(len(returns))
 
     # lines[].paidAmount: alloc of the units this return takes (a line's next units, in order).
     taken: dict[str, int] = {}
-    for lines, _, _ in earlier:
-        for line_id, qty in lines.items():
+    for entry in earlier:
+        for line_id, qty in entry.lines.items():
             taken[line_id] = taken.get(line_id, 0) + qty
-    lines = []
+    lines: list[dict[str, Any]] = []
     for line_id, qty in units(this).items():
         i, start = model.index[line_id], taken.get(line_id, 0)
         returned = [(i, u) for u in range(start, start + qty)]
@@ -57,7 +67,9 @@ def model_quote(request: dict[str, Any]) -> dict[str, Any]:
         pid = promotion["promotionId"]
         change = after.gap[pid] - before.gap[pid]
         if change:
-            adjustments.append({"kind": "promotion_clawback", "amount": to_text(change, digits), "promotionId": pid})
+            adjustments.append(
+                {"kind": "promotion_clawback", "amount": to_text(change, digits), "promotionId": pid}
+            )
     balance = before.entitlement - refunded
     for kind, amount in [
         ("shipping_clawback", before.clawback - after.clawback),

@@ -1,23 +1,28 @@
 """The run-length allocation against the unit-by-unit one of tests/unit/refund_model.py.
 
-The engine never expands units: a line's units are runs of equal amounts. These tests hold the
-runs to the plain per-unit largest-remainder method of the contract (whole refunds are held to the
-unit-by-unit model in test_properties.py).
+The engine never expands units: units are runs of equal amounts, and an allocation cuts at most one
+run. These tests hold the runs to the plain per-unit largest-remainder method of the contract
+(whole refunds are held to the unit-by-unit model in test_properties.py).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.allocation import allocate, runs_total, slice_runs
+from returns_core.refunds.allocation import Units, reprice, runs_total, slice_runs
 from returns_core.refunds.pricing import price_set
-from tests.unit.refund_model import largest_remainder, load_order
+from tests.unit.refund_model import allocate, largest_remainder, load_order, snapshot
 
 
-def _expand(runs: tuple[tuple[int, int], ...]) -> list[int]:
-    return [value for count, value in runs for _ in range(count)]
+def _expand(units: Units) -> list[int]:
+    """Every unit's value, in unit order."""
+    runs = sorted(range(len(units.counts)), key=units.order.__getitem__)
+    return [units.values[r] for r in runs for _ in range(units.counts[r])]
 
 
 @settings(max_examples=200, deadline=None)
@@ -25,21 +30,39 @@ def _expand(runs: tuple[tuple[int, int], ...]) -> list[int]:
 def test_runs_allocate_like_single_units(groups: list[tuple[int, int]], data: st.DataObject) -> None:
     """Groups of equal units (one run each) get what the same units get one by one, tie order kept."""
     amounts = [value for count, value in groups for _ in range(count)]
-    discount = data.draw(st.integers(0, sum(amounts)))
-    shares = allocate(discount, [((count, value),) for count, value in groups])
-    assert [share for runs in shares for share in _expand(runs)] == largest_remainder(discount, amounts)
+    discount = data.draw(st.integers(1, max(1, sum(amounts))))
+    units = Units([(g, 0, count) for g, (count, _) in enumerate(groups)], [value for _, value in groups])
+    runs_before = len(units.counts)
+    if sum(amounts):
+        reprice(units, list(range(len(groups))), discount, sum(amounts))
+        shares = largest_remainder(discount, amounts)
+        assert _expand(units) == [a - s for a, s in zip(amounts, shares, strict=True)]
+        assert len(units.counts) <= runs_before + 1  # at most one run is cut
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.lists(st.integers(0, 900), min_size=1, max_size=6), min_size=1, max_size=4), st.data())
-def test_uneven_runs_allocate_like_single_units(lines: list[list[int]], data: st.DataObject) -> None:
-    """Lines whose units already differ (after an earlier promotion) still allocate unit by unit."""
-    runs = [tuple((1, value) for value in line) for line in lines]
-    flat = [value for line in lines for value in line]
-    discount = data.draw(st.integers(0, sum(flat)))
-    shares = allocate(discount, runs)
-    assert [share for line in shares for share in _expand(line)] == largest_remainder(discount, flat)
-    assert sum(runs_total(line) for line in shares) == discount
+@given(
+    st.lists(st.tuples(st.integers(0, 900), st.integers(1, 4)), min_size=1, max_size=5),
+    st.lists(st.tuples(st.booleans(), st.sampled_from(["10", "12.5", "33.3"])), min_size=1, max_size=3),
+)
+def test_the_order_allocation_is_the_unit_by_unit_one(
+    lines: list[tuple[int, int]], promotions: list[tuple[bool, str]]
+) -> None:
+    """Promotions over lines whose units already differ (after an earlier one) allocate unit by unit."""
+    ids = [f"L{i + 1}" for i in range(len(lines))]
+    promos: list[dict[str, Any]] = []
+    for k, (everything, percent) in enumerate(promotions):
+        chosen = ids if everything else ids[k % len(ids) :: 2]
+        promos.append({"promotionId": f"P{k}", "kind": "percentage", "percent": percent, "lineIds": chosen})
+    promos.append(
+        {"promotionId": "T", "kind": "threshold", "threshold": "0.01", "discount": "1.00", "lineIds": ids}
+    )
+    order = snapshot("CNY", [(price, qty, True) for price, qty in lines], promos)
+    units, _ = allocate(order)
+    allocation = OrderSnapshot.model_validate(order).allocation
+    for line, expected in enumerate(units):
+        paid = allocation.paid[line]
+        assert [value for count, value in paid for _ in range(count)] == expected
 
 
 def test_slices_of_runs() -> None:
@@ -47,13 +70,20 @@ def test_slices_of_runs() -> None:
     assert slice_runs(runs, 1, 4) == ((1, 7), (2, 5))
     assert slice_runs(runs, 2, 5) == ((3, 5),)
     assert slice_runs(runs, 0, 0) == ()
+    assert runs_total(runs) == 29
 
 
 def test_price_set_of_the_seed_example() -> None:
     order = OrderSnapshot.model_validate(load_order("O-SEED-1"))
     # Alone, one item costs its full 100.00; together they cost 100.00, 50.00 each.
-    assert price_set(order, order.allocation, ((0, 0, 1),)).total == 10000
-    together = price_set(order, order.allocation, ((0, 0, 1), (1, 0, 1)))
+    alone = price_set(order, order.allocation, ((0, 0, 1),))
+    assert (alone.total, alone.discounts) == (10000, (0,))
+    together = price_set(order, order.allocation, ((0, 0, 1), (1, 0, 1)), marked=((1, 0, 1),))
     assert together.total == 10000
     assert together.part(((0, 0, 1),)) == 5000
-    assert together.discount_on(0, ((1, 0, 1),)) == 5000
+    assert (together.marked_amount, together.marked_discounts) == (5000, (5000,))
+    assert together.discount_on(0, ((0, 0, 1),)) == 5000
+    assert together.discount_on(0, ((0, 0, 1), (1, 0, 1))) == 10000
+    assert together.bases == (20000,)
+    with pytest.raises(ValueError, match="unmarked"):
+        together.part(((1, 0, 1),))

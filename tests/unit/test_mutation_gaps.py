@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from returns_core import money
+from returns_core import BadRequest, money, quote_request
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import QuoteError, QuoteRequest
 from returns_core.refunds.quote import quote
@@ -434,3 +434,98 @@ def test_amounts_refused_say_what_was_expected(text: object, currency: str, mess
     with pytest.raises(money.MoneyError) as error:
         money.parse(text, currency)  # type: ignore[arg-type]  # the wrong type is the point
     assert str(error.value) == message
+
+
+# --- Section 3: quote_request's one-line messages for requests of the wrong shape --------------------
+
+
+def test_a_request_that_is_not_an_object_is_named_request() -> None:
+    with pytest.raises(BadRequest) as error:
+        quote_request([1, 2])
+    assert str(error.value) == "request: Input should be a valid dictionary or instance of QuoteRequest"
+
+
+def test_every_shape_error_is_named_by_its_path_and_joined_on_one_line() -> None:
+    with pytest.raises(BadRequest) as error:
+        quote_request({"order": load_order("O-SEED-1"), "return": {"lines": [], "reason": "x"}})
+    reasons = "'quality_issue', 'not_as_described', 'wrong_item', 'damaged_in_transit', "
+    reasons += "'no_longer_needed', 'size_or_fit', 'other' or 'out_of_stock'"
+    assert str(error.value) == (
+        "return.lines: List should have at least 1 item after validation, not 0; "
+        f"return.reason: Input should be {reasons}"
+    )
+
+
+def test_an_inconsistent_snapshot_says_so_without_pydantic_prefix() -> None:
+    order = load_order("O-SEED-1")
+    order["payments"][0]["amount"] = "99.99"
+    with pytest.raises(BadRequest) as error:
+        quote_request(request(order, {"L1": 1}, "other"))
+    assert str(error.value) == (
+        "order: order numbers do not add up: lines 200.00 less discounts 100.00 plus shipping 0.00 "
+        "is 100.00, but payments add up to 99.99"
+    )
+
+
+# --- Amounts of one minor unit: the sign, not the size, picks the words -------------------------------
+
+
+def test_a_shipping_fee_of_one_cent_taken_back() -> None:
+    # L1 100.00 + L2 50.00, shipping 0.01 free from 150.00: K = {L1} at 100.00 is below it, so the
+    # 0.01 fee is taken back. E = 150.00 - 100.00 - 0.01 = 49.99.
+    order = snapshot("CNY", [(10_000, 1, True), (5_000, 1, True)], [], fee=1, free_threshold=15_000)
+    result = run(request(order, {"L2": 1}, "no_longer_needed"))
+    assert explained(result) == [
+        (
+            "shipping_clawback",
+            "-0.01",
+            "kept items (100.00) no longer reach 150.00 for free shipping: "
+            "the standard shipping fee 0.01 is charged",
+        )
+    ]
+    assert result["refundAmount"] == "49.99"
+
+
+def test_a_one_cent_clawback_given_back_when_nothing_is_kept() -> None:
+    # L1 199.00, L2 0.02 x 2, L3 1.00 under 满199减1 on all: 200.04 -> 1.00 off, paid 199.04. The
+    # 100 cents over 19900/2/2/100 (of 20004): floors 99 + 0 + 0 + 0; the cent left goes to the
+    # largest remainder, L3's (.4999 beats L1's .4801): L1 0.99, L3 0.01 off.
+    # L1 back first: K = L2 x 2 + L3 = 1.04, below 199.00: no discount, against an allocation of
+    # 0.01: -0.01. Now the rest: nothing kept, so that -0.01 comes back: +0.01. E = 199.04, the
+    # first return got 199.04 - 1.04 = 198.00, so 1.04 now (0.04 + 0.99 + 0.01).
+    promotion = threshold("P", "199.00", "1.00", ["L1", "L2", "L3"], "满199减1")
+    order = snapshot("CNY", [(19_900, 1, True), (2, 2, True), (100, 1, True)], [promotion])
+    previous = [earlier({"L1": 1}, "no_longer_needed")]
+    result = run(request(order, {"L2": 2, "L3": 1}, "no_longer_needed", previous=previous))
+    assert explained(result) == [
+        (
+            "promotion_clawback",
+            "0.01",
+            "nothing is kept any more: the 0.01 of 满199减1 taken back earlier is given back",
+        )
+    ]
+    assert result["refundAmount"] == "1.04"
+
+
+def test_less_off_while_the_priced_units_still_exactly_reach_the_threshold() -> None:
+    # L1 50.00 x 3, L2 10.00, L3 3.00 x 2 under 每满100减0.50: 166.00 -> 0.50 off, paid 165.50.
+    # 50 cents over 5000 x 3, 1000, 300 x 2 (of 16600): floors 15, 15, 15, 3, 0, 0 = 48; the two
+    # cents left to L3's units (remainder .9036): L1 0.15 each, L2 0.03, L3 0.01 each.
+    # L1u1 back for quality_issue: K = L1u2, L1u3, L2, L3 x 2 = 116.00 -> 0.50 off alone (115.50,
+    # below its part with L1u1, 165.50 - 49.85 = 115.65): on K 0.50 - alloc 0.35 = +0.15.
+    # Now L1u2, L2, L3 x 2 for no_longer_needed: K = L1u3; alone 50.00, with L1u1 100.00 (exactly
+    # 100.00: 0.50 off, 0.25 each), so cost(K) = 49.75 in that pricing, whose base is 100.00:
+    # on K 0.25 - alloc 0.15 = +0.10, a change of -0.05. It still reaches 100.00: "less off".
+    # E: 165.50 - 49.75 = 115.75 after, 165.50 - 115.50 = 50.00 before: 65.75.
+    every = {**threshold("P", "100.00", "0.50", ["L1", "L2", "L3"], "每满100减0.50"), "repeat": True}
+    order = snapshot("CNY", [(5_000, 3, True), (1_000, 1, True), (300, 2, True)], [every])
+    previous = [earlier({"L1": 1}, "quality_issue")]
+    result = run(request(order, {"L1": 1, "L2": 1, "L3": 2}, "no_longer_needed", previous=previous))
+    assert explained(result) == [
+        (
+            "promotion_clawback",
+            "-0.05",
+            "kept items (100.00) get 0.05 less off from 每满100减0.50 than before",
+        )
+    ]
+    assert result["refundAmount"] == "65.75"

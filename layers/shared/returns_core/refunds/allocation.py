@@ -1,13 +1,15 @@
 """Largest-remainder allocation of discounts over units, run-length encoded.
 
-The units of a line are identical except for the extra minor unit a tie-break hands to earlier
-units, so a line's per-unit amounts are kept as runs ``(count, value)``. Every operation here costs
-in proportion to the number of runs (at most one more per promotion and line), never to quantities.
+Units being priced are kept as runs of identical units in flat parallel lists (``Units``). A
+largest-remainder allocation gives each unit of a run the same floor share, and its extra minor
+units to whole runs but at most one, whose first units get them: so each allocation cuts at most
+one run in two, whatever the quantities. Every operation costs in proportion to the number of runs
+(about one per line), never to quantities.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,59 +18,12 @@ if TYPE_CHECKING:
 
 Runs = tuple[tuple[int, int], ...]
 """Per-unit values of a contiguous range of units: ``((count, value), ...)`` in unit order."""
+Segment = tuple[int, int, int]
+"""The units ``start..end-1`` of a line: ``(line, start, end)``."""
 
 
 def runs_total(runs: Runs) -> int:
     return sum(count * value for count, value in runs)
-
-
-def runs_total_count(runs: Runs) -> int:
-    """The number of units ``runs`` covers."""
-    return sum(count for count, _ in runs)
-
-
-def uniform(count: int, value: int) -> Runs:
-    return ((count, value),) if count > 0 else ()
-
-
-def _normalised(pairs: list[tuple[int, int]]) -> Runs:
-    out: list[tuple[int, int]] = []
-    for count, value in pairs:
-        if count <= 0:
-            continue
-        if out and out[-1][1] == value:
-            out[-1] = (out[-1][0] + count, value)
-        else:
-            out.append((count, value))
-    return tuple(out)
-
-
-def combine(left: Runs, right: Runs, op: Callable[[int, int], int]) -> Runs:
-    """Element-wise ``op`` of two run vectors over the same units."""
-    if len(left) == 1 and len(right) == 1 and left[0][0] == right[0][0]:
-        return ((left[0][0], op(left[0][1], right[0][1])),)  # the common case: whole uniform lines
-    out: list[tuple[int, int]] = []
-    i = j = 0
-    left_rest = left[0][0] if left else 0
-    right_rest = right[0][0] if right else 0
-    while i < len(left) and j < len(right):
-        step = min(left_rest, right_rest)
-        out.append((step, op(left[i][1], right[j][1])))
-        left_rest -= step
-        right_rest -= step
-        if left_rest == 0:
-            i += 1
-            left_rest = left[i][0] if i < len(left) else 0
-        if right_rest == 0:
-            j += 1
-            right_rest = right[j][0] if j < len(right) else 0
-    if i < len(left) or j < len(right):
-        raise ValueError("run vectors of different lengths")
-    return _normalised(out)
-
-
-def subtract(left: Runs, right: Runs) -> Runs:
-    return combine(left, right, lambda a, b: a - b)
 
 
 def slice_runs(runs: Runs, start: int, end: int) -> Runs:
@@ -87,79 +42,112 @@ def slice_runs(runs: Runs, start: int, end: int) -> Runs:
     return tuple(out)
 
 
-def allocate(discount: int, amounts: Sequence[Runs]) -> list[Runs]:
-    """Split ``discount`` over units in proportion to their amounts, cent-exact.
+class Units:
+    """Units priced together, as runs in flat parallel lists (run ``r`` is ``counts[r]`` units).
+
+    ``order[r]`` is the position of the run's first unit among all units (line, then unit order):
+    ties in an allocation go to the earlier one. ``lines[r]``, ``offsets[r]`` (the first unit's
+    index in its line) and ``segments[r]`` say where the run is. Runs cut in two append their
+    second part, so run indexes never move; ``parents[r]`` is the run it was cut from (or ``r``).
+    """
+
+    __slots__ = ("counts", "lines", "offsets", "order", "parents", "segments", "values")
+
+    def __init__(self, segments: Sequence[Segment], prices: Sequence[int]) -> None:
+        self.counts = [end - start for _, start, end in segments]
+        self.values = [prices[line] for line, _, _ in segments]
+        self.lines = [line for line, _, _ in segments]
+        self.offsets = [start for _, start, _ in segments]
+        self.segments = list(range(len(segments)))
+        self.parents = list(range(len(segments)))
+        self.order = [0] * len(segments)
+        position = 0
+        for r, count in enumerate(self.counts):
+            self.order[r] = position
+            position += count
+
+    def cut(self, r: int, first: int) -> int:
+        """Cut run ``r`` after its ``first`` units; gives the index of the second part."""
+        self.counts.append(self.counts[r] - first)
+        self.values.append(self.values[r])
+        self.lines.append(self.lines[r])
+        self.offsets.append(self.offsets[r] + first)
+        self.segments.append(self.segments[r])
+        self.order.append(self.order[r] + first)
+        self.parents.append(r)
+        self.counts[r] = first
+        return len(self.counts) - 1
+
+    def amount(self, runs: Iterable[int]) -> int:
+        counts, values = self.counts, self.values
+        return sum([counts[r] * values[r] for r in runs])
+
+
+def reprice(units: Units, eligible: list[int], discount: int, base: int) -> None:
+    """Take ``discount`` off the runs ``eligible`` (worth ``base``), largest remainder, cent-exact.
 
     Each unit gets the floor of its exact share; the minor units left go one each to the units
-    with the largest remainders, ties to the earlier group (groups come in line order), then to
-    the earlier unit. A unit's share never exceeds its amount when ``discount`` <= the total.
+    with the largest remainders, ties to the earlier unit. A unit's share never exceeds its amount
+    when ``discount`` <= ``base``.
     """
-    total = sum(count * value for runs in amounts for count, value in runs)
-    if discount == 0 or total == 0:
-        return [tuple((count, 0) for count, _ in runs) for runs in amounts]
-    return split(discount, total, amounts)[0]
-
-
-def split(discount: int, total: int, amounts: Sequence[Runs]) -> tuple[list[Runs], list[Runs], list[int]]:
-    """``allocate`` of ``discount`` over ``amounts`` (adding up to ``total``), with what is left.
-
-    Gives, per group, the shares, the amounts less the shares, and the sum of the shares: one pass
-    over the runs, so repricing never merges run vectors.
-    """
-    if not 0 < discount <= total:
+    if not 0 < discount <= base:
         raise ValueError("a discount must lie between zero and the amount it applies to")
-    floors: list[list[int]] = []
-    candidates: list[tuple[int, int, int]] = []  # (-remainder, group, run) in tie order
+    counts, values = units.counts, units.values
+    shares = [divmod(discount * values[r], base) for r in eligible]
     left = discount
-    for g, runs in enumerate(amounts):
-        group_floors = []
-        for k, (count, value) in enumerate(runs):
-            share, remainder = divmod(discount * value, total)
-            group_floors.append(share)
-            left -= count * share
-            if remainder:
-                candidates.append((-remainder, g, k))
-        floors.append(group_floors)
-    extras: dict[tuple[int, int], int] = {}
-    if left:
-        candidates.sort()
-        for _, g, k in candidates:
-            take = min(amounts[g][k][0], left)
-            extras[g, k] = take
-            left -= take
-            if left == 0:
-                break
-        if left:
-            raise AssertionError("largest-remainder allocation did not place every minor unit")
-    shares: list[Runs] = []
-    rest: list[Runs] = []
-    sums: list[int] = []
-    for g, runs in enumerate(amounts):
-        group_floors = floors[g]
-        if len(runs) == 1 and (g, 0) not in extras:  # the common case: a whole uniform line
-            count, value = runs[0]
-            share = group_floors[0]
-            shares.append(((count, share),))
-            rest.append(((count, value - share),))
-            sums.append(count * share)
+    for r, (share, _) in zip(eligible, shares, strict=True):
+        if share:
+            values[r] -= share
+            left -= counts[r] * share
+    if left == 0:
+        return
+    order = units.order
+    candidates = sorted([(-rest, order[r], r) for r, (_, rest) in zip(eligible, shares, strict=True) if rest])
+    for _, _, r in candidates:
+        if counts[r] > left:
+            units.cut(r, left)  # the run's first units get the last minor units
+            values[r] -= 1
+            return
+        values[r] -= 1
+        left -= counts[r]
+        if left == 0:
+            return
+    raise AssertionError("largest-remainder allocation did not place every minor unit")
+
+
+def prorate(units: Units, eligible: list[int], shares_by_line: tuple[Runs, ...]) -> int:
+    """Take each unit's allocated share (``shares_by_line``), never below zero; gives the total."""
+    counts, values, offsets, lines = units.counts, units.values, units.offsets, units.lines
+    given = 0
+    for r in eligible:
+        shares = shares_by_line[lines[r]]
+        if len(shares) == 1:
+            share = min(shares[0][1], values[r])
+            values[r] -= share
+            given += counts[r] * share
             continue
-        share_pairs: list[tuple[int, int]] = []
-        rest_pairs: list[tuple[int, int]] = []
-        given = 0
-        for k, (count, value) in enumerate(runs):
-            share = group_floors[k]
-            extra = extras.get((g, k), 0)
-            given += count * share + extra
-            if extra:
-                share_pairs.append((extra, share + 1))
-                rest_pairs.append((extra, value - share - 1))
-            if count > extra:
-                share_pairs.append((count - extra, share))
-                rest_pairs.append((count - extra, value - share))
-        shares.append(_normalised(share_pairs))
-        rest.append(_normalised(rest_pairs))
-        sums.append(given)
-    return shares, rest, sums
+        # The run straddles units with different shares: cut it where they change.
+        pieces = slice_runs(shares, offsets[r], offsets[r] + counts[r])
+        run = r
+        for k, (count, share) in enumerate(pieces):
+            following = units.cut(run, count) if k + 1 < len(pieces) else run
+            share = min(share, values[run])
+            values[run] -= share
+            given += count * share
+            run = following
+    return given
+
+
+def runs_of(units: Units, runs: list[int], values: Sequence[int]) -> Runs:
+    """The values ``values[r]`` of the runs ``runs`` of one segment, in unit order, joined."""
+    out: list[tuple[int, int]] = []
+    for r in sorted(runs, key=units.order.__getitem__):
+        count, value = units.counts[r], values[r]
+        if out and out[-1][1] == value:
+            out[-1] = (out[-1][0] + count, value)
+        elif count:
+            out.append((count, value))
+    return tuple(out)
 
 
 @dataclass(frozen=True)
@@ -170,64 +158,66 @@ class OrderAllocation:
     """``promotion_shares[p][line]``: promotion p's discount on each unit of the line."""
     paid: tuple[Runs, ...]
     """``paid[line]``: the allocated paid amount of each unit of the line."""
-    promotion_line_totals: tuple[tuple[int, ...], ...]
-    """``promotion_line_totals[p][line]``: promotion p's discount on the whole line."""
+    discounts: tuple[int, ...]
+    """What each promotion took off the order as bought."""
     eligible_lines: tuple[frozenset[int], ...]
     """``eligible_lines[p]``: the indexes of promotion p's lines."""
 
-    @property
-    def discounts(self) -> list[int]:
-        """What each promotion took off the order as bought."""
-        return [sum(totals) for totals in self.promotion_line_totals]
+    def paid_for(self, line: int, start: int, end: int) -> int:
+        return runs_total(slice_runs(self.paid[line], start, end))
 
-    def promotion_on(self, promotion: int, units: Sequence[tuple[int, int, int]]) -> int:
+    def promotion_on(self, promotion: int, units: Iterable[Segment]) -> int:
         """Promotion ``promotion``'s allocation to the units ``(line, start, end)``."""
-        shares, totals = self.promotion_shares[promotion], self.promotion_line_totals[promotion]
+        shares = self.promotion_shares[promotion]
         total = 0
         for line, start, end in units:
             runs = shares[line]
             if len(runs) == 1:
                 total += (end - start) * runs[0][1]
-            elif start == 0 and end == runs_total_count(runs):
-                total += totals[line]
             else:
                 total += runs_total(slice_runs(runs, start, end))
         return total
 
-    def paid_for(self, line: int, start: int, end: int) -> int:
-        return runs_total(slice_runs(self.paid[line], start, end))
-
 
 def allocate_order(order: OrderSnapshot) -> OrderAllocation:
-    """Apply every promotion in order over all units of the order."""
-    current: list[Runs] = [
-        uniform(line.quantity, price)
-        for line, price in zip(order.lines, order.unit_prices_minor, strict=True)
-    ]
-    none: tuple[Runs, ...] = tuple(((line.quantity, 0),) for line in order.lines)
+    """Apply every promotion in order over all units of the order (as bought: all reprice)."""
+    lines = order.lines
+    units = Units([(i, 0, line.quantity) for i, line in enumerate(lines)], order.unit_prices_minor)
+    eligible_lines = tuple(frozenset(numbers.line_indexes) for numbers in order.promotion_numbers)
     shares_by_promotion: list[tuple[Runs, ...]] = []
-    totals_by_promotion: list[tuple[int, ...]] = []
-    for numbers in order.promotion_numbers:
-        eligible = numbers.line_indexes
-        amounts = [current[i] for i in eligible]
-        base = sum(count * value for runs in amounts for count, value in runs)
+    discounts: list[int] = []
+    for numbers, eligible_set in zip(order.promotion_numbers, eligible_lines, strict=True):
+        eligible = [r for r in range(len(units.counts)) if units.lines[r] in eligible_set]
+        base = units.amount(eligible)
         discount = numbers.discount_on(base)
-        if discount == 0:
-            shares_by_promotion.append(none)
-            totals_by_promotion.append((0,) * len(current))
-            continue
-        shares, rest, sums = split(discount, base, amounts)
-        per_line = list(none)
-        line_totals = [0] * len(current)
-        for i, share, left, given in zip(eligible, shares, rest, sums, strict=True):
-            per_line[i] = share
-            current[i] = left
-            line_totals[i] = given
-        shares_by_promotion.append(tuple(per_line))
-        totals_by_promotion.append(tuple(line_totals))
+        discounts.append(discount)
+        before = list(units.values)
+        known = len(before)
+        if discount:
+            reprice(units, eligible, discount, base)
+        # A run cut in two had one value before: the run it was cut from.
+        parents = units.parents
+        for r in range(known, len(units.counts)):
+            before.append(before[parents[r]])
+        given = [was - now for was, now in zip(before, units.values, strict=True)]
+        shares_by_promotion.append(_per_line(units, len(lines), given))
+    paid = _per_line(units, len(lines), units.values)
     return OrderAllocation(
         promotion_shares=tuple(shares_by_promotion),
-        paid=tuple(current),
-        promotion_line_totals=tuple(totals_by_promotion),
-        eligible_lines=tuple(frozenset(numbers.line_indexes) for numbers in order.promotion_numbers),
+        paid=paid,
+        discounts=tuple(discounts),
+        eligible_lines=eligible_lines,
     )
+
+
+def _per_line(units: Units, line_count: int, values: Sequence[int]) -> tuple[Runs, ...]:
+    """``values`` of every run, as each line's runs (an allocation's segments are whole lines)."""
+    per_line: list[Runs] = [
+        ((count, value),) for count, value in zip(units.counts[:line_count], values, strict=False)
+    ]
+    cut: dict[int, list[int]] = {}
+    for r in range(line_count, len(units.counts)):  # runs cut off: their lines have several runs
+        cut.setdefault(units.lines[r], [units.lines[r]]).append(r)
+    for line, runs in cut.items():
+        per_line[line] = runs_of(units, runs, values)
+    return tuple(per_line)

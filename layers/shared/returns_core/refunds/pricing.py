@@ -10,17 +10,8 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.allocation import (
-    OrderAllocation,
-    Runs,
-    combine,
-    runs_total,
-    slice_runs,
-    split,
-    subtract,
-)
+from returns_core.refunds.allocation import OrderAllocation, Segment, Units, prorate, reprice
 
-Segment = tuple[int, int, int]
 UnitSet = tuple[Segment, ...]
 
 
@@ -37,90 +28,84 @@ def normalise(segments: list[Segment]) -> UnitSet:
 
 @dataclass(frozen=True)
 class Pricing:
-    """The units of a set priced together under the order's rules."""
+    """The units of a set priced together under the order's rules, and what its marked part got."""
 
     segments: UnitSet
-    final: tuple[Runs, ...]
-    """What each unit costs, per segment."""
-    amounts: tuple[int, ...]
-    """What each segment costs."""
-    discounts: tuple[tuple[int, ...], ...]
-    """``discounts[p][segment]``: promotion p's discount on the segment."""
+    marked: UnitSet
+    """The segments whose part is read back (Rm in the pricing of K ∪ Rm); the rest is unmarked."""
+    total: int
+    marked_amount: int
+    discounts: tuple[int, ...]
+    """``discounts[p]``: promotion p's discount on the whole set."""
+    marked_discounts: tuple[int, ...]
     bases: tuple[int, ...]
     """``bases[p]``: the eligible amount promotion p was evaluated on (after earlier promotions)."""
 
     @cached_property
-    def total(self) -> int:
-        return sum(self.amounts)
+    def unmarked(self) -> UnitSet:
+        marked = set(self.marked)
+        return tuple(segment for segment in self.segments if segment not in marked)
 
-    @cached_property
-    def _position(self) -> dict[Segment, int]:
-        return {segment: i for i, segment in enumerate(self.segments)}
-
-    def _restricted(self, per_segment: tuple[int, ...], subset: UnitSet) -> int:
+    def _part(self, whole: int, marked: int, subset: UnitSet) -> int:
         if subset == self.segments:
-            return sum(per_segment)
-        position = self._position
-        try:
-            return sum([per_segment[position[segment]] for segment in subset])
-        except KeyError:
-            raise ValueError("a subset must be made of segments of the priced set") from None
+            return whole
+        if subset == self.unmarked:
+            return whole - marked
+        raise ValueError("a part is read back for the whole set or for its unmarked segments")
 
     def part(self, subset: UnitSet) -> int:
-        """What the units ``subset`` (segments of this set) cost when this whole set is priced together."""
-        return self._restricted(self.amounts, subset)
+        """What the units ``subset`` cost when this whole set is priced together."""
+        return self._part(self.total, self.marked_amount, subset)
 
     def discount_on(self, promotion: int, subset: UnitSet) -> int:
-        """Promotion ``promotion``'s discount on the units ``subset`` (segments of this set)."""
-        return self._restricted(self.discounts[promotion], subset)
+        """Promotion ``promotion``'s discount on the units ``subset`` in this pricing."""
+        return self._part(self.discounts[promotion], self.marked_discounts[promotion], subset)
 
 
-def price_set(order: OrderSnapshot, allocation: OrderAllocation, segments: UnitSet) -> Pricing:
+def price_set(
+    order: OrderSnapshot, allocation: OrderAllocation, segments: UnitSet, marked: UnitSet = ()
+) -> Pricing:
     """Price ``segments`` bought alone: reprice promotions afresh, prorate ones at their allocation.
 
-    Segments need not be joined: segments in line-then-start order allocate exactly as the units
-    they hold, so K and Rm can be priced together and each read back whole.
+    Segments in line-then-start order allocate exactly as the units they hold, joined or not, so
+    K and Rm are priced together with Rm ``marked`` and both parts read back whole.
     """
-    prices = order.unit_prices_minor
-    current: list[Runs] = [((end - start, prices[line]),) for line, start, end in segments]
-    amounts = [(end - start) * prices[line] for line, start, end in segments]
-    discounts: list[tuple[int, ...]] = []
+    units = Units(segments, order.unit_prices_minor)
+    marked_set = set(marked)
+    marked_runs = [r for r, segment in enumerate(segments) if segment in marked_set]
+    discounts: list[int] = []
+    marked_discounts: list[int] = []
     bases: list[int] = []
     for p, numbers in enumerate(order.promotion_numbers):
         eligible_lines = allocation.eligible_lines[p]
-        eligible = [i for i, segment in enumerate(segments) if segment[0] in eligible_lines]
-        base = sum([amounts[i] for i in eligible])
+        lines = units.lines
+        eligible = [r for r in range(len(lines)) if lines[r] in eligible_lines]
+        base = units.amount(eligible)
         bases.append(base)
-        given = [0] * len(segments)
+        marked_before = units.amount(marked_runs) if marked_runs else 0
+        count = len(lines)
         if numbers.prorate:
-            allocated = allocation.promotion_shares[p]
-            for i in eligible:
-                line, start, end = segments[i]
-                runs, shares = current[i], allocated[line]
-                if len(runs) == 1 and len(shares) == 1:  # the common case: one amount, one share
-                    count, value = runs[0]
-                    share = min(shares[0][1], value)  # never below zero
-                    current[i] = ((count, value - share),)
-                    given[i] = count * share
-                else:
-                    capped = combine(slice_runs(shares, start, end), runs, min)
-                    current[i] = subtract(runs, capped)
-                    given[i] = runs_total(capped)
-                amounts[i] -= given[i]
+            discounts.append(prorate(units, eligible, allocation.promotion_shares[p]))
         else:
             discount = numbers.discount_on(base)
             if discount:
-                _, rest, sums = split(discount, base, [current[i] for i in eligible])
-                for i, left, share in zip(eligible, rest, sums, strict=True):
-                    current[i] = left
-                    given[i] = share
-                    amounts[i] -= share
-        discounts.append(tuple(given))
+                reprice(units, eligible, discount, base)
+            discounts.append(discount)
+        if marked_runs:
+            # Runs cut in two belong to the segment they were cut from.
+            for r in range(count, len(units.counts)):
+                if units.parents[r] in marked_runs:
+                    marked_runs.append(r)
+            marked_discounts.append(marked_before - units.amount(marked_runs))
+        else:
+            marked_discounts.append(0)
     return Pricing(
         segments=segments,
-        final=tuple(current),
-        amounts=tuple(amounts),
+        marked=marked,
+        total=units.amount(range(len(units.counts))),
+        marked_amount=units.amount(marked_runs),
         discounts=tuple(discounts),
+        marked_discounts=tuple(marked_discounts),
         bases=tuple(bases),
     )
 
@@ -142,8 +127,7 @@ def cost_of_kept(
     A merchant-fault return never costs the customer a promotion: the kept units may be priced
     together with the units that went back for the merchant's fault, whichever is cheaper.
     """
-    # Not joined: K's segments stay whole in the pricing of K ∪ Rm, to read part(K) back.
-    with_merchant = price_set(order, allocation, tuple(sorted(kept + merchant_fault)))
+    with_merchant = price_set(order, allocation, tuple(sorted(kept + merchant_fault)), merchant_fault)
     if not kept:
         return KeptCost(0, None, False), with_merchant
     alone = price_set(order, allocation, kept) if merchant_fault else with_merchant

@@ -225,9 +225,12 @@ def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
         for segment in ret.segments:
             (merchant if ret.merchant_fault else customer).append(segment)
             taken[segment[0]] = max(taken[segment[0]], segment[2])
-    kept = [(i, taken[i], line.quantity) for i, line in enumerate(order.lines)]
+    # One segment per line, in line order: already as normalise would give it.
+    kept = tuple(
+        (i, taken[i], line.quantity) for i, line in enumerate(order.lines) if taken[i] < line.quantity
+    )
     return _State(
-        kept=normalise(kept),
+        kept=kept,
         merchant=normalise(merchant),
         customer=normalise(customer),
         fees=sum(r.fees for r in returns),
@@ -240,8 +243,11 @@ def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
 # -- entitlement ---------------------------------------------------------------------------------
 
 
-def _allocated(allocation: OrderAllocation, promotion: int, units: UnitSet) -> int:
-    return allocation.promotion_on(promotion, units)
+def _allocated(allocation: OrderAllocation, promotion: int, state: _State) -> int:
+    """The promotion's allocation to K: all of it less what the units given back carry."""
+    return allocation.discounts[promotion] - allocation.promotion_on(
+        promotion, state.merchant + state.customer
+    )
 
 
 def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -> _Entitlement:
@@ -250,7 +256,7 @@ def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -
     on_kept = [
         pricing.discount_on(p, state.kept) if pricing is not None else 0 for p in range(len(order.promotions))
     ]
-    contributions = tuple(on_kept[p] - _allocated(allocation, p, state.kept) for p in range(len(on_kept)))
+    contributions = tuple(on_kept[p] - _allocated(allocation, p, state) for p in range(len(on_kept)))
     subsidy = sum(d for d, n in zip(on_kept, order.promotion_numbers, strict=True) if n.platform_funded)
     threshold = order.free_threshold_minor
     clawback = (
