@@ -8,8 +8,9 @@ reference, so a faster engine is only counted when it is right.
 
 Cases: random orders of 5, 50 and 500 lines (1-5 units each, prices 1.00-400.00, two percentage
 promotions, one of them prorate, a capped 每满100减10 and a 满300减30 over random lines, shipping
-free from a threshold, two payments), each quoted for a customer-choice return of a few lines
-after a merchant-fault return and a customer-choice one (so E before, E after and the refund of
+free from a threshold, two payments; half of them marketplace (POP) orders with the coupon
+funded by the platform, so the quote holds a settlement), each quoted for a customer-choice
+return of a few lines after a merchant-fault return and a customer-choice one (so E before, E after and the refund of
 an earlier return all run); and a line of quantity 1, 10,000 and 1,000,000 beside a kept unit.
 
 How it is timed: ``ROUNDS`` rounds; in each, the engine answers every request of the case, then
@@ -77,6 +78,9 @@ def random_order(rng: random.Random, count: int) -> dict[str, Any]:
         "CNY", lines, promotions, fee=1_000, free_threshold=total * 3 // 5, payment_cuts=[paid // 3]
     )
     order["orderId"] = f"O-BENCH-{count}"
+    if rng.random() < 0.5:  # a marketplace order: the quote splits the refund (section 8)
+        order.update(channel="POP", sellerId="seller-bench")
+        order["promotions"][3]["fundedBy"] = "platform"
     return order
 
 

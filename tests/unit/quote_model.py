@@ -1,4 +1,4 @@
-"""A whole quote (contract section 3) from the unit-by-unit model of refund_model.py.
+"""A whole quote (contract sections 3 and 8) from the unit-by-unit model of refund_model.py.
 
 The same request dict as ``returns_core.quote_request`` takes, answered unit by unit straight
 from sections 2-3: E before and after this return, what earlier returns refunded, each
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.unit.refund_model import DIGITS, Back, Model, State, to_minor, to_text
+from tests.unit.refund_model import DIGITS, Back, Model, State, seller_debit, to_minor, to_text
 
 
 def model_quote(request: dict[str, Any]) -> dict[str, Any]:
@@ -98,6 +98,15 @@ def model_quote(request: dict[str, Any]) -> dict[str, Any]:
         share = min(due, amount - filled)
         due -= share
         payments.append({"paymentId": payment["paymentId"], "amount": to_text(share, digits)})
+    # Section 8: a POP refund split between the seller and the platform; null on B2C.
+    settlement = None
+    if order.get("channel", "B2C") == "POP":
+        debit = seller_debit(before, after)
+        settlement = {
+            "sellerId": order["sellerId"],
+            "sellerDebit": to_text(debit, digits),
+            "platformShare": to_text(refund - debit, digits),
+        }
     return {
         "orderId": order["orderId"],
         "currency": order["currency"],
@@ -105,6 +114,7 @@ def model_quote(request: dict[str, Any]) -> dict[str, Any]:
         "adjustments": adjustments,
         "refundAmount": to_text(refund, digits),
         "payments": payments,
+        "settlement": settlement,
     }
 
 
