@@ -10,8 +10,9 @@ Cases: random orders of 5, 50 and 500 lines (1-5 units each, prices 1.00-400.00,
 promotions, one of them prorate, a capped 每满100减10 and a 满300减30 over random lines, shipping
 free from a threshold, two payments; half of them marketplace (POP) orders with the coupon
 funded by the platform, so the quote holds a settlement), each quoted for a customer-choice
-return of a few lines after a merchant-fault return and a customer-choice one (so E before, E after and the refund of
-an earlier return all run); and a line of quantity 1, 10,000 and 1,000,000 beside a kept unit.
+return of a few lines after a merchant-fault return and a customer-choice one (so E before, E
+after and the refund of an earlier return all run); and a line of quantity 1, 10,000 and
+1,000,000 beside a kept unit.
 
 How it is timed: ``ROUNDS`` rounds; in each, the engine answers every request of the case, then
 the model does (which goes first alternates between rounds), each pass repeated until it fills
