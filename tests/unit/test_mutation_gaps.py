@@ -529,3 +529,63 @@ def test_less_off_while_the_priced_units_still_exactly_reach_the_threshold() -> 
         )
     ]
     assert result["refundAmount"] == "65.75"
+
+
+def test_a_one_cent_clawback_given_back_while_something_is_still_kept() -> None:
+    # The order of the test above: after L1, K = L2 x 2 + L3 carries -0.01 (no discount, allocated
+    # 0.01, all of it on L3). L3 back now: K = L2 x 2 (0.04, allocated nothing): 0, so +0.01, and
+    # what is kept is still far below 199.00. E = 199.04 - 0.04 = 199.00, less the 198.00 of the
+    # first return: 1.00 (L3's 0.99 and the cent).
+    promotion = threshold("P", "199.00", "1.00", ["L1", "L2", "L3"], "满199减1")
+    order = snapshot("CNY", [(19_900, 1, True), (2, 2, True), (100, 1, True)], [promotion])
+    previous = [earlier({"L1": 1}, "no_longer_needed")]
+    result = run(request(order, {"L3": 1}, "no_longer_needed", previous=previous))
+    assert explained(result) == [
+        (
+            "promotion_clawback",
+            "0.01",
+            "0.01 of 满199减1 taken back earlier is given back: "
+            "the items it was taken back on have come back",
+        )
+    ]
+    assert result["refundAmount"] == "1.00"
+
+
+# --- Section 2: shipping refunded when nothing is kept, said the way it happened ---------------------
+
+
+def cancelled_first(kind: str, reason: str) -> dict[str, Any]:
+    """L1 30.00 + L2 20.00 with 8.00 shipping charged (58.00 paid): L1 cancelled by the customer
+    (K = L2: E = 50.00 - 20.00 = 30.00), then L2 goes back as ``kind`` for ``reason``: nothing is
+    kept and nothing went back by a customer-choice return, so the 8.00 comes back too:
+    E = 58.00, refund 58.00 - 30.00 = 28.00."""
+    order = snapshot("CNY", [(3_000, 1, True), (2_000, 1, True)], [], fee=800, charged=800)
+    previous = [{**earlier({"L1": 1}, "no_longer_needed"), "kind": "cancellation"}]
+    req = request(order, {"L2": 1}, reason, previous=previous)
+    req["return"]["kind"] = kind
+    return run(req)
+
+
+def test_shipping_refunded_after_a_cancellation_and_a_merchant_fault_return() -> None:
+    result = cancelled_first("return", "quality_issue")
+    assert explained(result) == [
+        (
+            "shipping_refund",
+            "8.00",
+            "shipping (8.00) is refunded: every item was cancelled before delivery or came back for a fault "
+            "of the merchant",
+        )
+    ]
+    assert result["refundAmount"] == "28.00"
+
+
+def test_shipping_refunded_when_the_whole_order_was_cancelled() -> None:
+    result = cancelled_first("cancellation", "other")
+    assert explained(result) == [
+        (
+            "shipping_refund",
+            "8.00",
+            "shipping (8.00) is refunded: the whole order was cancelled before delivery",
+        )
+    ]
+    assert result["refundAmount"] == "28.00"
