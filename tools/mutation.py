@@ -12,7 +12,9 @@ survivor. Survivors judged equivalent are listed, each explained, in ``tests/uni
 ones that no longer survive, and fails when the killed share is below ``TARGET``.
 
 ``python -m tools.mutation [--jobs N] [MUTANT_GLOB ...]``: globs such as ``returns_core.money.*``
-run part of the mutants (while iterating); the share is then of that part.
+run part of the mutants (while iterating); the share is then of that part. ``--again`` keeps the
+last run (the engine must be unchanged since), copies the tests anew and runs again the given
+mutants, or every survivor: what new tests kill, without running every mutant again.
 """
 
 from __future__ import annotations
@@ -68,6 +70,18 @@ def stage(work: Path) -> None:
     shutil.copytree(ROOT / "tests" / "unit", work / "tests" / "unit", ignore=ignore)
     shutil.copytree(ROOT / "events" / "orders", work / "events" / "orders")
     shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+
+
+def refresh_tests(work: Path) -> None:
+    """The tests anew in a staged run whose engine is still the repository's."""
+    staged, source = work / "returns_core", ROOT / "layers" / "shared" / "returns_core"
+    for path in source.rglob("*.py"):
+        if (staged / path.relative_to(source)).read_bytes() != path.read_bytes():
+            sys.exit(f"{path.relative_to(ROOT)} changed since the last run: run every mutant again")
+    shutil.rmtree(work / "tests" / "unit")
+    shutil.copytree(
+        ROOT / "tests" / "unit", work / "tests" / "unit", ignore=shutil.ignore_patterns("__pycache__")
+    )
 
 
 def outcomes(work: Path) -> list[Outcome]:
@@ -127,17 +141,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1, help="mutants run at once (the machine is shared)")
     parser.add_argument("--work", type=Path, default=ROOT / ".mutation", help="where mutmut runs (recreated)")
+    parser.add_argument("--again", action="store_true", help="keep the last run; new tests, survivors again")
     parser.add_argument("globs", nargs="*", help="mutant names or globs, e.g. 'returns_core.money.*'")
     args = parser.parse_args()
     work = args.work.resolve()
-    stage(work)
+    globs = list(args.globs)
+    if args.again:
+        refresh_tests(work)
+        globs = globs or sorted(o.mutant for o in outcomes(work) if o.status not in KILLED)
+    else:
+        stage(work)
     mutmut = Path(sys.executable).parent / "mutmut"
-    command = [str(mutmut), "run", "--max-children", str(args.jobs), *args.globs]
+    command = [str(mutmut), "run", "--max-children", str(args.jobs), *globs]
     print(f"$ cd {work} && mutmut " + " ".join(command[1:]), flush=True)
     finished = subprocess.run(command, cwd=work, check=False)
     if finished.returncode != 0:
         sys.exit(f"mutmut exited with {finished.returncode}")
-    share = report(outcomes(work), args.globs, work)
+    share = report(outcomes(work), [] if args.again else globs, work)
     if share < TARGET:
         sys.exit(1)
 
