@@ -66,7 +66,8 @@ def _counting() -> Iterator[dict[str, Any]]:
 
     session = boto3._get_default_session()
     session.events.register("before-parameter-build", before_call)
-    aws.reset_clients()
+    for getter in (aws.dynamodb, aws.dynamodb_client, aws.stepfunctions, aws.events, aws.secretsmanager):
+        getter.cache_clear()  # clients made from now on carry the counting hook
     original = local_stack.LocalFunction.call
 
     def call(self: Any, event: Any) -> Any:
@@ -140,14 +141,16 @@ def run(returns: int = RETURNS) -> dict[str, Any]:
     from moto import mock_aws
 
     from local.orders import load_example_orders, moved_to_present, publish_order
+    from local.payments import running
     from local.stack import MOTO_CONFIG, deploy
     from returns_service.store import returns as return_store
 
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
         os.environ.setdefault(name, "testing")
-    with mock_aws(config=MOTO_CONFIG):
-        stack = deploy(parameters={"PaymentProvider": "fake", "CallbackBaseUrl": "https://returns.bench"})
+    with running() as payments, mock_aws(config=MOTO_CONFIG):
+        parameters = {"PaymentApiUrl": payments.url, "CallbackBaseUrl": "https://returns.bench"}
+        stack = deploy(parameters=parameters)
         template = load_example_orders()["O-SEED-1"]
         orders = []
         for i in range(returns):
@@ -177,8 +180,8 @@ def run(returns: int = RETURNS) -> dict[str, Any]:
                 return_id = created.json["returnId"]
 
                 def parked(waiting_for: str, rid: str = return_id) -> bool:
-                    item = return_store.get(rid) or {}
-                    return bool((item.get("task") or {}).get("waitingFor") == waiting_for)
+                    ret = return_store.load(rid)
+                    return ret is not None and ret.task is not None and ret.task.waitingFor == waiting_for
 
                 _wait(lambda: parked("review"), "the review wait")
                 reviewed = stack.http(

@@ -46,6 +46,7 @@ from urllib.parse import parse_qs, urlsplit
 from local import console
 from local.httpapi import HttpResponse, select_route
 from local.orders import load_example_orders, moved_to_present, publish_order
+from local.payments import FakePaymentProvider
 from local.stack import MOTO_CONFIG, NO_TOKEN, REPO_ROOT, Stack, deploy
 from local.template import load_template
 
@@ -60,11 +61,10 @@ DEMO_TOKENS = {
     "agent-1 (cs)": {"sub": "agent-1", "groups": ["cs"]},
 }
 
-# Template parameters set for the local stack when the template declares them: the fake payment
-# provider, signed callback URLs pointing here, and time limits a person can wait out (a review
-# that times out after two days is right in production and useless on a laptop).
+# Template parameters set for the local stack when the template declares them: signed callback
+# URLs pointing here, and time limits a person can wait out (a review that times out after two
+# days is right in production and useless on a laptop). PaymentApiUrl is the fake provider's.
 LOCAL_PARAMETERS: dict[str, str] = {
-    "PaymentProvider": "fake",
     # One short line per request from the server itself; the functions' JSON logs (~500
     # characters a request) only with VERBOSE=1.
     "LogLevel": "WARNING",
@@ -541,6 +541,10 @@ def main() -> int:
     except PortUnavailable as exc:
         print(f"make run: {exc.strerror}", file=sys.stderr)
         return 1
+    # The payment provider is outside the service: locally a fake one on 127.0.0.1, which
+    # PAYMENT_FAILURES=N (or N:permanent) makes fail its first N refunds.
+    payments = FakePaymentProvider(os.environ.get("PAYMENT_FAILURES", "0")).start()
+    parameters = {"PaymentApiUrl": payments.url, **parameters}
     with mock_aws(config=MOTO_CONFIG):
         stack = deploy(parameters=parameters)
         service = LocalService(stack, base_url)
@@ -568,6 +572,7 @@ def main() -> int:
         finally:
             server.server_close()
             stack.close()
+            payments.stop()
     return 0
 
 

@@ -1277,22 +1277,26 @@ class _Deployer:
         for name, value in {**local, **environment}.items():
             stack._saved_environ.setdefault(name, os.environ.get(name))
             os.environ[name] = value
-        reset = _reset_clients_function()
-        if reset is not None:
-            reset()
+        _forget_cached_clients()
 
 
 _DEPLOY_COUNTER = iter(range(1, sys.maxsize))
 
 
-def _reset_clients_function() -> Callable[[], None] | None:
-    """`returns_service.aws.reset_clients` when the service has it (cached clients see new env)."""
+def _forget_cached_clients() -> None:
+    """A fresh stack, fresh caches: the service's cached boto3 clients (``returns_service.aws``,
+    functools caches) and Powertools' cached parameters (secrets of the previous stack)."""
     try:
-        module = importlib.import_module("returns_service.aws")
+        from aws_lambda_powertools.utilities import parameters
+
+        parameters.clear_caches()  # type: ignore[no-untyped-call]
     except ModuleNotFoundError:
-        return None
-    reset = getattr(module, "reset_clients", None)
-    return reset if callable(reset) else None
+        pass
+    module = sys.modules.get("returns_service.aws")
+    for value in vars(module).values() if module is not None else ():
+        clear = getattr(value, "cache_clear", None)
+        if callable(clear):
+            clear()
 
 
 # ---------------------------------------------------------------------------------------------

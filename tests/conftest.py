@@ -21,6 +21,7 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 
 from local.orders import load_example_orders, publish_order  # noqa: E402
+from local.payments import FakePaymentProvider, running  # noqa: E402
 from local.stack import MOTO_CONFIG, Stack, deploy  # noqa: E402
 from tests.fast_parameters import FAST_PARAMETERS  # noqa: E402
 
@@ -28,10 +29,17 @@ SeedOrder = Callable[[dict[str, Any]], None]
 
 
 @pytest.fixture
-def stack() -> Iterator[Stack]:
+def payments() -> Iterator[FakePaymentProvider]:
+    """The payment provider the stack refunds through (a fake on 127.0.0.1, local/payments.py)."""
+    with running() as provider:
+        yield provider
+
+
+@pytest.fixture
+def stack(payments: FakePaymentProvider) -> Iterator[Stack]:
     """template.yaml deployed into a fresh moto, with the fast time limits of FAST_PARAMETERS."""
     with mock_aws(config=MOTO_CONFIG):
-        deployed = deploy(parameters=FAST_PARAMETERS)
+        deployed = deploy(parameters={**FAST_PARAMETERS, "PaymentApiUrl": payments.url})
         try:
             yield deployed
         finally:

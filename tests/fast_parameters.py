@@ -17,6 +17,5 @@ FAST_PARAMETERS: dict[str, str] = {
     "RefundRetryIntervalSeconds": "1",
     "RefundRetryMaxAttempts": "2",
     "RefundRetryBackoffRate": "1",
-    "PaymentProvider": "fake",
     "CallbackBaseUrl": "https://returns.test",
 }

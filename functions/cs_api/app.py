@@ -46,7 +46,7 @@ def _agent() -> Caller:
     responses=http.responses(200, "One page of the queue", 401, 403),
 )
 def queue(
-    status: Annotated[ReturnStatus, Query(description="Which returns to list")] = "PENDING_REVIEW",
+    status: Annotated[ReturnStatus, Query(description="Which returns to list")] = ReturnStatus.PENDING_REVIEW,
     limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Page size")] = PAGE_DEFAULT,
     next_token: Annotated[
         str | None, Query(alias="nextToken", min_length=1, max_length=2048, description="From the last page")

@@ -17,6 +17,7 @@ from moto import mock_aws
 
 from local.httpapi import HttpResponse
 from local.orders import load_example_orders, moved_to_present, publish_order
+from local.payments import running
 from local.stack import MOTO_CONFIG, Stack, deploy
 from returns_service import signing
 from tests.fast_parameters import FAST_PARAMETERS
@@ -153,8 +154,8 @@ class Api:
 def shared_stack(*order_ids: str) -> Iterator[Api]:
     """One deployed stack for a module of tests that only read or are refused (validation, auth):
     deploying costs about a second, so those tests share one instead of one each."""
-    with mock_aws(config=MOTO_CONFIG):
-        stack = deploy(parameters=API_PARAMETERS)
+    with running() as payments, mock_aws(config=MOTO_CONFIG):
+        stack = deploy(parameters={**API_PARAMETERS, "PaymentApiUrl": payments.url})
         try:
             orders = load_example_orders()
             for order_id in order_ids:

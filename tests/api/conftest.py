@@ -8,15 +8,16 @@ from collections.abc import Iterator
 import pytest
 from moto import mock_aws
 
+from local.payments import FakePaymentProvider
 from local.stack import MOTO_CONFIG, Stack, deploy
 from tests.api.client import API_PARAMETERS
 
 
 @pytest.fixture
-def stack() -> Iterator[Stack]:
+def stack(payments: FakePaymentProvider) -> Iterator[Stack]:
     """template.yaml in a fresh moto, with the fast retries but long review and receipt limits."""
     with mock_aws(config=MOTO_CONFIG):
-        deployed = deploy(parameters=API_PARAMETERS)
+        deployed = deploy(parameters={**API_PARAMETERS, "PaymentApiUrl": payments.url})
         try:
             yield deployed
         finally:

@@ -8,7 +8,6 @@ import json
 
 import pytest
 
-from returns_service import payments
 from tests.api.client import AGENT, CUSTOMER, OTHER_CUSTOMER, Api, new_return, one, present
 
 CS_ROUTES = [
@@ -197,15 +196,13 @@ def test_damage_review_errors(api):
     assert reject.status == 200 and reject.json["status"] == "RETURNED_TO_CUSTOMER"
 
 
-def test_retry_refund_only_when_the_refund_failed(api):
+def test_retry_refund_only_when_the_refund_failed(api, payments):
     created = api.created(new_return("O-SEED-1", one("L1"), reason="quality_issue"))
     path = f"/cs/returns/{created['returnId']}/retry-refund"
     api.wait_status(created["returnId"], "PENDING_REVIEW")
     assert api.call("POST", path, claims=AGENT).status == 409
     assert api.call("POST", "/cs/returns/R-NOPE/retry-refund", claims=AGENT).status == 404
-    fake = payments.provider()
-    assert isinstance(fake, payments.FakePaymentProvider)
-    fake.fail_next(1, permanent=True)
+    payments.fail_next(1, permanent=True)
     api.approved(created["returnId"])
     url = api.callback_url(created["returnId"])
     body = {"lines": [{"lineId": "L1", "quantity": 1, "condition": "intact"}], "inspector": "wh-1"}

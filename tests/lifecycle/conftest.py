@@ -59,6 +59,7 @@ def create() -> Create:
             reason=reason,
             reason_detail="",
             method="pickup",
+            windows=WINDOWS,
             at=when,
         )
         return change.after

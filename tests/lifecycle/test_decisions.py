@@ -16,7 +16,7 @@ S = ReturnStatus
 
 def eligible(ret: Return, minute: int = 1) -> Return:
     snapshot = order(ret.orderId)
-    return decide.check_eligibility(ret, snapshot, {}, QuoteContext(snapshot), WINDOWS, at(minute)).after
+    return decide.check_eligibility(ret, snapshot, {}, [], WINDOWS, at(minute)).after
 
 
 def received(ret: Return, *lines: tuple[str, int, str], minute: int = 3) -> decide.ReturnChange:
@@ -54,7 +54,7 @@ def test_the_happy_path_step_by_step(create: Create) -> None:
     assert ret.quote is not None and ret.quote.refundAmount == "50.00"
     assert ret.order.lines["L1"].brand == "Logitek"
 
-    check = decide.check_eligibility(ret, order(), {"L1": 1}, QuoteContext(order()), WINDOWS, at(1))
+    check = decide.check_eligibility(ret, order(), {"L1": 1}, [], WINDOWS, at(1))
     assert check.after.status == S.PENDING_REVIEW
     assert [e.detail_type for e in check.events] == ["Return Requested"]
     parked = decide.park(check.after, Wait.REVIEW, "token-1", at(1))
@@ -138,8 +138,8 @@ def test_return_closed_carries_what_a_consumer_needs(create: Create) -> None:
 
 def test_event_ids_are_stable_and_unique(create: Create) -> None:
     ret = create({"L1": 1})
-    first = decide.check_eligibility(ret, order(), {}, QuoteContext(order()), WINDOWS, at(1))
-    again = decide.check_eligibility(ret, order(), {}, QuoteContext(order()), WINDOWS, at(1))
+    first = decide.check_eligibility(ret, order(), {}, [], WINDOWS, at(1))
+    again = decide.check_eligibility(ret, order(), {}, [], WINDOWS, at(1))
     assert [e.detail for e in first.events] == [e.detail for e in again.events]
     cancelled = decide.cancel(first.after, CUSTOMER, at(2))
     ids = [e.event_id for e in (*first.events, *cancelled.events)]
@@ -161,19 +161,20 @@ def test_a_cancel_releases_its_units_in_the_same_change(create: Create) -> None:
 
 
 @pytest.mark.parametrize(
-    ("snapshot_changes", "lines", "reason", "minute_day", "why"),
+    ("snapshot_changes", "lines", "reason", "why"),
     [
-        ({}, {"L1": 1}, "no_longer_needed", "2026-12-01T00:00:00.000Z", "7-day window"),
-        ({}, {"L1": 1}, "quality_issue", "2026-12-08T00:00:00.000Z", "15-day window"),
-        ({"status": "SHIPPED", "deliveredAt": None}, {"L1": 1}, "quality_issue", None, "not delivered"),
+        # The order system corrects the delivery date after the return was asked for.
+        ({"deliveredAt": "2026-11-10T00:00:00Z"}, {"L1": 1}, "no_longer_needed", "7-day window"),
+        ({"deliveredAt": "2026-11-01T00:00:00Z"}, {"L1": 1}, "quality_issue", "15-day window"),
+        ({"status": "SHIPPED", "deliveredAt": None}, {"L1": 1}, "quality_issue", "not delivered"),
     ],
 )
 def test_ineligible_returns_are_rejected_and_closed(
-    create: Create, snapshot_changes, lines, reason, minute_day, why
+    create: Create, snapshot_changes, lines, reason, why
 ) -> None:
-    ret = create(lines, reason, when=minute_day or "2026-11-23T10:00:00.000Z")
+    ret = create(lines, reason)
     later = order(**snapshot_changes)
-    check = decide.check_eligibility(ret, later, {}, QuoteContext(later), WINDOWS, at(1))
+    check = decide.check_eligibility(ret, later, {}, [], WINDOWS, at(1))
     assert check.after.status == S.REJECTED
     assert why in check.after.history[-1].note and check.after.history[-1].actor == "system"
     assert [e.detail_type for e in check.events] == ["Return Rejected", "Return Closed"]
@@ -184,6 +185,8 @@ def test_ineligible_returns_are_rejected_and_closed(
 def test_what_is_known_at_once_is_refused_at_creation(create: Create) -> None:
     with pytest.raises(Invalid, match="has not been delivered"):
         create({"L1": 1}, snapshot=order(status="SHIPPED", deliveredAt=None))
+    with pytest.raises(Invalid, match="7-day window"):
+        create({"L1": 1}, "no_longer_needed", when="2026-12-01T00:00:00.000Z")
     with pytest.raises(Invalid, match="does not fit") as refused:
         create({"L1": 2})
     assert refused.value.details == [{"lineId": "L1", "problem": "2 asked, 1 left to return"}]
@@ -230,6 +233,7 @@ def test_auto_approval_and_the_shortfall_hold(create: Create) -> None:
         reason="no_longer_needed",
         reason_detail="",
         method="pickup",
+        windows=WINDOWS,
         at=at(0),
     ).after
     assert held_quote.quote is not None and held_quote.quote.carries_shortfall

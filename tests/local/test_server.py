@@ -211,7 +211,7 @@ def test_local_parameters_keep_to_the_template_and_take_overrides() -> None:
     assert chosen == {"Flavour": "fancy", "Stage": "x"}  # the fixture declares none of LOCAL_PARAMETERS
     real = server.local_parameters(REPO_ROOT / "template.yaml", "http://127.0.0.1:4000")
     assert real["CallbackBaseUrl"] == "http://127.0.0.1:4000"
-    assert real["PaymentProvider"] == "fake"
+    assert real["ReviewTimeoutSeconds"] == "600"
     assert real["LogLevel"] == "WARNING", "quiet by default"
     assert (
         server.local_parameters(REPO_ROOT / "template.yaml", "http://x", verbose=True)["LogLevel"] == "INFO"

@@ -13,11 +13,14 @@ import pytest
 from moto import mock_aws
 
 from local.orders import moved_to_present
+from local.payments import FakePaymentProvider
 from local.stack import MOTO_CONFIG, Stack, deploy
+from returns_core.lifecycle import Return
 from returns_service import returns
 from returns_service.models import CreateReturn, ReturnView
 from returns_service.store import orders as order_store
 from returns_service.store import returns as return_store
+from returns_service.views import to_view
 from tests.fast_parameters import FAST_PARAMETERS
 
 # Most tests decide and receive themselves: long limits, so a loaded machine cannot approve or
@@ -30,11 +33,12 @@ LONG_LIMITS: dict[str, str] = {
 
 
 @pytest.fixture
-def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
+def stack(request: pytest.FixtureRequest, payments: FakePaymentProvider) -> Iterator[Stack]:
     """template.yaml in a fresh moto; the 3 s time limits only for tests marked short_time_limits."""
     short = request.node.get_closest_marker("short_time_limits") is not None
+    parameters = {**(FAST_PARAMETERS if short else LONG_LIMITS), "PaymentApiUrl": payments.url}
     with mock_aws(config=MOTO_CONFIG):
-        deployed = deploy(parameters=FAST_PARAMETERS if short else LONG_LIMITS)
+        deployed = deploy(parameters=parameters)
         try:
             yield deployed
         finally:
@@ -44,9 +48,12 @@ def stack(request: pytest.FixtureRequest) -> Iterator[Stack]:
 class Flow:
     """One test's view of the deployed stack: create returns, wait for statuses, read the rest."""
 
-    def __init__(self, stack: Stack, seed: Callable[[dict[str, Any]], None]) -> None:
+    def __init__(
+        self, stack: Stack, seed: Callable[[dict[str, Any]], None], payments: FakePaymentProvider
+    ) -> None:
         self.stack = stack
         self._seed = seed
+        self.payments = payments
 
     def order(self, snapshot: dict[str, Any], *, delivered_days_ago: float = 1) -> dict[str, Any]:
         """Store ``snapshot`` (moved so it was delivered ``delivered_days_ago`` days ago)."""
@@ -71,32 +78,32 @@ class Flow:
         )
         return returns.create_return(order["customerId"], body)
 
-    def item(self, return_id: str) -> dict[str, Any]:
-        item = return_store.get(return_id)
-        assert item is not None
-        return item
+    def item(self, return_id: str) -> Return:
+        """The return as stored."""
+        ret = return_store.load(return_id)
+        assert ret is not None
+        return ret
 
     def wait(
         self, return_id: str, status: str, *, parked: str | None = None, timeout: float = 15
     ) -> ReturnView:
         """Until the return is in ``status`` (and, if given, its token for ``parked`` is kept)."""
         deadline = time.monotonic() + timeout
-        item: dict[str, Any] = {}
+        ret: Return | None = None
         while time.monotonic() < deadline:
-            item = self.item(return_id)
-            task = item.get("task") or {}
-            if item["status"] == status and (parked is None or task.get("waitingFor") == parked):
-                return return_store.to_view(item)
+            ret = self.item(return_id)
+            waiting = ret.task.waitingFor if ret.task is not None else None
+            if ret.status == status and (parked is None or waiting == parked):
+                return to_view(ret)
             time.sleep(0.04)
-        raise AssertionError(
-            f"{return_id}: still {item.get('status')} (task {item.get('task')}), not {status}"
-        )
+        assert ret is not None
+        raise AssertionError(f"{return_id}: still {ret.status} (task {ret.task}), not {status}")
 
     def wait_note(self, return_id: str, text: str, timeout: float = 15) -> ReturnView:
         """Until the return's latest history entry mentions ``text``."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            view = return_store.to_view(self.item(return_id))
+            view = to_view(self.item(return_id))
             if text in view.history[-1].note:
                 return view
             time.sleep(0.04)
@@ -145,5 +152,5 @@ class Flow:
 
 
 @pytest.fixture
-def flow(stack: Stack, seed_order: Callable[[dict[str, Any]], None]) -> Flow:
-    return Flow(stack, seed_order)
+def flow(stack: Stack, seed_order: Callable[[dict[str, Any]], None], payments: FakePaymentProvider) -> Flow:
+    return Flow(stack, seed_order, payments)

@@ -16,9 +16,9 @@ import pytest
 from returns_service import receipt, review
 from returns_service.errors import Conflict, Unprocessable
 from returns_service.models import ReceivedLine, ReturnStatus
-from returns_service.payments import FAKE
 from returns_service.store import ledger, orders
 from returns_service.store import returns as return_store
+from returns_service.views import to_view
 from tests.workflow.conftest import Flow
 from tests.workflow.orders_for_tests import split_order_with_socks
 from tests.workflow.test_refunds import engine_sequence, refund_through
@@ -45,7 +45,8 @@ def race(*calls: Callable[[], Any]) -> list[Any]:
 def both_read_first(
     monkeypatch: pytest.MonkeyPatch, module: Any, name: str, caller: str | None = None
 ) -> None:
-    """Make the first two calls of ``module.name`` (from ``caller``) wait for each other."""
+    """Make the first two calls of ``module.name`` (from ``caller``) wait for each other after
+    they return: both racers have read before either goes on."""
     barrier = threading.Barrier(2, timeout=10)
     original = getattr(module, name)
     arrivals: list[int] = []
@@ -59,6 +60,22 @@ def both_read_first(
         return result
 
     monkeypatch.setattr(module, name, wrapped)
+
+
+def both_decide_first(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make the first two saves of a return wait for each other before writing: both racers have
+    loaded the return and decided on the same revision, so exactly one save can win."""
+    barrier = threading.Barrier(2, timeout=10)
+    original = return_store.save
+    arrivals: list[int] = []
+
+    def wrapped(change: Any) -> None:
+        arrivals.append(1)
+        if len(arrivals) <= 2:
+            barrier.wait()
+        original(change)
+
+    monkeypatch.setattr(return_store, "save", wrapped)
 
 
 @pytest.fixture
@@ -128,8 +145,8 @@ def test_two_refunds_of_one_order_at_once_add_up_as_one_after_the_other(
     ]
     amounts = [first.refunded, second.refunded, third.refunded]
     assert amounts == engine_sequence(order, plan) == ["10.00", "60.00", "0.00"]
-    assert FAKE.total_paid(order["orderId"]) == 7000
-    later = return_store.to_view(flow.item(third.return_id))
+    assert flow.payments.total_paid(order["orderId"]) == 7000
+    later = to_view(flow.item(third.return_id))
     assert later.quote is not None
     assert {a.kind: a.amount for a in later.quote.adjustments}["shortfall_carried"] == "40.00"
 
@@ -137,7 +154,7 @@ def test_two_refunds_of_one_order_at_once_add_up_as_one_after_the_other(
 def test_two_cs_decisions_at_once_one_counts(flow: Flow, seed: dict[str, Any], monkeypatch) -> None:
     created = flow.create(seed, {"L1": 1}, "quality_issue")
     flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
-    both_read_first(monkeypatch, return_store, "get", caller="claim")
+    both_decide_first(monkeypatch)
 
     def decide(decision: str) -> Callable[[], Any]:
         return lambda: review.submit_review(
@@ -152,7 +169,7 @@ def test_two_cs_decisions_at_once_one_counts(flow: Flow, seed: dict[str, Any], m
     results = race(decide("approve"), decide("reject"))
     winners = [r for r in results if not isinstance(r, Exception)]
     assert len(winners) == 1 and isinstance(next(r for r in results if isinstance(r, Exception)), Conflict)
-    final: ReturnStatus = "REJECTED" if winners[0].status == "REJECTED" else "AWAITING_RECEIPT"
+    final = ReturnStatus.REJECTED if winners[0].status == "REJECTED" else ReturnStatus.AWAITING_RECEIPT
     view = flow.wait(created.returnId, final)
     assert [h.status for h in view.history].count(final) == 1
 
@@ -171,7 +188,7 @@ def test_cancel_racing_the_receipt_one_wins(flow: Flow, seed: dict[str, Any], mo
     flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
     from returns_service import returns
 
-    both_read_first(monkeypatch, return_store, "get", caller="claim")
+    both_decide_first(monkeypatch)
     results = race(
         lambda: returns.cancel_return(created.returnId, seed["customerId"]),
         lambda: receipt.record_receipt(

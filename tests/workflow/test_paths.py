@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from returns_service import returns, review
+from returns_core.lifecycle import Actor, Role
+from returns_core.lifecycle import decisions as decide
+from returns_core.lifecycle.quoting import QuoteContext
+from returns_core.order import OrderSnapshot
+from returns_core.refunds.models import ReturnLine
+from returns_service import clock, returns, review
 from returns_service.errors import Conflict, Unprocessable
-from returns_service.payments import FAKE
 from returns_service.store import returns as return_store
-from returns_service.store.dynamo import timestamp
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
@@ -46,9 +49,9 @@ def test_happy_path_refunds_once_and_keeps_the_refunded_units_reserved(flow: Flo
     ]
     issued = next(e for e in flow.events(created.returnId) if e["DetailType"] == "Refund Issued")
     assert issued["Detail"]["refundAmount"] == "50.00" and issued["Detail"]["status"] == "REFUNDED"
-    assert list(FAKE.refunds) == [f"RF-{created.returnId}"]
+    assert list(flow.payments.refunds) == [f"RF-{created.returnId}"]
     assert flow.reserved(order["orderId"]) == {"L1": 1}
-    assert "task" not in flow.item(created.returnId)
+    assert flow.item(created.returnId).task is None
 
 
 def test_cs_reject_releases_the_reservation(flow: Flow, orders) -> None:
@@ -96,39 +99,34 @@ def test_the_eligibility_step_applies_the_creations_rule_to_the_order_as_it_is_n
     """A return stored while the order was eligible, then the order system corrects the delivery
     date: the step rejects it with the very message a creation would now get."""
     order = flow.order(orders["O-SEED-1"], delivered_days_ago=1)
-    now = timestamp()
     return_id = "R-STORED-BEFORE-THE-CORRECTION"
-    return_store.create(
-        {
-            "returnId": return_id,
-            "orderId": order["orderId"],
-            "customerId": order["customerId"],
-            "status": "REQUESTED",
-            "lines": [{"lineId": "L2", "quantity": 1}],
-            "reason": "no_longer_needed",
-            "reasonDetail": "",
-            "method": "pickup",
-            "currency": "CNY",
-            "createdAt": now,
-            "updatedAt": now,
-            "createdKey": f"{now}#{return_id}",
-            "history": [
-                return_store.history_entry("REQUESTED", order["customerId"], "return requested", now)
-            ],
-            "reservation": {"state": "held", "lines": {"L2": 1}},
-        },
-        {"L1": 1, "L2": 1},
+    snapshot = OrderSnapshot.model_validate(order)
+    stored = decide.request(
+        return_id=return_id,
+        customer=Actor(Role.CUSTOMER, order["customerId"]),
+        order=snapshot,
+        reserved={},
+        context=QuoteContext(snapshot),
+        lines=[ReturnLine(lineId="L2", quantity=1)],
+        reason="no_longer_needed",
+        reason_detail="",
+        method="pickup",
+        windows=returns.windows(),
+        at=clock.timestamp(),
     )
+    return_store.create(stored, {"L1": 1, "L2": 1})  # stored, its workflow not started
     corrected = flow.order({**orders["O-SEED-1"], "version": order["version"] + 1}, delivered_days_ago=8)
     flow.stack.invoke("CheckEligibilityFunction", {"returnId": return_id})
     rejected = flow.item(return_id)
-    assert rejected["status"] == "REJECTED"
+    assert rejected.status == "REJECTED"
     with pytest.raises(Unprocessable) as refused:
         flow.create(corrected, {"L2": 1}, "no_longer_needed")
     assert "7-day window" in refused.value.message
-    assert rejected["history"][-1]["note"] == f"not eligible: {refused.value.message}"
-    [event] = flow.events(return_id)
-    assert event["DetailType"] == "Return Rejected" and event["Detail"]["reason"] == refused.value.message
+    assert rejected.history[-1].note == f"not eligible: {refused.value.message}"
+    assert flow.event_types(return_id) == ["Return Rejected", "Return Closed"]
+    event = flow.events(return_id)[0]
+    assert event["Detail"]["reason"] == refused.value.message
+    assert flow.reserved(order["orderId"]) == {"L2": 0}  # released in the rejecting write
 
 
 REFUSED = [

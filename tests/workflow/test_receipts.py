@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from local.payments import running
 from returns_service import payments, refund, returns, review
-from returns_service.config import ConfigurationError
 from returns_service.errors import Conflict, Unprocessable
-from returns_service.payments import FAKE
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
@@ -42,7 +41,7 @@ def test_damaged_goods_on_a_customer_choice_return_wait_for_cs(flow: Flow, order
         if refunded is None:
             assert done.refund is None
             assert flow.reserved(order["orderId"]) == {"L1": 0, "L2": 0}
-            assert f"RF-{return_id}" not in FAKE.refunds
+            assert f"RF-{return_id}" not in flow.payments.refunds
         else:
             assert done.refund is not None and done.quote is not None
             assert done.refund.refundAmount == refunded
@@ -105,10 +104,10 @@ def test_refund_failure_after_retries_then_retry_refund_pays_once(flow: Flow, or
     flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
     approve(created.returnId)
     flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
-    FAKE.fail_next(3)  # the first try and both retries (RefundRetryMaxAttempts=2)
+    flow.payments.fail_next(3)  # the first try and both retries (RefundRetryMaxAttempts=2)
     receive(flow, created.returnId, ("L1", 1, "intact"), ("L2", 1, "intact"))
     failed = flow.wait(created.returnId, "REFUND_FAILED", parked="refund_retry")
-    assert FAKE.calls == 3 and FAKE.refunds == {}
+    assert flow.payments.calls == 3 and flow.payments.refunds == {}
     assert "PaymentUnavailable" in failed.history[-1].note
     with pytest.raises(Conflict):
         returns.cancel_return(created.returnId, order["customerId"])
@@ -119,7 +118,7 @@ def test_refund_failure_after_retries_then_retry_refund_pays_once(flow: Flow, or
     done = flow.finished(created.returnId, "REFUNDED")
     assert done.refund is not None and done.refund.refundAmount == "100.00"
     assert [h.status for h in done.history][-4:] == ["REFUNDING", "REFUND_FAILED", "REFUNDING", "REFUNDED"]
-    assert list(FAKE.refunds) == [f"RF-{created.returnId}"]
+    assert list(flow.payments.refunds) == [f"RF-{created.returnId}"]
 
 
 def test_a_transient_failure_is_retried_without_failing_the_refund(flow: Flow, orders) -> None:
@@ -128,26 +127,26 @@ def test_a_transient_failure_is_retried_without_failing_the_refund(flow: Flow, o
     flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
     approve(created.returnId)
     flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
-    FAKE.fail_next(1)
+    flow.payments.fail_next(1)
     receive(flow, created.returnId, ("L1", 1, "intact"))
     done = flow.finished(created.returnId, "REFUNDED")
-    assert FAKE.calls == 2 and len(FAKE.refunds) == 1
+    assert flow.payments.calls == 2 and len(flow.payments.refunds) == 1
     assert "REFUND_FAILED" not in [h.status for h in done.history]
 
 
-def test_the_local_stack_can_make_the_fake_provider_fail(monkeypatch) -> None:
-    """FAKE_PAYMENT_FAILURES (template parameter FakePaymentFailures) without a stack: the port only."""
-    monkeypatch.setenv("PAYMENT_PROVIDER", "fake")
-    monkeypatch.setenv("FAKE_PAYMENT_FAILURES", "1:permanent")
-    payments.reset()
-    order = payments.RefundOrder("RF-R-9", "O-9", "R-9", "CNY", "1.00", (("P", "1.00"),))
-    with pytest.raises(payments.PaymentDeclined):
-        payments.provider().refund(order)
-    assert payments.provider().refund(order).reference == "fake-RF-R-9"
-    assert payments.provider().refund(order).reference == "fake-RF-R-9"
-    assert payments.FAKE.calls == 3 and list(payments.FAKE.refunds) == ["RF-R-9"]
-    monkeypatch.setenv("FAKE_PAYMENT_FAILURES", "soon")
-    payments.reset()
-    with pytest.raises(ConfigurationError):
-        payments.provider()
-    payments.reset()
+def test_the_local_fake_provider_fails_as_asked_through_the_real_adapter(flow: Flow) -> None:
+    """`PAYMENT_FAILURES=1:permanent make run`: the service's own HTTP adapter sees a decline, then
+    the refund, then the same refund again for the same id (the provider's idempotency)."""
+    with running("1:permanent") as provider:
+        adapter = payments.HttpPaymentProvider(provider.url, flow.stack.env["PAYMENT_API_SECRET_ARN"], 2)
+        order = payments.RefundOrder("RF-R-9", "O-9", "R-9", "CNY", "1.00", (("P", "1.00"),))
+        with pytest.raises(payments.PaymentDeclined):
+            adapter.refund(order)
+        assert adapter.refund(order).reference == "fake-RF-R-9"
+        assert adapter.refund(order).reference == "fake-RF-R-9"
+        assert provider.calls == 3 and list(provider.refunds) == ["RF-R-9"]
+        provider.fail_spec("2")
+        with pytest.raises(payments.PaymentUnavailable):
+            adapter.refund(order)
+        with pytest.raises(ValueError, match="N or N:permanent"):
+            provider.fail_spec("soon")

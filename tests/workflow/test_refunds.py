@@ -13,9 +13,9 @@ from returns_core.refunds.quote import quote
 from returns_service import receipt, refund, review
 from returns_service.errors import Conflict
 from returns_service.models import ReceivedLine
-from returns_service.payments import FAKE
 from returns_service.store import ledger
 from returns_service.store import returns as return_store
+from returns_service.views import to_view
 from tests.workflow.conftest import Flow
 from tests.workflow.orders_for_tests import split_order
 
@@ -75,7 +75,7 @@ def test_two_successive_returns_refund_what_the_engine_gives_cumulatively(flow: 
     order = flow.order(orders["O-SEED-1"])
     first = refund_through(flow, order, {"L1": 1}, "no_longer_needed")
     second = refund_through(flow, order, {"L2": 1}, "no_longer_needed")
-    paid = [return_store.to_view(flow.item(r)).refund for r in (first, second)]
+    paid = [to_view(flow.item(r)).refund for r in (first, second)]
     assert [p.refundAmount for p in paid if p] == ["0.00", "100.00"]
     assert [p.refundAmount for p in paid if p] == engine_sequence(
         order, [({"L1": 1}, "no_longer_needed"), ({"L2": 1}, "no_longer_needed")]
@@ -86,14 +86,14 @@ def test_two_successive_returns_refund_what_the_engine_gives_cumulatively(flow: 
         (second, "100.00", "paid"),
     ]
     # A zero refund is recorded but never sent to the provider.
-    assert list(FAKE.refunds) == [f"RF-{second}"]
+    assert list(flow.payments.refunds) == [f"RF-{second}"]
 
 
 def test_mixed_reasons_and_currencies_follow_the_engine(flow: Flow, orders) -> None:
     order = flow.order(orders["O-JPY-3"])
     plan = [({"L1": 1}, "size_or_fit"), ({"L2": 1}, "quality_issue"), ({"L1": 1}, "no_longer_needed")]
     ids = [refund_through(flow, order, lines, reason) for lines, reason in plan]
-    refunds = [return_store.to_view(flow.item(r)).refund for r in ids]
+    refunds = [to_view(flow.item(r)).refund for r in ids]
     assert [r.refundAmount for r in refunds if r] == engine_sequence(order, plan)
     assert sum(int(r.refundAmount) for r in refunds if r) <= 8160
 
@@ -124,25 +124,24 @@ def test_a_quote_carrying_a_shortfall_is_never_approved_automatically(flow: Flow
 def test_a_repeated_refund_step_never_pays_twice(flow: Flow, orders) -> None:
     order = flow.order(orders["O-POP-4"])
     return_id = refund_through(flow, order, {"L1": 1}, "quality_issue")
-    assert FAKE.calls == 1
+    assert flow.payments.calls == 1
     again = flow.stack.invoke("IssueRefundFunction", {"returnId": return_id})
     assert again == {"returnId": return_id, "next": "close"}
-    assert FAKE.calls == 1 and len(FAKE.refunds) == 1
+    assert flow.payments.calls == 1 and len(flow.payments.refunds) == 1
 
 
 def test_a_crash_between_paying_and_recording_pays_once(flow: Flow, orders, monkeypatch) -> None:
     order = flow.order(orders["O-SEED-1"])
-    real = return_store.transact
+    real = return_store.mark_refunded
     crashed: list[bool] = []
 
-    def crash_after_paying(items: list[dict[str, Any]]) -> None:
-        marks_paid = any(":paid" in str(item) for item in items)
-        if marks_paid and not crashed:
+    def crash_after_paying(change: Any) -> None:
+        if not crashed:
             crashed.append(True)
             raise ConnectionResetError("lost the connection after the provider paid")
-        real(items)
+        real(change)
 
-    monkeypatch.setattr(return_store, "transact", crash_after_paying)
+    monkeypatch.setattr(return_store, "mark_refunded", crash_after_paying)
     created = flow.create(order, {"L1": 1, "L2": 1}, "quality_issue")
     flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
     approve(created.returnId)
@@ -158,12 +157,14 @@ def test_a_crash_between_paying_and_recording_pays_once(flow: Flow, orders, monk
     )
     failed = flow.wait(created.returnId, "REFUND_FAILED", parked="refund_retry")
     assert "ConnectionResetError" in failed.history[-1].note
-    assert FAKE.calls == 1 and len(FAKE.refunds) == 1  # paid, not recorded
+    assert flow.payments.calls == 1 and len(flow.payments.refunds) == 1  # paid, not recorded
     refund.retry_refund(created.returnId, "cs")
     done = flow.finished(created.returnId, "REFUNDED")
     assert done.refund is not None and done.refund.refundAmount == "100.00"
-    assert FAKE.calls == 2 and len(FAKE.refunds) == 1  # the provider saw the same refund id again
-    assert FAKE.total_paid(order["orderId"]) == 10000
+    assert (
+        flow.payments.calls == 2 and len(flow.payments.refunds) == 1
+    )  # the provider saw the same refund id again
+    assert flow.payments.total_paid(order["orderId"]) == 10000
 
 
 @pytest.mark.parametrize("decision", ["reject", "approve"])
@@ -188,4 +189,4 @@ def test_only_one_review_decision_counts(flow: Flow, orders, decision: str) -> N
             note="",
             actor="b",
         )
-    assert [h.actor for h in return_store.to_view(flow.item(created.returnId)).history].count("b") == 0
+    assert [h.actor for h in to_view(flow.item(created.returnId)).history].count("b") == 0

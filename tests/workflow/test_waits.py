@@ -7,7 +7,6 @@ import pytest
 from returns_service import receipt, refund, returns, workflow
 from returns_service.errors import Conflict
 from returns_service.models import ReceivedLine
-from returns_service.payments import FAKE
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
@@ -80,18 +79,18 @@ def test_cancel_after_receipt_is_a_conflict(flow: Flow, orders) -> None:
     flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
     approve(created.returnId)
     flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
-    FAKE.fail_next(1, permanent=True)  # a decline is not retried
+    flow.payments.fail_next(1, permanent=True)  # a decline is not retried
     receive(flow, created.returnId, ("L1", 1, "intact"))
     flow.wait(created.returnId, "REFUND_FAILED", parked="refund_retry")
     with pytest.raises(Conflict):
         returns.cancel_return(created.returnId, order["customerId"])
     with pytest.raises(Conflict):  # a second receipt
         receive(flow, created.returnId, ("L1", 1, "intact"))
-    assert FAKE.calls == 1
+    assert flow.payments.calls == 1
     refund.retry_refund(created.returnId, "agent-2")
     done = flow.finished(created.returnId, "REFUNDED")
     assert done.refund is not None and done.refund.refundAmount == "50.00"
-    assert FAKE.calls == 2 and len(FAKE.refunds) == 1
+    assert flow.payments.calls == 2 and len(flow.payments.refunds) == 1
 
 
 def test_steps_arriving_late_follow_the_stored_status(flow: Flow, orders) -> None:
@@ -111,7 +110,7 @@ def test_steps_arriving_late_follow_the_stored_status(flow: Flow, orders) -> Non
     assert workflow.expire(created.returnId) == route
     assert workflow.issue_refund(created.returnId) == route
     closed = workflow.close_return(created.returnId)
-    assert closed == {"returnId": created.returnId, "next": "done", "status": "CANCELLED", "closedNow": False}
+    assert closed == {"returnId": created.returnId, "next": "done", "status": "CANCELLED"}
     assert flow.item(created.returnId) == before
     assert flow.reserved(order["orderId"]) == {"L1": 0}
     assert flow.event_types(created.returnId).count("Return Closed") == 1

@@ -1,12 +1,7 @@
-"""Lazily-created, cached AWS clients.
-
-Created on first use (not at import) so tests can start moto first and point every client at it;
-``reset_clients()`` drops them so the next test gets fresh ones bound to its own mock.
-"""
+"""Lazily-created, cached AWS clients (one per function instance, created on first use)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -52,19 +47,3 @@ def secretsmanager() -> SecretsManagerClient:
 @cache
 def athena() -> AthenaClient:
     return boto3.client("athena", config=_CONFIG)
-
-
-_on_reset: list[Callable[[], None]] = []
-
-
-def on_reset(hook: Callable[[], None]) -> None:
-    """Register what else to forget on reset (modules caching secrets read through a client)."""
-    _on_reset.append(hook)
-
-
-def reset_clients() -> None:
-    """Forget every client (and what was read through them) so the next call builds anew."""
-    for getter in (dynamodb, dynamodb_client, stepfunctions, events, secretsmanager, athena):
-        getter.cache_clear()
-    for hook in _on_reset:
-        hook()

@@ -1,46 +1,44 @@
-"""EventBridge publishing (contract section 6): ``source: shop.returns``, one entry per transition."""
+"""Publishing stored events to the service's bus (contract section 6).
+
+The events come from the outbox: a change and its events are stored together, and what is
+stored is published afterwards, at least once, with the ids it was stored with.
+"""
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from collections.abc import Mapping, Sequence
 
-from returns_service import aws, config
+from returns_service import aws
+from returns_service.settings import settings
 
-SOURCE = "shop.returns"
-RETURN_REQUESTED = "Return Requested"
-RETURN_APPROVED = "Return Approved"
-RETURN_REJECTED = "Return Rejected"
-RETURN_AWAITING_RECEIPT = "Return Awaiting Receipt"
-RETURN_RECEIVED = "Return Received"
-REFUND_ISSUED = "Refund Issued"
-RETURN_CLOSED = "Return Closed"
+_BATCH = 10  # PutEvents takes at most 10 entries
 
 
 class PublishError(RuntimeError):
-    """EventBridge refused the entry; the step fails and the workflow retries it."""
+    """EventBridge refused an entry; it is published again (same eventId) on redelivery."""
 
 
-def publish(detail_type: str, item: dict[str, Any], **decided: Any) -> dict[str, Any]:
-    """Publish ``detail_type`` for a return: ids, status, and what the step decided."""
-    detail: dict[str, Any] = {
-        "returnId": item["returnId"],
-        "orderId": item["orderId"],
-        "customerId": item["customerId"],
-        "status": item["status"],
-        **decided,
-    }
-    response = aws.events().put_events(
-        Entries=[
-            {
-                "Source": SOURCE,
-                "DetailType": detail_type,
-                "Detail": json.dumps(detail, separators=(",", ":"), default=str),
-                "EventBusName": config.event_bus_name(),
-            }
-        ]
-    )
-    if response.get("FailedEntryCount", 0):
-        failure = response["Entries"][0]
-        raise PublishError(f"{detail_type}: {failure.get('ErrorCode')} {failure.get('ErrorMessage')}")
-    return detail
+def publish(entries: Sequence[Mapping[str, str]]) -> None:
+    """Put outbox entries (``eventId``, ``source``, ``detailType``, ``detail`` JSON) on the bus."""
+    bus = settings.event_bus_name
+    for start in range(0, len(entries), _BATCH):
+        chunk = entries[start : start + _BATCH]
+        response = aws.events().put_events(
+            Entries=[
+                {
+                    "Source": entry["source"],
+                    "DetailType": entry["detailType"],
+                    "Detail": entry["detail"],
+                    "EventBusName": bus,
+                }
+                for entry in chunk
+            ]
+        )
+        if response.get("FailedEntryCount", 0):
+            failed = [
+                f"{entry['detailType']} {entry['eventId']}: {result.get('ErrorCode')}"
+                f" {result.get('ErrorMessage')}"
+                for entry, result in zip(chunk, response["Entries"], strict=False)
+                if result.get("ErrorCode")
+            ]
+            raise PublishError("; ".join(failed) or "PutEvents failed")

@@ -2,30 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
+from returns_core.lifecycle.model import Condition, ReceivedLine, ReturnMethod
+from returns_core.lifecycle.statuses import ReturnStatus
 from returns_core.refunds.models import Quote, Reason, ReturnLine
 
-ReturnStatus = Literal[
-    "REQUESTED",
-    "PENDING_REVIEW",
-    "AWAITING_RECEIPT",
-    "PENDING_DAMAGE_REVIEW",
-    "REFUNDING",
-    "REFUNDED",
-    "REJECTED",
-    "CANCELLED",
-    "EXPIRED",
-    "RETURNED_TO_CUSTOMER",
-    "REFUND_FAILED",
-]
-FINAL_STATUSES: frozenset[str] = frozenset(
-    {"REFUNDED", "REJECTED", "CANCELLED", "EXPIRED", "RETURNED_TO_CUSTOMER"}
-)
-ReturnMethod = Literal["pickup", "dropoff", "ship_to_warehouse"]
-Condition = Literal["intact", "damaged", "wrong_item"]
+# The statuses, methods and conditions are the lifecycle's (returns_core.lifecycle): one definition.
+__all__ = ["Condition", "ReceivedLine", "ReturnMethod", "ReturnStatus"]
 
 
 class _Model(BaseModel):
@@ -47,12 +31,6 @@ class QuoteRequestBody(_Model):
 
     lines: list[ReturnLine] = Field(min_length=1, max_length=500)
     reason: Reason
-
-
-class ReceivedLine(_Model):
-    lineId: str = Field(min_length=1)
-    quantity: int = Field(ge=0)
-    condition: Condition
 
 
 class HistoryEntry(_Model):

@@ -1,22 +1,22 @@
-"""The payment-provider port: refunds go out through it, keyed by the refund id.
+"""The payment provider: refunds go out through its API, keyed by the refund id.
 
-``HttpPaymentProvider`` talks to the real payment API (the refund id is the idempotency key, so a
-retried call never pays twice); ``FakePaymentProvider`` (tests and the local stack) records refunds
-in memory and can be told to fail. ``PAYMENT_PROVIDER`` picks one.
+``HttpPaymentProvider`` talks to the payment API (the refund id is the idempotency key, so a
+retried call never pays twice). The local stack and the tests point ``PAYMENT_API_URL`` at a fake
+provider of their own (local/payments.py): the same code runs everywhere.
 """
 
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from functools import cache
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities import parameters
 
-from returns_service import aws, config
+from returns_service.settings import settings
 
 
 class PaymentError(Exception):
@@ -70,10 +70,9 @@ class HttpPaymentProvider:
         self._url = url.rstrip("/") + "/refunds"
         self._secret_id = secret_id
         self._timeout = timeout
-        self._secrets = SecretsProvider(boto3_client=aws.secretsmanager())
 
     def _api_key(self) -> str:
-        value = self._secrets.get(self._secret_id, max_age=300)
+        value = parameters.get_secret(self._secret_id, max_age=300)
         text = value.decode() if isinstance(value, bytes) else str(value)
         try:
             parsed = json.loads(text)
@@ -107,86 +106,13 @@ class HttpPaymentProvider:
         return PaymentReceipt(refund_id=order.refund_id, reference=str(reference))
 
 
-class FakePaymentProvider:
-    """Records refunds in memory, once per refund id; ``fail_next`` makes the next calls fail."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.refunds: dict[str, RefundOrder] = {}
-        self.calls = 0
-        self._failures = 0
-        self._permanent = False
-
-    def clear(self) -> None:
-        """Forget every refund and pending failure (a fresh stack)."""
-        with self._lock:
-            self.refunds = {}
-            self.calls = 0
-            self._failures = 0
-            self._permanent = False
-
-    def fail_next(self, times: int, *, permanent: bool = False) -> None:
-        """Fail the next ``times`` calls (transiently, or as a decline when ``permanent``)."""
-        with self._lock:
-            self._failures = times
-            self._permanent = permanent
-
-    def refund(self, order: RefundOrder) -> PaymentReceipt:
-        with self._lock:
-            self.calls += 1
-            if self._failures > 0:
-                self._failures -= 1
-                if self._permanent:
-                    raise PaymentDeclined("fake provider: declined")
-                raise PaymentUnavailable("fake provider: unavailable")
-            first = self.refunds.setdefault(order.refund_id, order)
-            if first != order:
-                raise PaymentDeclined(f"fake provider: refund {order.refund_id} reused with another body")
-            return PaymentReceipt(refund_id=order.refund_id, reference=f"fake-{order.refund_id}")
-
-    def total_paid(self, order_id: str) -> int:
-        """Minor units refunded for an order (every amount has the same digits per currency)."""
-        return sum(int(r.amount.replace(".", "")) for r in self.refunds.values() if r.order_id == order_id)
-
-
-FAKE = FakePaymentProvider()
-_http: HttpPaymentProvider | None = None
-_fake_failures_applied = False
-
-
-def _apply_fake_failures() -> None:
-    """``FAKE_PAYMENT_FAILURES`` (``N`` or ``N:permanent``): the fake fails its first N calls.
-
-    Lets the local stack show REFUND_FAILED and retry-refund without code; tests call fail_next.
-    """
-    global _fake_failures_applied
-    if _fake_failures_applied:
-        return
-    _fake_failures_applied = True
-    count, _, kind = config.fake_payment_failures().partition(":")
-    if int(count or "0") > 0:
-        FAKE.fail_next(int(count), permanent=kind == "permanent")
+@cache
+def _http_provider(url: str, secret_id: str, timeout: int) -> HttpPaymentProvider:
+    return HttpPaymentProvider(url, secret_id, timeout)
 
 
 def provider() -> PaymentProvider:
-    """The provider ``PAYMENT_PROVIDER`` names (the fake is one shared instance per process)."""
-    global _http
-    if config.payment_provider() == "fake":
-        _apply_fake_failures()
-        return FAKE
-    if _http is None:
-        _http = HttpPaymentProvider(
-            config.payment_api_url(), config.payment_secret_id(), config.payment_timeout_seconds()
-        )
-    return _http
-
-
-def reset() -> None:
-    """Forget the HTTP adapter and clear the fake (tests)."""
-    global _http, _fake_failures_applied
-    _http = None
-    _fake_failures_applied = False
-    FAKE.clear()
-
-
-aws.on_reset(reset)
+    """The payment API the function's settings name (one adapter per URL, secret and timeout)."""
+    return _http_provider(
+        settings.payment_api_url, settings.payment_secret_id, settings.payment_timeout_seconds
+    )

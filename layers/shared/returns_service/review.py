@@ -1,35 +1,33 @@
-"""CS operations: the review queue, one return with its order, and the two decisions CS takes."""
+"""CS operations: the review queue, one return with its order, and the decisions CS takes."""
 
 from __future__ import annotations
 
-import json
-from typing import Any, get_args
-
-from pydantic import ValidationError
-
 from returns_core import money
+from returns_core.lifecycle import Actor, ReturnStatus, Role
+from returns_core.lifecycle import decisions as decide
+from returns_core.lifecycle.model import Return
+from returns_core.lifecycle.quoting import QuoteContext
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.models import QuoteError, ReturnLine
-from returns_service import events, page_tokens, tasks
-from returns_service.errors import BadRequest, NotFound, Unprocessable
-from returns_service.models import ReturnStatus, ReturnView
-from returns_service.quoting import lines_of, quote_return
+from returns_service import page_tokens, transitions
+from returns_service.errors import BadRequest, NotFound
+from returns_service.models import ReturnView
 from returns_service.store import ledger, orders
-from returns_service.store import returns as store
+from returns_service.store import returns as repository
+from returns_service.views import to_view
 
 MAX_PAGE = 100
 
 
 def review_queue(status: str, limit: int, next_token: str | None) -> tuple[list[ReturnView], str | None]:
     """The returns in ``status``, oldest first, a page at a time."""
-    if status not in get_args(ReturnStatus):
-        raise BadRequest(f"status must be one of {', '.join(get_args(ReturnStatus))}")
+    if status not in set(ReturnStatus):
+        raise BadRequest(f"status must be one of {', '.join(ReturnStatus)}")
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
     query = {"route": "cs-queue", "status": status}
-    start = page_tokens.decode(next_token, query, store.STATUS_PAGE_KEY) if next_token else None
-    items, last = store.by_status(status, limit, start)
-    return [store.to_view(item) for item in items], page_tokens.encode(last, query)
+    start = page_tokens.decode(next_token, query, repository.STATUS_PAGE_KEY) if next_token else None
+    items, last = repository.by_status(ReturnStatus(status), limit, start)
+    return [to_view(ret) for ret in items], page_tokens.encode(last, query)
 
 
 def customer_returns(
@@ -39,19 +37,31 @@ def customer_returns(
     if not 1 <= limit <= MAX_PAGE:
         raise BadRequest(f"limit must be between 1 and {MAX_PAGE}")
     query = {"route": "cs-customer-returns", "customerId": customer_id}
-    start = page_tokens.decode(next_token, query, store.CUSTOMER_PAGE_KEY) if next_token else None
-    items, last = store.by_customer(customer_id, None, limit, start)
-    return [store.to_view(item) for item in items], page_tokens.encode(last, query)
+    start = page_tokens.decode(next_token, query, repository.CUSTOMER_PAGE_KEY) if next_token else None
+    items, last = repository.by_customer(customer_id, None, limit, start)
+    return [to_view(ret) for ret in items], page_tokens.encode(last, query)
+
+
+def _order(order_id: str) -> OrderSnapshot:
+    order = orders.load(order_id)
+    if order is None:
+        raise NotFound(f"order {order_id} does not exist")
+    return order.snapshot
+
+
+def quote_context(ret: Return) -> QuoteContext:
+    """The order and the refunds recorded on its ledger, this return's own left out."""
+    return QuoteContext(
+        _order(ret.orderId), ledger.load(ret.orderId).previous_returns(excluding=ret.returnId)
+    )
 
 
 def get_return_for_cs(return_id: str) -> tuple[ReturnView, OrderSnapshot]:
-    item = store.get(return_id)
-    if item is None:
-        raise NotFound(f"return {return_id} does not exist")
-    order = orders.load(item["orderId"])
+    ret = transitions.load(return_id)
+    order = orders.load(ret.orderId)
     if order is None:
-        raise NotFound(f"order {item['orderId']} of return {return_id} does not exist")
-    return store.to_view(item), order.snapshot
+        raise NotFound(f"order {ret.orderId} of return {return_id} does not exist")
+    return to_view(ret), order.snapshot
 
 
 def _amount(text: str | None, currency: str, what: str) -> int:
@@ -63,28 +73,6 @@ def _amount(text: str | None, currency: str, what: str) -> int:
         raise BadRequest(str(error)) from None
 
 
-def _requote(item: dict[str, Any], *, fee: int, deduction: int) -> str:
-    """The return's quote again with the fees CS set (Unprocessable when the engine refuses)."""
-    order = orders.load(item["orderId"])
-    if order is None:
-        raise NotFound(f"order {item['orderId']} does not exist")
-    accepted = item.get("accepted")
-    lines = lines_of(accepted) if accepted else [ReturnLine.model_validate(line) for line in item["lines"]]
-    try:
-        quote = quote_return(
-            order.snapshot,
-            ledger.load(item["orderId"]),
-            lines,
-            item["reason"],
-            return_shipping_fee=fee,
-            inspection_deduction=deduction,
-            excluding=item["returnId"],
-        )
-    except (QuoteError, ValidationError) as error:
-        raise Unprocessable(f"the refund cannot be computed: {str(error).splitlines()[0]}") from None
-    return json.dumps(quote.to_json(), separators=(",", ":"))
-
-
 def submit_review(
     return_id: str,
     decision: str,
@@ -94,60 +82,23 @@ def submit_review(
     note: str,
     actor: str,
 ) -> ReturnView:
-    """Approve (→ AWAITING_RECEIPT) or reject (→ REJECTED) a return waiting for review."""
+    """Approve (-> AWAITING_RECEIPT) or reject (-> REJECTED) a return waiting for review."""
     if decision not in ("approve", "reject"):
         raise BadRequest("decision must be 'approve' or 'reject'")
     if return_shipping_paid_by not in ("customer", "merchant"):
         raise BadRequest("returnShippingPaidBy must be 'customer' or 'merchant'")
-    current = store.get(return_id)
-    if current is None:
-        raise NotFound(f"return {return_id} does not exist")
-    fee = _amount(return_shipping_fee, current["currency"], "returnShippingFee")
-    if fee and return_shipping_paid_by == "merchant":
-        raise Unprocessable("a return shipping fee goes with returnShippingPaidBy 'customer' only")
-    if decision == "reject":
-        item, token = tasks.claim(
-            return_id,
-            expect={"PENDING_REVIEW"},
-            to="REJECTED",
-            actor=actor,
-            note=note or "rejected by CS",
-            sets={"review": {"decision": "reject", "actor": actor, "automatic": False}},
-            conflict="the return is not waiting for review",
+    agent = Actor(Role.CS, actor)
+    fee = _amount(return_shipping_fee, transitions.load(return_id).currency, "returnShippingFee")
+
+    def review(ret: Return) -> decide.ReturnChange:
+        at = transitions.now()
+        if decision == "reject":
+            return decide.reject(ret, agent, note=note, at=at)
+        return decide.approve(
+            ret, agent, paid_by=return_shipping_paid_by, fee=fee, note=note, context=quote_context(ret), at=at
         )
-        events.publish(events.RETURN_REJECTED, item, decision="reject", actor=actor, note=note)
-    else:
-        sets: dict[str, Any] = {
-            "review": {
-                "decision": "approve",
-                "actor": actor,
-                "automatic": False,
-                "returnShippingPaidBy": return_shipping_paid_by,
-            },
-            "returnShippingFee": fee,
-        }
-        if current["status"] == "PENDING_REVIEW":
-            sets["quote"] = _requote(current, fee=fee, deduction=0)
-        item, token = tasks.claim(
-            return_id,
-            expect={"PENDING_REVIEW"},
-            to="AWAITING_RECEIPT",
-            actor=actor,
-            note=note or "approved by CS",
-            sets=sets,
-            conflict="the return is not waiting for review",
-        )
-        events.publish(
-            events.RETURN_APPROVED,
-            item,
-            decision="approve",
-            automatic=False,
-            actor=actor,
-            returnShippingPaidBy=return_shipping_paid_by,
-            returnShippingFee=money.format(fee, item["currency"]),
-        )
-    tasks.complete(token, tasks.route(item))
-    return store.to_view(item)
+
+    return to_view(transitions.apply(return_id, review))
 
 
 def submit_damage_review(
@@ -156,44 +107,18 @@ def submit_damage_review(
     """Damaged goods back for a customer-choice reason: accept, deduct, or send them back."""
     if decision not in ("accept", "deduct", "reject"):
         raise BadRequest("decision must be 'accept', 'deduct' or 'reject'")
-    current = store.get(return_id)
-    if current is None:
-        raise NotFound(f"return {return_id} does not exist")
-    deduction = _amount(inspection_deduction, current["currency"], "inspectionDeduction")
-    if decision == "deduct" and deduction <= 0:
-        raise Unprocessable("a 'deduct' decision needs an inspectionDeduction above zero")
-    if decision != "deduct" and deduction:
-        raise Unprocessable("an inspectionDeduction goes with the 'deduct' decision only")
-    review = {"decision": decision, "actor": actor}
-    if decision == "reject":
-        item, token = tasks.claim(
-            return_id,
-            expect={"PENDING_DAMAGE_REVIEW"},
-            to="RETURNED_TO_CUSTOMER",
-            actor=actor,
-            note=note or "damaged goods rejected: sent back to the customer",
-            sets={"damageReview": review},
-            conflict="the return is not waiting for a damage review",
+    agent = Actor(Role.CS, actor)
+    deduction = _amount(inspection_deduction, transitions.load(return_id).currency, "inspectionDeduction")
+
+    def review(ret: Return) -> decide.ReturnChange:
+        return decide.review_damage(
+            ret,
+            agent,
+            decision=decision,
+            deduction=deduction,
+            note=note,
+            context=quote_context(ret),
+            at=transitions.now(),
         )
-    else:
-        sets: dict[str, Any] = {"damageReview": review, "inspectionDeduction": deduction}
-        if current["status"] == "PENDING_DAMAGE_REVIEW":
-            sets["quote"] = _requote(
-                current, fee=int(current.get("returnShippingFee", 0)), deduction=deduction
-            )
-        item, token = tasks.claim(
-            return_id,
-            expect={"PENDING_DAMAGE_REVIEW"},
-            to="REFUNDING",
-            actor=actor,
-            note=note
-            or (
-                "damaged goods accepted"
-                if decision == "accept"
-                else f"damaged goods accepted less {money.format(deduction, current['currency'])}"
-            ),
-            sets=sets,
-            conflict="the return is not waiting for a damage review",
-        )
-    tasks.complete(token, tasks.route(item))
-    return store.to_view(item)
+
+    return to_view(transitions.apply(return_id, review))

@@ -12,33 +12,20 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities import parameters
 
-from returns_service import aws, config
 from returns_service.errors import Forbidden
+from returns_service.settings import settings
 
 _SECRET_MAX_AGE = 300
 # What this service hands out: an expiry in epoch seconds and a hex HMAC-SHA256. Anything else
 # (non-ASCII, another length, not hex) is refused before it reaches the comparison.
 _EXPIRES = re.compile(r"[0-9]{1,12}")
 _SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
-_provider: SecretsProvider | None = None
-
-
-def reset() -> None:
-    """Forget the provider and its cached secret (tests: a fresh stack per test)."""
-    global _provider
-    _provider = None
-
-
-aws.on_reset(reset)
 
 
 def _secret() -> bytes:
-    global _provider
-    if _provider is None:
-        _provider = SecretsProvider(boto3_client=aws.secretsmanager())
-    value = _provider.get(config.callback_secret_id(), max_age=_SECRET_MAX_AGE)
+    value = parameters.get_secret(settings.callback_secret_id, max_age=_SECRET_MAX_AGE)
     if isinstance(value, bytes):
         return value
     return str(value).encode()
@@ -61,10 +48,10 @@ def signature(return_id: str, expires: int) -> str:
 
 def callback_url(return_id: str, now: datetime) -> tuple[str, datetime]:
     """The signed receipt URL for a return and the moment it stops being accepted."""
-    expires_at = datetime.fromtimestamp(int(now.timestamp()) + config.callback_url_ttl_seconds(), UTC)
+    expires_at = datetime.fromtimestamp(int(now.timestamp()) + settings.callback_url_ttl_seconds, UTC)
     expires = int(expires_at.timestamp())
     query = urlencode({"expires": str(expires), "signature": signature(return_id, expires)})
-    return f"{config.callback_base_url()}{receipt_path(return_id)}?{query}", expires_at
+    return f"{settings.callback_base_url}{receipt_path(return_id)}?{query}", expires_at
 
 
 def verify(return_id: str, expires: str, given: str, now: datetime) -> None:

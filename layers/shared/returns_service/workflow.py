@@ -1,219 +1,113 @@
 """What the workflow's steps do (the Lambdas in functions/ are thin wrappers around these).
 
-Every step returns ``{"returnId", "next"}`` (tasks.route): the state machine's ``Route`` choice
-follows the return's stored status, so a step that lost a race (a cancel, a CS decision after the
-time limit fired) simply sends the workflow where the status says.
+Each step is load -> decide (returns_core.lifecycle) -> save. A step that finds the return moved
+on (a cancel, a CS decision after the time limit) changes nothing and sends the workflow where the
+stored status says (``tasks.route``); a waiting step in that case answers its own token at once.
 """
 
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta
+from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from pydantic import ValidationError
-
-from returns_core import money
-from returns_core.refunds.models import Quote, QuoteError, ReturnLine, is_merchant_fault
-from returns_service import config, events, refund, signing, tasks
-from returns_service.errors import Conflict, NotFound
-from returns_service.quoting import quote_return
+from returns_core.lifecycle import FINAL, Return, ReturnStatus, Wait
+from returns_core.lifecycle import decisions as decide
+from returns_core.lifecycle.rules import Windows
+from returns_service import clock, refund, signing, tasks, transitions
+from returns_service.review import quote_context
+from returns_service.settings import settings
 from returns_service.store import ledger, orders
-from returns_service.store import returns as store
-from returns_service.store.dynamo import now, timestamp
-
-logger = Logger(child=True)
-
-
-def _get(return_id: str) -> dict[str, Any]:
-    item = store.get(return_id)
-    if item is None:
-        raise NotFound(f"return {return_id} does not exist")
-    return item
-
-
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _ineligibility(item: dict[str, Any]) -> tuple[str | None, str | None]:
-    """Why the return cannot go ahead (None when it can), and its quote when it can."""
-    order = orders.load(item["orderId"])
-    if order is None:
-        return f"order {item['orderId']} is unknown", None
-    snapshot = order.snapshot
-    if snapshot.status != "DELIVERED" or snapshot.deliveredAt is None:
-        return f"the order is not delivered (it is {snapshot.status})", None
-    merchant = is_merchant_fault(item["reason"])
-    days = config.merchant_fault_window_days() if merchant else config.customer_choice_window_days()
-    deadline = snapshot.deliveredAt + timedelta(days=days)
-    if _parse_time(item["createdAt"]) > deadline:
-        kind = "merchant-fault" if merchant else "customer-choice"
-        return (
-            f"requested after the {days}-day window for {kind} returns"
-            f" (delivered {snapshot.deliveredAt.isoformat()}, window ended {deadline.isoformat()})"
-        ), None
-    lines = [ReturnLine.model_validate(line) for line in item["lines"]]
-    for line in lines:
-        index = snapshot.line_index(line.lineId)
-        if index is None:
-            return f"line {line.lineId} is not a line of the order", None
-        ordered = snapshot.lines[index]
-        if not merchant and not ordered.returnable:
-            return (
-                f"line {line.lineId} ({ordered.title or ordered.sku}) cannot be returned"
-                f" for {item['reason']}",
-                None,
-            )
-        if order.reserved.get(line.lineId, 0) > ordered.quantity:
-            return f"line {line.lineId}: more units are being returned than were ordered", None
-    try:
-        quote = quote_return(
-            snapshot, ledger.load(item["orderId"]), lines, item["reason"], excluding=item["returnId"]
-        )
-    except (QuoteError, ValidationError) as error:
-        return str(error).splitlines()[0], None
-    return None, json.dumps(quote.to_json(), separators=(",", ":"))
 
 
 def check_eligibility(return_id: str) -> dict[str, str]:
-    """REQUESTED → PENDING_REVIEW (with its quote) or REJECTED (with the reason)."""
-    item = _get(return_id)
-    if item["status"] != "REQUESTED":
-        return tasks.route(item)
-    reason, quote = _ineligibility(item)
-    try:
-        if reason is not None:
-            item = store.update(
-                return_id, expect={"REQUESTED"}, to="REJECTED", note=f"not eligible: {reason}"
-            )
-            events.publish(events.RETURN_REJECTED, item, decision="ineligible", reason=reason)
-        else:
-            item = store.update(
-                return_id,
-                expect={"REQUESTED"},
-                to="PENDING_REVIEW",
-                note="eligible: waiting for review",
-                sets={"quote": quote},
-            )
-            events.publish(
-                events.RETURN_REQUESTED,
-                item,
-                decision="eligible",
-                lines=item["lines"],
-                reason=item["reason"],
-                method=item["method"],
-                quote=json.loads(str(quote)),
-                createdAt=item["createdAt"],
-            )
-    except store.StateChanged as changed:
-        item = changed.item or _get(return_id)  # cancelled meanwhile
-    return tasks.route(item)
+    """REQUESTED -> PENDING_REVIEW (with its quote) or REJECTED (with the reason)."""
+
+    def check(ret: Return) -> decide.ReturnChange | None:
+        if ret.status != ReturnStatus.REQUESTED:
+            return None  # decided already, or cancelled meanwhile
+        order = orders.load(ret.orderId)
+        return decide.check_eligibility(
+            ret,
+            None if order is None else order.snapshot,
+            {} if order is None else order.reserved,
+            ledger.load(ret.orderId).previous_returns(excluding=ret.returnId),
+            Windows(settings.customer_choice_window_days, settings.merchant_fault_window_days),
+            transitions.now(),
+        )
+
+    return tasks.route(transitions.apply(return_id, check))
+
+
+WaitDecision = Callable[[Return, str], decide.ReturnChange | None]
+
+
+def _park(return_id: str, wait: Wait, token: str, decide_wait: WaitDecision | None = None) -> None:
+    """Keep ``token`` while the return waits; answer it at once when the return moved on."""
+
+    def park(ret: Return) -> decide.ReturnChange | None:
+        at = transitions.now()
+        change = decide_wait(ret, at) if decide_wait is not None else decide.park(ret, wait, token, at)
+        if change is None:
+            tasks.answer(token, wait, ret)
+        return change
+
+    transitions.apply(return_id, park)
 
 
 def await_review(return_id: str, token: str) -> None:
     """Park the review token; CS decides (or the review time limit passes)."""
-    tasks.park(return_id, token, "review", {"PENDING_REVIEW"})
+    _park(return_id, Wait.REVIEW, token)
 
 
 def auto_approve(return_id: str) -> dict[str, str]:
     """The review time limit passed: approve, unless the quote carries a shortfall (CS must look)."""
-    item = _get(return_id)
-    if item["status"] != "PENDING_REVIEW" or item.get("autoApprovalRefused"):
-        return tasks.route(item)  # decided meanwhile
-    quote = Quote.model_validate(json.loads(item["quote"])) if item.get("quote") else None
-    limit = config.review_timeout_seconds()
-    try:
-        if quote is None or quote.carries_shortfall:
-            item, _ = tasks.claim(
-                return_id,
-                expect={"PENDING_REVIEW"},
-                to="PENDING_REVIEW",
-                actor="system",
-                note=(
-                    f"not reviewed within {limit}s; not approved automatically:"
-                    + (" its quote carries a shortfall" if quote is not None else " it has no quote")
-                ),
-                sets={"autoApprovalRefused": True},
-                conflict="decided meanwhile",
-            )
-        else:
-            item, _ = tasks.claim(
-                return_id,
-                expect={"PENDING_REVIEW"},
-                to="AWAITING_RECEIPT",
-                actor="system",
-                note=f"approved automatically: not reviewed within {limit}s",
-                sets={
-                    "review": {
-                        "decision": "approve",
-                        "actor": "system",
-                        "automatic": True,
-                        "returnShippingPaidBy": "merchant",
-                    },
-                    "returnShippingFee": 0,
-                },
-                conflict="decided meanwhile",
-            )
-            events.publish(
-                events.RETURN_APPROVED,
-                item,
-                decision="approve",
-                automatic=True,
-                actor="system",
-                returnShippingPaidBy="merchant",
-                returnShippingFee=money.format(0, item["currency"]),
-            )
-    except Conflict:  # CS decided (or the customer cancelled) between our read and our claim
-        item = _get(return_id)
-    return tasks.route(item)
+
+    def approve(ret: Return) -> decide.ReturnChange | None:
+        if ret.status != ReturnStatus.PENDING_REVIEW or ret.heldForCs:
+            return None  # decided meanwhile
+        return decide.review_time_limit(ret, settings.review_timeout_seconds, transitions.now())
+
+    return tasks.route(transitions.apply(return_id, approve))
 
 
 def await_receipt(return_id: str, token: str) -> None:
-    """Park the receipt token and hand the warehouse a signed callback URL."""
-    url, expires_at = signing.callback_url(return_id, now())
-    item = tasks.park(
-        return_id,
-        token,
-        "receipt",
-        {"AWAITING_RECEIPT"},
-        sets={"callback": {"expiresAt": timestamp(expires_at)}},
-    )
-    if item is None:
-        return
-    events.publish(
-        events.RETURN_AWAITING_RECEIPT,
-        item,
-        callbackUrl=url,
-        expiresAt=timestamp(expires_at),
-        method=item["method"],
-        lines=item["lines"],
-    )
+    """Park the receipt token and hand the receiver a signed callback URL."""
+
+    def waiting(ret: Return, at: str) -> decide.ReturnChange | None:
+        url, expires_at = signing.callback_url(return_id, clock.parse(at))
+        return decide.await_receipt(ret, token, url, clock.timestamp(expires_at), at)
+
+    _park(return_id, Wait.RECEIPT, token, waiting)
 
 
 def expire(return_id: str) -> dict[str, str]:
-    """The receipt time limit passed with nothing received: EXPIRED (the close releases)."""
-    item = _get(return_id)
-    if item["status"] != "AWAITING_RECEIPT":
-        return tasks.route(item)
-    try:
-        item, _ = tasks.claim(
-            return_id,
-            expect={"AWAITING_RECEIPT"},
-            to="EXPIRED",
-            actor="system",
-            note=f"nothing received within {config.receipt_timeout_seconds()}s",
-            conflict="received meanwhile",
-        )
-    except Conflict:  # the receipt came in between our read and our claim
-        item = _get(return_id)
-    return tasks.route(item)
+    """The receipt time limit passed with nothing received: EXPIRED, its units released."""
+
+    def expire_now(ret: Return) -> decide.ReturnChange | None:
+        if ret.status != ReturnStatus.AWAITING_RECEIPT:
+            return None  # received meanwhile
+        return decide.receipt_time_limit(ret, settings.receipt_timeout_seconds, transitions.now())
+
+    return tasks.route(transitions.apply(return_id, expire_now))
 
 
 def await_damage_review(return_id: str, token: str) -> None:
     """Park the damage-review token; CS accepts, deducts or rejects."""
-    tasks.park(return_id, token, "damage_review", {"PENDING_DAMAGE_REVIEW"})
+    _park(return_id, Wait.DAMAGE_REVIEW, token)
+
+
+def damage_review_time_limit(return_id: str) -> dict[str, str]:
+    """Nobody reviewed the damage in time: the system accepts the goods without deduction."""
+
+    def accept(ret: Return) -> decide.ReturnChange | None:
+        if ret.status != ReturnStatus.PENDING_DAMAGE_REVIEW:
+            return None  # CS decided meanwhile
+        return decide.damage_review_time_limit(
+            ret, settings.damage_review_timeout_seconds, quote_context(ret), transitions.now()
+        )
+
+    return tasks.route(transitions.apply(return_id, accept))
 
 
 def issue_refund(return_id: str) -> dict[str, str]:
@@ -223,15 +117,15 @@ def issue_refund(return_id: str) -> dict[str, str]:
 def await_refund_retry(return_id: str, token: str, error: dict[str, Any] | None) -> None:
     """The refund failed for good (retries spent): REFUND_FAILED until CS retries it."""
     cause = _error_text(error)
-    tasks.park(
-        return_id,
-        token,
-        "refund_retry",
-        {"REFUNDING", "REFUND_FAILED"},
-        to="REFUND_FAILED",
-        note=f"refund failed: {cause}",
-        sets={"refundError": cause},
-    )
+
+    def failed(ret: Return, at: str) -> decide.ReturnChange | None:
+        if ret.status == ReturnStatus.REFUNDING:
+            fail = decide.fail_refund(ret, cause, at)
+            parked = decide.park(fail.after, Wait.REFUND_RETRY, token, at)
+            return fail if parked is None else decide.chain(fail, parked)
+        return decide.park(ret, Wait.REFUND_RETRY, token, at)
+
+    _park(return_id, Wait.REFUND_RETRY, token, failed)
 
 
 def _error_text(error: dict[str, Any] | None) -> str:
@@ -249,25 +143,9 @@ def _error_text(error: dict[str, Any] | None) -> str:
 
 
 def close_return(return_id: str) -> dict[str, Any]:
-    """The return ended: release what is not refunded, then announce it once (Return Closed)."""
-    item = _get(return_id)
-    if item["status"] not in tasks.FINAL:
-        return tasks.route(item)
-    kept = (
-        {k: int(v) for k, v in (item.get("accepted") or {}).items()} if item["status"] == "REFUNDED" else {}
-    )
-    store.settle_reservation(item, kept)
-    closed_now = not item.get("closedAt")
-    if closed_now:
-        events.publish(events.RETURN_CLOSED, item, refunded=item["status"] == "REFUNDED")
-        try:
-            store.update(
-                return_id,
-                expect=tasks.FINAL,
-                sets={"closedAt": timestamp()},
-                condition="attribute_not_exists(closedAt)",
-                record=False,
-            )
-        except store.StateChanged:
-            logger.info("closed by an earlier run", extra={"returnId": return_id})
-    return {"returnId": return_id, "next": "done", "status": item["status"], "closedNow": closed_now}
+    """The return ended: its close (units released, ``Return Closed``) was part of the change
+    that ended it, so nothing is left to do here but end the execution."""
+    ret = transitions.load(return_id)
+    if ret.status not in FINAL:
+        return tasks.route(ret)
+    return {"returnId": return_id, "next": "done", "status": str(ret.status)}

@@ -45,12 +45,12 @@ from returns_core.lifecycle.rules import (
     damage_action,
     goods_in,
     ineligibility,
-    line_problems,
+    parse_time,
     receipt_outcome,
+    request_refusal,
     review_action,
     seller_clock_started,
     unanswered_action,
-    undelivered,
 )
 from returns_core.lifecycle.statuses import (
     ANSWER_WAIT,
@@ -62,7 +62,7 @@ from returns_core.lifecycle.statuses import (
     Wait,
 )
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.models import Quote, QuoteError, ReturnLine
+from returns_core.refunds.models import PreviousReturn, Quote, QuoteError, ReturnLine
 
 A = ReturnAction
 SYSTEM = Actor.system()
@@ -211,17 +211,16 @@ def request(
     reason: str,
     reason_detail: str,
     method: ReturnMethod,
+    windows: Windows,
     at: str,
 ) -> ReturnChange:
-    """A new return (REQUESTED) holding its units; what is known at once is refused at once."""
+    """A new return (REQUESTED) holding its units; what is known at once is refused at once
+    (``request_refusal``: the same check as the quote's, in the same words)."""
     if customer.role != Role.CUSTOMER:
         raise Invalid("only a customer asks for a return")
-    why = undelivered(order)
-    if why is not None:
-        raise Invalid(why)
-    details = line_problems(order, reserved, lines)
-    if details:
-        raise Invalid("the return does not fit the order", details)
+    refused = request_refusal(order, reserved, lines, reason, windows=windows, requested_at=parse_time(at))
+    if refused is not None:
+        raise Invalid(refused.message, refused.details)
     try:
         first_quote = quote_lines(context, lines, reason)
     except (QuoteError, ValidationError) as error:
@@ -260,16 +259,18 @@ def check_eligibility(
     ret: Return,
     order: OrderSnapshot | None,
     reserved: Mapping[str, int],
-    context: QuoteContext,
+    previous: Sequence[PreviousReturn],
     windows: Windows,
     at: str,
 ) -> ReturnChange:
-    """REQUESTED -> PENDING_REVIEW with its quote, or REJECTED (and closed) with the reason."""
+    """REQUESTED -> PENDING_REVIEW with its quote, or REJECTED (and closed) with the reason.
+
+    ``previous`` are the refunds recorded on the order's ledger (this return's own left out)."""
     reason = ineligibility(ret, order, reserved, windows)
     quote: Quote | None = None
-    if reason is None:
+    if reason is None and order is not None:
         try:
-            quote = quote_lines(context, ret.lines, ret.reason)
+            quote = quote_lines(QuoteContext(order, previous), ret.lines, ret.reason)
         except (QuoteError, ValidationError) as error:
             reason = refusal(error)
     if reason is not None or quote is None:
@@ -303,6 +304,19 @@ def check_eligibility(
                 },
             )
         ],
+    )
+
+
+def not_started(ret: Return, why: str, at: str) -> ReturnChange:
+    """The workflow could not be started for a stored return: REJECTED and closed at once."""
+    return _move(
+        ret,
+        A.FIND_INELIGIBLE,
+        SYSTEM,
+        at,
+        note=why,
+        conflict="the return was started already",
+        events=[(ev.RETURN_REJECTED, {"decision": "not_started", "reason": why})],
     )
 
 

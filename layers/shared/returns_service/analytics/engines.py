@@ -14,8 +14,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from returns_service import aws, config
+from returns_service import aws
 from returns_service.analytics.records import PARTITION_COLUMN, TABLES, RecordTable, duckdb_type
+from returns_service.settings import settings
 
 if TYPE_CHECKING:
     from mypy_boto3_athena import AthenaClient
@@ -199,4 +200,4 @@ def from_environment() -> Engine:
     local = os.environ.get(LOCAL_DIR_VARIABLE)
     if local:
         return DuckDbEngine(local)
-    return AthenaEngine(config.analytics_workgroup(), config.analytics_database())
+    return AthenaEngine(settings.analytics_workgroup, settings.analytics_database)

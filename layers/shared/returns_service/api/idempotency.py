@@ -9,12 +9,10 @@ of silently answering about another return. Failures are not remembered: a reque
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any, cast
 
 from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
     IdempotencyConfig,
     idempotent_function,
 )
@@ -24,21 +22,12 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from returns_service import aws
-from returns_service.config import ConfigurationError
 from returns_service.errors import Conflict, Unprocessable
+from returns_service.store.idempotency import persistence_layer
 
 HEADER = "Idempotency-Key"
 KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces: what clients send as keys
-TABLE_ENV = "IDEMPOTENCY_TABLE"
 EXPIRES_AFTER_SECONDS = 24 * 3600
-
-
-def idempotency_table() -> str:
-    name = os.environ.get(TABLE_ENV, "")
-    if not name:
-        raise ConfigurationError(f"environment variable {TABLE_ENV} is not set")
-    return name
 
 
 def once(
@@ -61,7 +50,7 @@ def once(
         expires_after_seconds=EXPIRES_AFTER_SECONDS,
         lambda_context=lambda_context,
     )
-    persistence = DynamoDBPersistenceLayer(table_name=idempotency_table(), boto3_client=aws.dynamodb_client())
+    persistence = persistence_layer()
 
     def run(request: dict[str, Any]) -> dict[str, Any]:
         return operation()

@@ -1,8 +1,7 @@
-"""Small helpers over boto3's DynamoDB API: the clock, (de)serialising, condition failures."""
+"""Small helpers over boto3's DynamoDB API: (de)serialising, condition failures."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -11,15 +10,6 @@ from botocore.exceptions import ClientError
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
-def timestamp(moment: datetime | None = None) -> str:
-    """RFC 3339 UTC with milliseconds: sorts as text in time order."""
-    return (moment or now()).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def serialize(value: Any) -> Any:

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from returns_core.refunds.models import PreviousReturn, ReturnLine
-from returns_service import aws, config
+from returns_service import aws
+from returns_service.settings import settings
 from returns_service.store.dynamo import plain, serialize
 
 LEDGER_SK = "LEDGER"
@@ -94,7 +95,7 @@ def _key(order_id: str) -> dict[str, Any]:
 
 def load(order_id: str) -> Ledger:
     """The ledger (strongly consistent); version 0 and no entries when nothing was refunded."""
-    table = aws.dynamodb().Table(config.orders_table())
+    table = aws.dynamodb().Table(settings.orders_table)
     item = table.get_item(Key={"orderId": order_id, "sk": LEDGER_SK}, ConsistentRead=True).get("Item")
     if item is None:
         return Ledger(order_id=order_id, version=0, entries=())
@@ -108,7 +109,7 @@ def load(order_id: str) -> Ledger:
 
 def record_update(ledger: Ledger, entry: LedgerEntry) -> dict[str, Any]:
     """A transaction item adding ``entry``, only if the ledger is still at ``ledger.version``."""
-    table = config.orders_table()
+    table = settings.orders_table
     if ledger.version == 0:
         return {
             "Put": {
@@ -141,7 +142,7 @@ def mark_paid_update(order_id: str, return_id: str, paid_at: str) -> dict[str, A
     """A transaction item marking a recorded refund as paid (the amount never changes)."""
     return {
         "Update": {
-            "TableName": config.orders_table(),
+            "TableName": settings.orders_table,
             "Key": _key(order_id),
             "UpdateExpression": "SET entries.#rid.#state = :paid, entries.#rid.paidAt = :at",
             "ConditionExpression": "attribute_exists(entries.#rid)",

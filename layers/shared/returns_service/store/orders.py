@@ -8,9 +8,12 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from returns_core.lifecycle import rules
 from returns_core.order import OrderSnapshot
-from returns_service import aws, config
-from returns_service.store.dynamo import is_condition_failure, timestamp
+from returns_service import aws
+from returns_service.clock import timestamp
+from returns_service.settings import settings
+from returns_service.store.dynamo import is_condition_failure
 
 ORDER_SK = "ORDER"
 RESERVED_PREFIX = "reserved:"
@@ -25,14 +28,11 @@ class StoredOrder:
 
     def left(self, line_id: str) -> int:
         """Units of a line no return holds yet."""
-        index = self.snapshot.line_index(line_id)
-        if index is None:
-            return 0
-        return self.snapshot.lines[index].quantity - self.reserved.get(line_id, 0)
+        return rules.left(self.snapshot, self.reserved, line_id)
 
 
 def _table() -> Any:
-    return aws.dynamodb().Table(config.orders_table())
+    return aws.dynamodb().Table(settings.orders_table)
 
 
 def key(order_id: str) -> dict[str, str]:
@@ -103,7 +103,7 @@ def reserve_update(order_id: str, lines: dict[str, int], quantities: dict[str, i
         conditions.append(f"(attribute_not_exists(#r{i}) OR #r{i} <= :lim{i})")
     return {
         "Update": {
-            "TableName": config.orders_table(),
+            "TableName": settings.orders_table,
             "Key": {"orderId": {"S": order_id}, "sk": {"S": ORDER_SK}},
             "UpdateExpression": "SET " + ", ".join(sets),
             "ConditionExpression": " AND ".join(conditions),
@@ -128,7 +128,7 @@ def release_update(order_id: str, lines: dict[str, int]) -> dict[str, Any] | Non
         return None
     return {
         "Update": {
-            "TableName": config.orders_table(),
+            "TableName": settings.orders_table,
             "Key": {"orderId": {"S": order_id}, "sk": {"S": ORDER_SK}},
             "UpdateExpression": "SET " + ", ".join(sets),
             "ExpressionAttributeNames": names,

@@ -1,40 +1,40 @@
-"""The return item: its lines, status, history, quote, reservation, waiting task token and refund.
+"""The return repository: how a ``Return`` and its changes are stored (ReturnsTable).
 
-Every change is a conditional update on the status it expects, so concurrent decisions (a CS
-review racing the review time limit, a cancel racing a receipt) resolve to exactly one winner.
+Every save is conditioned on the revision the decision was taken on, so two decisions on one
+return never both win: the loser gets ``Stale`` and decides again on what is stored. A change's
+events are written with it (the ``outbox`` attribute: the events of that very write), and its
+released units in the same transaction, so a stored change always has its events and its
+releases, and nothing is ever half done.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from botocore.exceptions import ClientError
 
-from returns_core.refunds.models import Quote
-from returns_service import aws, config
-from returns_service.models import HistoryEntry, RefundView, ReturnView, Shipment
-from returns_service.store import orders
+from returns_core.lifecycle import Change, DomainEvent, Return, ReturnStatus
+from returns_service import aws
+from returns_service.settings import settings
+from returns_service.store import ledger, orders
 from returns_service.store.dynamo import (
     cancellation_codes,
     is_condition_failure,
     plain_item,
     serialize,
-    serialize_item,
-    timestamp,
 )
 
 BY_CUSTOMER = "ByCustomer"
 BY_STATUS = "ByStatus"
+OUTBOX = "outbox"
+CREATED_KEY = "createdKey"  # <createdAt>#<returnId>: time-ordered and unique, the indexes' sort key
+_STORAGE_ONLY = frozenset({OUTBOX, CREATED_KEY})
 
 
-class StateChanged(Exception):
-    """The return is not in the state an update expected; ``item`` is how it is now (or None)."""
-
-    def __init__(self, item: dict[str, Any] | None) -> None:
-        super().__init__("the return is not in the expected state")
-        self.item = item
+class Stale(Exception):
+    """The return changed (or vanished) since the decision was taken: load and decide again."""
 
 
 class AlreadyExists(Exception):
@@ -46,31 +46,62 @@ class OverReserved(Exception):
 
 
 def _table() -> Any:
-    return aws.dynamodb().Table(config.returns_table())
+    return aws.dynamodb().Table(settings.returns_table)
 
 
-def history_entry(status: str, actor: str, note: str, at: str | None = None) -> dict[str, str]:
-    return {"at": at or timestamp(), "status": status, "actor": actor, "note": note}
+# ---------------------------------------------------------------------------------------------
+# Items
+# ---------------------------------------------------------------------------------------------
+def to_item(ret: Return, events: Sequence[DomainEvent] = ()) -> dict[str, Any]:
+    """The stored item: the return, its index key, and the events of this write (if any)."""
+    item: dict[str, Any] = ret.model_dump(mode="json", exclude_none=True)
+    item[CREATED_KEY] = f"{ret.createdAt}#{ret.returnId}"
+    if events:
+        item[OUTBOX] = [outbox_entry(event) for event in events]
+    return item
 
 
-def create(item: dict[str, Any], quantities: dict[str, int]) -> None:
+def outbox_entry(event: DomainEvent) -> dict[str, str]:
+    """An event as the outbox holds it: the stream consumer publishes exactly this."""
+    return {
+        "eventId": event.event_id,
+        "source": event.source,
+        "detailType": event.detail_type,
+        "detail": json.dumps(event.detail, separators=(",", ":"), ensure_ascii=False),
+    }
+
+
+def from_item(item: dict[str, Any]) -> Return:
+    return Return.model_validate({k: v for k, v in plain_item(item).items() if k not in _STORAGE_ONLY})
+
+
+def load(return_id: str) -> Return | None:
+    """The return as stored (strongly consistent), or None."""
+    item = _table().get_item(Key={"returnId": return_id}, ConsistentRead=True).get("Item")
+    return None if item is None else from_item(item)
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+# ---------------------------------------------------------------------------------------------
+def create(change: Change[Return], quantities: dict[str, int]) -> None:
     """Store a new return and reserve its units on the order, atomically.
 
-    Raises AlreadyExists when the return id is taken (the reservation was made with it, once),
-    OverReserved when a line has fewer units left than asked.
+    ``quantities`` are the order's line quantities: a line's counter never passes it. Raises
+    AlreadyExists when the id is taken, OverReserved when a line has fewer units left than asked.
     """
-    lines = {line["lineId"]: int(line["quantity"]) for line in item["lines"]}
+    ret = change.after
     try:
         aws.dynamodb_client().transact_write_items(
             TransactItems=[
                 {
                     "Put": {
-                        "TableName": config.returns_table(),
-                        "Item": serialize_item(item),
+                        "TableName": settings.returns_table,
+                        "Item": {k: serialize(v) for k, v in to_item(ret, change.events).items()},
                         "ConditionExpression": "attribute_not_exists(returnId)",
                     }
                 },
-                orders.reserve_update(item["orderId"], lines, quantities),  # type: ignore[list-item]
+                orders.reserve_update(ret.orderId, ret.reservation.lines, quantities),  # type: ignore[list-item]
             ]
         )
     except ClientError as error:
@@ -78,153 +109,110 @@ def create(item: dict[str, Any], quantities: dict[str, int]) -> None:
         if not codes:
             raise
         if codes[0] == "ConditionalCheckFailed":
-            raise AlreadyExists(item["returnId"]) from error
+            raise AlreadyExists(ret.returnId) from error
         if len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
-            raise OverReserved(item["orderId"]) from error
+            raise OverReserved(ret.orderId) from error
         raise
 
 
-def get(return_id: str) -> dict[str, Any] | None:
-    item = _table().get_item(Key={"returnId": return_id}, ConsistentRead=True).get("Item")
-    return None if item is None else plain_item(item)
+def _update(change: Change[Return]) -> dict[str, Any]:
+    """The conditional update taking the stored return from ``before`` to ``after``: only the
+    attributes that changed, on the condition that nobody saved another revision meanwhile."""
+    if change.before is None:
+        raise ValueError("a new return is created, not updated")
+    before = to_item(change.before)
+    after = to_item(change.after, change.events)
+    names: dict[str, str] = {"#revision": "revision"}
+    values: dict[str, Any] = {":revision": serialize(change.before.revision)}
+    sets: list[str] = []
+    removes: list[str] = []
+    for i, name in enumerate(sorted(set(before) | set(after))):
+        if name in after and (name == OUTBOX or before.get(name) != after[name]):
+            names[f"#a{i}"] = name
+            values[f":a{i}"] = serialize(after[name])
+            sets.append(f"#a{i} = :a{i}")
+        elif name not in after:
+            names[f"#a{i}"] = name
+            removes.append(f"#a{i}")
+    if OUTBOX not in after:
+        names["#outbox"] = OUTBOX
+        removes.append("#outbox")  # the events of an earlier write are not this write's
+    expression = "SET " + ", ".join(sets) if sets else ""
+    if removes:
+        expression += " REMOVE " + ", ".join(removes)
+    return {
+        "TableName": settings.returns_table,
+        "Key": {"returnId": serialize(change.after.returnId)},
+        "UpdateExpression": expression.strip(),
+        "ConditionExpression": "#revision = :revision",
+        "ExpressionAttributeNames": names,
+        "ExpressionAttributeValues": values,
+    }
 
 
-def update(
-    return_id: str,
-    *,
-    expect: Collection[str],
-    to: str | None = None,
-    actor: str = "system",
-    note: str = "",
-    sets: dict[str, Any] | None = None,
-    removes: Sequence[str] = (),
-    condition: str = "",
-    names: dict[str, str] | None = None,
-    values: dict[str, Any] | None = None,
-    record: bool = True,
-) -> dict[str, Any]:
-    """Change a return that is in one of the ``expect`` statuses; append a history entry.
-
-    ``to`` is the new status (None keeps it; the history entry then repeats the current one).
-    Raises StateChanged, with the item as it is now, when the status (or ``condition``) does not
-    hold: the caller decides whether that is a conflict or a race it already lost.
-    """
-    now = timestamp()
-    attr_names: dict[str, str] = {"#status": "status", "#updatedAt": "updatedAt", **(names or {})}
-    attr_values: dict[str, Any] = {":now": now, **(values or {})}
-    expressions = ["#updatedAt = :now"]
-    for i, (name, value) in enumerate((sets or {}).items()):
-        attr_names[f"#a{i}"] = name
-        attr_values[f":a{i}"] = value
-        expressions.append(f"#a{i} = :a{i}")
-    if to is not None:
-        attr_values[":to"] = to
-        expressions.append("#status = :to")
-    status_keys = []
-    for i, status in enumerate(sorted(expect)):
-        attr_values[f":e{i}"] = status
-        status_keys.append(f":e{i}")
-    if record:
-        attr_names["#history"] = "history"
-        expressions.append("#history = list_append(#history, :h)")
-        if to is not None:
-            attr_values[":h"] = [history_entry(to, actor, note, now)]
-    removals = []
-    for i, name in enumerate(removes):
-        attr_names[f"#x{i}"] = name
-        removals.append(f"#x{i}")
-    expression = "SET " + ", ".join(expressions)
-    if removals:
-        expression += " REMOVE " + ", ".join(removals)
-    conditions = ["attribute_exists(returnId)", f"#status IN ({', '.join(status_keys)})"]
-    if condition:
-        conditions.append(f"({condition})")
-    if record and to is None:
-        # The entry keeps the status the return has: read it first (the condition pins it).
-        current = get(return_id)
-        if current is None or current["status"] not in expect:
-            raise StateChanged(current)
-        attr_values[":h"] = [history_entry(current["status"], actor, note, now)]
-        attr_values[":cur"] = current["status"]
-        conditions.append("#status = :cur")
-    try:
-        response = _table().update_item(
-            Key={"returnId": return_id},
-            UpdateExpression=expression,
-            ConditionExpression=" AND ".join(conditions),
-            ExpressionAttributeNames=attr_names,
-            ExpressionAttributeValues=attr_values,
-            ReturnValues="ALL_NEW",
-        )
-    except ClientError as error:
-        if is_condition_failure(error):
-            raise StateChanged(get(return_id)) from error
-        raise
-    return plain_item(response["Attributes"])
-
-
-def settle_reservation(item: dict[str, Any], kept: dict[str, int]) -> bool:
-    """Release what the return holds beyond ``kept`` (the units refunded); idempotent.
-
-    Returns False when it was settled already (a repeated close).
-    """
-    reservation = item.get("reservation") or {}
-    if reservation.get("state") != "held":
-        return False
-    held = {line_id: int(q) for line_id, q in reservation.get("lines", {}).items()}
-    release = {line_id: q - min(q, kept.get(line_id, 0)) for line_id, q in held.items()}
-    transact: list[dict[str, Any]] = [
-        {
-            "Update": {
-                "TableName": config.returns_table(),
-                "Key": {"returnId": {"S": item["returnId"]}},
-                "UpdateExpression": "SET reservation.#state = :settled, reservation.kept = :kept",
-                "ConditionExpression": "reservation.#state = :held",
-                "ExpressionAttributeNames": {"#state": "state"},
-                "ExpressionAttributeValues": {
-                    ":settled": {"S": "settled"},
-                    ":held": {"S": "held"},
-                    ":kept": serialize({k: v for k, v in kept.items() if v > 0}),
-                },
-            }
-        }
-    ]
-    order_update = orders.release_update(item["orderId"], release)
-    if order_update is not None:
-        transact.append(order_update)
-    try:
-        aws.dynamodb_client().transact_write_items(TransactItems=transact)  # type: ignore[arg-type]
-    except ClientError as error:
-        codes = cancellation_codes(error)
-        if codes and codes[0] == "ConditionalCheckFailed":
-            return False
-        raise
-    return True
-
-
-def transact(items: list[dict[str, Any]]) -> None:
-    """Run a transaction; a failed condition becomes StateChanged(None) for the caller to re-read."""
+def _transact(items: list[dict[str, Any]]) -> None:
     try:
         aws.dynamodb_client().transact_write_items(TransactItems=items)  # type: ignore[arg-type]
     except ClientError as error:
         if cancellation_codes(error):
-            raise StateChanged(None) from error
+            raise Stale() from error
         raise
 
 
-STATUS_PAGE_KEY = ("returnId", "status", "createdKey")
-CUSTOMER_PAGE_KEY = ("returnId", "customerId", "createdKey")
+def save(change: Change[Return]) -> None:
+    """Store a decision (a transition, a parked token, a shipment): the return, its events, and
+    the units it releases, in one write. Raises Stale when the return moved on meanwhile."""
+    update = _update(change)
+    release = orders.release_update(change.after.orderId, dict(change.released))
+    if release is not None:
+        _transact([{"Update": update}, release])
+        return
+    try:
+        aws.dynamodb_client().update_item(**update)
+    except ClientError as error:
+        if is_condition_failure(error):
+            raise Stale() from error
+        raise
+
+
+def record_pending_refund(change: Change[Return], book: ledger.Ledger, entry: ledger.LedgerEntry) -> None:
+    """The refund is written to the order's ledger (conditioned on the version it was quoted
+    against) and to the return, together. Stale when either moved: quote again."""
+    _transact([ledger.record_update(book, entry), {"Update": _update(change)}])
+
+
+def mark_refunded(change: Change[Return]) -> None:
+    """The provider paid: the ledger entry is paid, the return REFUNDED and closed (its events and
+    the units not refunded released), all in one transaction."""
+    ret = change.after
+    if ret.refund is None:
+        raise ValueError("mark_refunded needs the refund on the return")
+    items = [
+        ledger.mark_paid_update(ret.orderId, ret.returnId, ret.refund.paidAt),
+        {"Update": _update(change)},
+    ]
+    release = orders.release_update(ret.orderId, dict(change.released))
+    if release is not None:
+        items.append(release)
+    _transact(items)
+
+
+# ---------------------------------------------------------------------------------------------
+# Queries: a page and the key to continue from (returns_service.page_tokens signs it for callers)
+# ---------------------------------------------------------------------------------------------
+STATUS_PAGE_KEY = ("returnId", "status", CREATED_KEY)
+CUSTOMER_PAGE_KEY = ("returnId", "customerId", CREATED_KEY)
 
 
 def by_status(
-    status: str, limit: int, start: dict[str, Any] | None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    status: ReturnStatus, limit: int, start: dict[str, Any] | None
+) -> tuple[list[Return], dict[str, Any] | None]:
     """A page of the returns in ``status``, oldest first, and the key to continue from."""
     kwargs: dict[str, Any] = {
         "IndexName": BY_STATUS,
         "KeyConditionExpression": "#status = :s",
         "ExpressionAttributeNames": {"#status": "status"},
-        "ExpressionAttributeValues": {":s": status},
+        "ExpressionAttributeValues": {":s": str(status)},
         "ScanIndexForward": True,
     }
     return _page(kwargs, limit, start, STATUS_PAGE_KEY)
@@ -232,7 +220,7 @@ def by_status(
 
 def by_customer(
     customer_id: str, order_id: str | None, limit: int, start: dict[str, Any] | None
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[list[Return], dict[str, Any] | None]:
     """A page of a customer's returns (of one order, if given), newest first, and the key to
     continue from."""
     kwargs: dict[str, Any] = {
@@ -249,7 +237,7 @@ def by_customer(
 
 def _page(
     kwargs: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
-) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+) -> tuple[list[Return], dict[str, Any] | None]:
     """Up to ``limit`` items of an index query, reading on while a filter leaves a page short; the
     key continues after the last item given (so a full page never skips the rest of a read)."""
     items: list[dict[str, Any]] = []
@@ -261,31 +249,9 @@ def _page(
             items.append(plain_item(item))
             if len(items) == limit:
                 more = item is not response["Items"][-1] or "LastEvaluatedKey" in response
-                return items, ({k: items[-1][k] for k in key_names} if more else None)
-        last = response.get("LastEvaluatedKey")
-        if not last:
-            return items, None
-        kwargs["ExclusiveStartKey"] = last
-
-
-def to_view(item: dict[str, Any]) -> ReturnView:
-    """The contract's shape of a stored return (never the task token or internals)."""
-    quote = item.get("quote")
-    refund = item.get("refund")
-    shipment = item.get("shipment")
-    return ReturnView(
-        returnId=item["returnId"],
-        orderId=item["orderId"],
-        customerId=item["customerId"],
-        status=item["status"],
-        lines=item["lines"],
-        reason=item["reason"],
-        reasonDetail=item.get("reasonDetail", ""),
-        method=item["method"],
-        quote=None if not quote else Quote.model_validate(json.loads(quote)),
-        refund=None if not refund else RefundView.model_validate(refund),
-        createdAt=item["createdAt"],
-        updatedAt=item["updatedAt"],
-        history=[HistoryEntry.model_validate(entry) for entry in item.get("history", [])],
-        shipment=None if not shipment else Shipment.model_validate(shipment),
-    )
+                last = {k: items[-1][k] for k in key_names} if more else None
+                return [from_item(found) for found in items], last
+        last_key = response.get("LastEvaluatedKey")
+        if not last_key:
+            return [from_item(found) for found in items], None
+        kwargs["ExclusiveStartKey"] = last_key

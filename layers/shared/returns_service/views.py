@@ -1,0 +1,25 @@
+"""A stored return as the routes give it (contract section 4): never the token or internals."""
+
+from __future__ import annotations
+
+from returns_core.lifecycle import Return
+from returns_service.models import HistoryEntry, RefundView, ReturnView, Shipment
+
+
+def to_view(ret: Return) -> ReturnView:
+    return ReturnView(
+        returnId=ret.returnId,
+        orderId=ret.orderId,
+        customerId=ret.customerId,
+        status=ret.status,
+        lines=ret.lines,
+        reason=ret.reason,
+        reasonDetail=ret.reasonDetail,
+        method=ret.method,
+        quote=ret.quote,
+        refund=None if ret.refund is None else RefundView.model_validate(ret.refund.model_dump(mode="json")),
+        createdAt=ret.createdAt,
+        updatedAt=ret.updatedAt,
+        history=[HistoryEntry.model_validate(entry.model_dump(mode="json")) for entry in ret.history],
+        shipment=None if ret.shipment is None else Shipment.model_validate(ret.shipment.model_dump()),
+    )
