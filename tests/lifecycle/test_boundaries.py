@@ -55,13 +55,22 @@ def where(path: Path, node: ast.AST) -> str:
     return f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
 
 
+# Words that are a return status's name but mean something else where they are written.
+NOT_RETURN_STATUSES = {
+    ("layers/shared/returns_service/analytics/engines.py", "CANCELLED"): "an Athena query's state",
+}
+
+
 def test_no_status_literal_outside_the_core() -> None:
     statuses = {str(status) for status in ReturnStatus}
     found = [
         f"{where(path, node)} {node.value!r}"
         for path, tree in sources(*PRODUCTION, outside=CORE)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and node.value in statuses
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and node.value in statuses
+        and (str(path.relative_to(ROOT)), node.value) not in NOT_RETURN_STATUSES
     ]
     assert found == [], "status literals outside returns_core:\n" + "\n".join(found)
 
