@@ -25,6 +25,7 @@ from moto import mock_aws
 
 from local.demo import Client
 from local.orders import load_example_orders, moved_to_present
+from local.payments import FakePaymentProvider, running
 from local.server import LocalService, make_server
 from local.stack import MOTO_CONFIG, REPO_ROOT, TEMPLATE_PATH, deploy
 from local.template import Resolver, load_template, parameter_values
@@ -105,6 +106,7 @@ class LocalConsole:
     client: Client
     service: LocalService
     samples: list[dict[str, str]]
+    payments: FakePaymentProvider
 
     @property
     def console_url(self) -> str:
@@ -176,8 +178,8 @@ class LocalConsole:
 def local_console() -> Iterator[LocalConsole]:
     """template.yaml in moto behind `make run`'s HTTP server, on a free port, for one test module
     (moto is process-wide: a stack must not outlive the module that uses it)."""
-    with mock_aws(config=MOTO_CONFIG):
-        stack = deploy(parameters=CONSOLE_PARAMETERS)
+    with running() as payments, mock_aws(config=MOTO_CONFIG):
+        stack = deploy(parameters={**CONSOLE_PARAMETERS, "PaymentApiUrl": payments.url})
         service = LocalService(stack, "http://127.0.0.1")
         server = make_server(service, "127.0.0.1", 0)
         base_url = f"http://127.0.0.1:{server.server_address[1]}"
@@ -186,7 +188,7 @@ def local_console() -> Iterator[LocalConsole]:
         try:
             service.seed_examples()
             samples = service.seed_sample_returns()
-            yield LocalConsole(base_url, Client(base_url), service, samples)
+            yield LocalConsole(base_url, Client(base_url), service, samples, payments)
         finally:
             server.shutdown()
             server.server_close()

@@ -164,15 +164,11 @@ def test_a_second_agents_decision_gets_a_clear_conflict_message(
 
 
 def test_a_failed_refund_is_retried(local_console: LocalConsole, open_console: OpenPage):
-    from returns_service import payments
-
     order_id = local_console.fresh_order("O-SEED-1")
     lines = [{"lineId": "L1", "quantity": 1}]
     return_id = local_console.ask_return(order_id, lines, "quality_issue")
     local_console.approve(return_id)
-    fake = payments.provider()
-    assert isinstance(fake, payments.FakePaymentProvider)
-    fake.fail_next(1, permanent=True)
+    local_console.payments.fail_next(1, permanent=True)
     local_console.receive(return_id, [{**lines[0], "condition": "intact"}])
     local_console.wait_status(return_id, "REFUND_FAILED")
 
