@@ -175,7 +175,7 @@ def test_a_failed_refund_is_retried(local_console: LocalConsole, open_console: O
     page = open_console("agent-1")
     page.get_by_role("link", name="Failed refunds").click()
     return_link(page, return_id).click()
-    expect(page.locator("#retry-form")).to_contain_text("declined")
+    expect(page.locator("#retry-form")).to_contain_text("PaymentDeclined")
     page.get_by_role("button", name="Retry the refund").click()
     expect(status_of(page)).to_have_attribute("data-status", "REFUNDED", timeout=20_000)
     expect(page.locator("#refund-card")).to_contain_text("Refunded 50.00 CNY")
