@@ -108,12 +108,7 @@ def test_cs_view_has_the_return_its_quote_history_and_the_order(api):
 def test_review_approve_then_a_second_decision_is_409(api):
     created = api.created(new_return("O-SEED-1", one("L2")))
     api.wait_status(created["returnId"], "PENDING_REVIEW")
-    body = {
-        "decision": "approve",
-        "returnShippingPaidBy": "customer",
-        "returnShippingFee": "6.00",
-        "note": "ok",
-    }
+    body = {"decision": "approve", "returnShippingPaidBy": "merchant", "note": "ok"}
     response = api.review(created["returnId"], body)
     assert response.status == 200, response.text
     assert response.json["status"] == "AWAITING_RECEIPT"
@@ -121,6 +116,21 @@ def test_review_approve_then_a_second_decision_is_409(api):
     again = api.review(created["returnId"], {"decision": "reject"})
     assert again.status == 409 and again.json["error"]["code"] == "conflict"
     api.wait_status(created["returnId"], "AWAITING_RECEIPT")
+
+
+def test_a_fee_the_customer_pays_waits_for_the_customer(api):
+    """Contract section 5a: CS cannot put a return-shipping fee on the customer alone."""
+    created = api.created(new_return("O-SEED-1", one("L2")))
+    api.wait_status(created["returnId"], "PENDING_REVIEW")
+    body = {"decision": "approve", "returnShippingPaidBy": "customer", "returnShippingFee": "6.00"}
+    response = api.review(created["returnId"], body)
+    assert response.status == 200, response.text
+    assert response.json["status"] == "AWAITING_CUSTOMER"
+    assert {a["kind"]: a["amount"] for a in response.json["quote"]["adjustments"]}[
+        "return_shipping_fee"
+    ] == "-6.00"
+    again = api.review(created["returnId"], {"decision": "reject"})
+    assert again.status == 409 and again.json["error"]["code"] == "conflict"
 
 
 def test_review_reject_ends_the_return(api):
@@ -162,19 +172,29 @@ def received_damaged(api: Api) -> str:
     return str(created["returnId"])
 
 
-def test_damage_review_deduct_then_refund(api):
+def test_damage_review_deduct_waits_for_the_customer(api):
+    """Contract section 5a: a deduction is a proposal the customer answers (not refunded yet)."""
     return_id = received_damaged(api)
     path = f"/cs/returns/{return_id}/damage-review"
     response = api.call(
         "POST", path, body={"decision": "deduct", "inspectionDeduction": "9.00"}, claims=AGENT
     )
     assert response.status == 200, response.text
-    assert response.json["status"] == "REFUNDING"
+    assert response.json["status"] == "AWAITING_CUSTOMER"
     again = api.call("POST", path, body={"decision": "accept"}, claims=AGENT)
     assert again.status == 409
+    assert any(a["kind"] == "inspection_deduction" for a in response.json["quote"]["adjustments"])
+    assert response.json["refund"] is None
+
+
+def test_damage_review_accept_then_refund(api):
+    return_id = received_damaged(api)
+    path = f"/cs/returns/{return_id}/damage-review"
+    response = api.call("POST", path, body={"decision": "accept"}, claims=AGENT)
+    assert response.status == 200, response.text
+    assert response.json["status"] == "REFUNDING"
     done = api.wait_status(return_id, "REFUNDED")
-    assert done["refund"]["refundAmount"] == done["quote"]["refundAmount"]
-    assert any(a["kind"] == "inspection_deduction" for a in done["quote"]["adjustments"])
+    assert done["refund"]["refundAmount"] == done["quote"]["refundAmount"] == "39.00"
 
 
 def test_damage_review_errors(api):

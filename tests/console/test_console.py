@@ -108,7 +108,7 @@ def test_the_promotion_clawback_is_explained(local_console: LocalConsole, open_c
         page.screenshot(path=str(path), full_page=True)
 
 
-def test_an_agent_deducts_on_damaged_goods_and_sees_the_refund(
+def test_an_agent_deducts_on_damaged_goods_and_the_customer_is_asked(
     local_console: LocalConsole, open_console: OpenPage
 ):
     # The sample `make run` sets up: a phone case back for size_or_fit, received damaged.
@@ -127,9 +127,8 @@ def test_an_agent_deducts_on_damaged_goods_and_sees_the_refund(
     page.get_by_label("Note (optional)").fill("corner cracked")
     page.get_by_role("button", name="Submit decision").click()
     expect(page.locator("#decision-message")).to_contain_text("You deducted 9.00 CNY for the damage")
-    # The page follows the workflow until the refund is paid: 39.00 less the 9.00.
-    expect(status_of(page)).to_have_attribute("data-status", "REFUNDED", timeout=20_000)
-    expect(page.locator("#refund-card")).to_contain_text("Refunded 30.00 CNY")
+    # A deduction waits for the customer's answer (contract section 5a): 39.00 less the 9.00.
+    expect(status_of(page)).to_have_attribute("data-status", "AWAITING_CUSTOMER", timeout=20_000)
     deducted = page.locator('#quote-table tr[data-kind="inspection_deduction"]')
     expect(deducted).to_contain_text("Damage deduction")
     expect(deducted.locator("td.num")).to_have_text("\u22129.00")
@@ -138,7 +137,8 @@ def test_an_agent_deducts_on_damaged_goods_and_sees_the_refund(
     expect(settlement).to_contain_text("Seller seller-778")
     expect(settlement).to_contain_text("gives back 30.00 CNY (seller debit 30.00)")
     expect(settlement).to_contain_text("pays 0.00 CNY (platform share 0.00)")
-    assert local_console.cs_view(return_id)["refund"]["refundAmount"] == "30.00"
+    view = local_console.cs_view(return_id)
+    assert view["quote"]["refundAmount"] == "30.00" and view["refund"] is None
 
 
 def test_a_second_agents_decision_gets_a_clear_conflict_message(

@@ -37,7 +37,7 @@ def waiting_for_goods(create: Create, order_id: str, lines: dict[str, int], reas
     """Created, found eligible, approved by CS and waiting (token ``t-receipt``) for the goods."""
     snapshot = order(order_id)
     ret = create(lines, reason, snapshot=snapshot, when=at(0))
-    ret = decide.check_eligibility(ret, snapshot, {}, QuoteContext(snapshot), WINDOWS, at(1)).after
+    ret = decide.check_eligibility(ret, snapshot, {}, [], WINDOWS, at(1)).after
     ret = decide.approve(
         ret, AGENT, paid_by="merchant", fee=0, note="", context=QuoteContext(snapshot), at=at(2)
     ).after
@@ -54,7 +54,7 @@ def shipped(ret: Return, minute: int = 3) -> decide.ReturnChange:
 def test_return_awaiting_receipt_names_who_receives(create: Create) -> None:
     snapshot = order(POP)
     ret = create({"L2": 1}, "no_longer_needed", snapshot=snapshot, when=at(0))
-    ret = decide.check_eligibility(ret, snapshot, {}, QuoteContext(snapshot), WINDOWS, at(1)).after
+    ret = decide.check_eligibility(ret, snapshot, {}, [], WINDOWS, at(1)).after
     ret = decide.approve(
         ret, AGENT, paid_by="merchant", fee=0, note="", context=QuoteContext(snapshot), at=at(2)
     ).after
@@ -103,7 +103,7 @@ def test_the_parcel_registration_starts_the_sellers_clock(create: Create) -> Non
 def test_a_parcel_registered_before_approval_goes_straight_to_the_sellers_wait(create: Create) -> None:
     snapshot = order(POP)
     ret = create({"L2": 1}, "no_longer_needed", snapshot=snapshot, when=at(0))
-    ret = decide.check_eligibility(ret, snapshot, {}, QuoteContext(snapshot), WINDOWS, at(1)).after
+    ret = decide.check_eligibility(ret, snapshot, {}, [], WINDOWS, at(1)).after
     ret = shipped(ret, minute=1).after
     assert ret.status == S.PENDING_REVIEW and next_step(ret) == Step.AWAIT_REVIEW
     ret = decide.approve(

@@ -16,7 +16,7 @@ CTX = QuoteContext(order())
 
 def pending_review(create: Create, lines: dict[str, int] | None = None) -> Return:
     ret = create(lines or {"L1": 1, "L2": 1}, "size_or_fit")
-    return decide.check_eligibility(ret, order(), {}, CTX, WINDOWS, at(1)).after
+    return decide.check_eligibility(ret, order(), {}, [], WINDOWS, at(1)).after
 
 
 def propose_fee(ret: Return, fee: int = 1000, minute: int = 2) -> decide.ReturnChange:

@@ -11,9 +11,10 @@ from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
 DAMAGE_DECISIONS = [
-    # decision, inspection deduction, final status, refund (100.00 paid, less the 10.00 fee)
-    ("accept", None, "REFUNDED", "90.00"),
-    ("deduct", "12.50", "REFUNDED", "77.50"),
+    # decision, inspection deduction, where it ends, refund (100.00 paid). A deduction is a
+    # proposal the customer answers (contract section 5a): it waits, with the quote it would give.
+    ("accept", None, "REFUNDED", "100.00"),
+    ("deduct", "12.50", "AWAITING_CUSTOMER", "87.50"),
     ("reject", None, "RETURNED_TO_CUSTOMER", None),
 ]
 
@@ -27,7 +28,7 @@ def test_damaged_goods_on_a_customer_choice_return_wait_for_cs(flow: Flow, order
         cases.append((order, created.returnId, decision, deduction, status, refunded))
     for _, return_id, *_ in cases:
         flow.wait(return_id, "PENDING_REVIEW", parked="review")
-        approve(return_id, fee="10.00")
+        approve(return_id)
     for _, return_id, *_ in cases:
         flow.wait(return_id, "AWAITING_RECEIPT", parked="receipt")
         receive(flow, return_id, ("L1", 1, "intact"), ("L2", 1, "damaged"))
@@ -37,6 +38,15 @@ def test_damaged_goods_on_a_customer_choice_return_wait_for_cs(flow: Flow, order
             return_id, decision, inspection_deduction=deduction, note="scratched", actor="agent-4"
         )
     for order, return_id, _, deduction, status, refunded in cases:
+        if status == "AWAITING_CUSTOMER":
+            waiting = flow.wait(return_id, status)
+            assert waiting.refund is None and waiting.quote is not None
+            assert waiting.quote.refundAmount == refunded
+            kinds = {a.kind: a.amount for a in waiting.quote.adjustments}
+            assert kinds["inspection_deduction"] == f"-{deduction}"
+            assert flow.reserved(order["orderId"]) == {"L1": 1, "L2": 1}  # held while it waits
+            assert "Return Proposal Made" in flow.event_types(return_id)
+            continue
         done = flow.finished(return_id, status)
         if refunded is None:
             assert done.refund is None
@@ -45,9 +55,7 @@ def test_damaged_goods_on_a_customer_choice_return_wait_for_cs(flow: Flow, order
         else:
             assert done.refund is not None and done.quote is not None
             assert done.refund.refundAmount == refunded
-            kinds = {a.kind: a.amount for a in done.quote.adjustments}
-            assert kinds["return_shipping_fee"] == "-10.00"
-            assert kinds.get("inspection_deduction") == (f"-{deduction}" if deduction else None)
+            assert "inspection_deduction" not in {a.kind for a in done.quote.adjustments}
             assert flow.reserved(order["orderId"]) == {"L1": 1, "L2": 1}
         with pytest.raises(Conflict):
             review.submit_damage_review(

@@ -11,6 +11,7 @@ from returns_core.order import OrderSnapshot
 from returns_service import page_tokens, transitions
 from returns_service.errors import BadRequest, NotFound
 from returns_service.models import ReturnView
+from returns_service.settings import settings
 from returns_service.store import ledger, orders
 from returns_service.store import returns as repository
 from returns_service.views import to_view
@@ -95,7 +96,14 @@ def submit_review(
         if decision == "reject":
             return decide.reject(ret, agent, note=note, at=at)
         return decide.approve(
-            ret, agent, paid_by=return_shipping_paid_by, fee=fee, note=note, context=quote_context(ret), at=at
+            ret,
+            agent,
+            paid_by=return_shipping_paid_by,
+            fee=fee,
+            note=note,
+            context=quote_context(ret),
+            answer_within=settings.customer_answer_timeout_seconds if fee else None,
+            at=at,
         )
 
     return to_view(transitions.apply(return_id, review))
@@ -118,6 +126,7 @@ def submit_damage_review(
             deduction=deduction,
             note=note,
             context=quote_context(ret),
+            answer_within=settings.customer_answer_timeout_seconds if deduction else None,
             at=transitions.now(),
         )
 

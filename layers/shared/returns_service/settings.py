@@ -75,6 +75,7 @@ class Settings:
     review_timeout_seconds = Setting("REVIEW_TIMEOUT_SECONDS", _count)
     receipt_timeout_seconds = Setting("RECEIPT_TIMEOUT_SECONDS", _count)
     damage_review_timeout_seconds = Setting("DAMAGE_REVIEW_TIMEOUT_SECONDS", _count)
+    customer_answer_timeout_seconds = Setting("CUSTOMER_ANSWER_TIMEOUT_SECONDS", _count)
     payment_api_url = Setting("PAYMENT_API_URL", _url)
     payment_secret_id = Setting("PAYMENT_API_SECRET_ARN", _text)
     payment_timeout_seconds = Setting("PAYMENT_TIMEOUT_SECONDS", _count)

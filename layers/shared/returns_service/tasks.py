@@ -13,7 +13,7 @@ import json
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from returns_core.lifecycle import Change, Return, ReturnStatus, Step, Wait, step_for
+from returns_core.lifecycle import Change, Return, ReturnStatus, Step, Wait, rules
 from returns_core.lifecycle.model import WaitingTask
 from returns_service import aws
 from returns_service.store.dynamo import error_code
@@ -35,15 +35,16 @@ _ROUTE = {
 
 
 def next_step(ret: Return) -> Step:
-    return step_for(ret.status, held_for_cs=ret.heldForCs)
+    return rules.next_step(ret)
 
 
 def route(ret: Return) -> dict[str, str]:
     """The output a step gives the state machine: the return and where it goes next."""
     step = next_step(ret)
-    name = (
-        "eligibility" if step == Step.AWAIT_REVIEW and ret.status == ReturnStatus.REQUESTED else _ROUTE[step]
-    )
+    if step == Step.AWAIT_REVIEW and ret.status == ReturnStatus.REQUESTED:
+        name = "eligibility"
+    else:  # a step the state machine has no state for yet ends it as Unroutable, saying which
+        name = _ROUTE.get(step, str(step))
     return {"returnId": ret.returnId, "next": name}
 
 

@@ -17,9 +17,21 @@ def to_view(ret: Return) -> ReturnView:
         reasonDetail=ret.reasonDetail,
         method=ret.method,
         quote=ret.quote,
-        refund=None if ret.refund is None else RefundView.model_validate(ret.refund.model_dump(mode="json")),
+        refund=None if ret.refund is None else _refund(ret),
         createdAt=ret.createdAt,
         updatedAt=ret.updatedAt,
         history=[HistoryEntry.model_validate(entry.model_dump(mode="json")) for entry in ret.history],
         shipment=None if ret.shipment is None else Shipment.model_validate(ret.shipment.model_dump()),
+    )
+
+
+def _refund(ret: Return) -> RefundView:
+    """Contract section 4's refund: ``{refundId, refundAmount, payments, paidAt}``."""
+    refund = ret.refund
+    assert refund is not None
+    return RefundView(
+        refundId=refund.refundId,
+        refundAmount=refund.refundAmount,
+        payments=[{"paymentId": p.paymentId, "amount": p.amount} for p in refund.payments],
+        paidAt=refund.paidAt,
     )
