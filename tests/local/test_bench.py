@@ -12,7 +12,7 @@ from returns_service.store import returns as return_store
 def test_only_requests_made_inside_a_function_are_counted(stack) -> None:
     with _counting() as counts:
         for _ in range(3):
-            assert return_store.get("R-NOPE") is None  # the benchmark polling, outside any function
+            assert return_store.load("R-NOPE") is None  # the benchmark polling, outside any function
         assert sum(counts["requests"].values()) == 0
         answer = stack.http("GET", "/returns/R-NOPE", claims={"sub": "cust-1001"})
         assert answer.status == 404
