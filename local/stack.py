@@ -5,7 +5,8 @@ moto's CloudFormation cannot deploy a SAM application, so this module reads the 
 Secrets Manager secrets, EventBridge buses and rules, Lambda functions, the Step Functions state
 machine and the HTTP API routes. Each Lambda invocation (from Step Functions, EventBridge or an
 HTTP request) runs the real handler in-process, so one test covers the handler, the workflow and
-the tables together.
+the tables together. Rules with a Firehose delivery stream target write what they match into a
+local folder laid out as the stream's S3 bucket (local/firehose.py), where analytics reads it.
 
 Usage::
 
@@ -32,8 +33,10 @@ import logging
 import os
 import re
 import secrets
+import shutil
 import string
 import sys
+import tempfile
 import threading
 import time
 import traceback
@@ -51,6 +54,7 @@ from urllib.parse import parse_qs
 import boto3
 import yaml
 
+from local.firehose import STREAM_TYPE, LocalFirehose, Stream
 from local.httpapi import HttpResponse, Route, build_event, cors_headers, read_response, select_route
 from local.template import Resolver, TemplateError, load_template, parameter_values
 
@@ -99,6 +103,8 @@ QUEUE_TYPE = "AWS::SQS::Queue"
 # AWS::SNS::Topic / Subscription alarms are mailed through, AWS::SQS::QueuePolicy (moto does not
 # enforce resource policies). Like every type this deployer does not create, a Ref or GetAtt of
 # them resolves to a predicted id (_fallback_id).
+# Where the analytics code finds the records the local Firehose streams write (the bucket).
+ANALYTICS_LOCAL_DIR = "ANALYTICS_LOCAL_DIR"
 NO_TOKEN = "no bearer token in the Authorization header"
 
 _DUMMY_ZIP: bytes
@@ -251,6 +257,10 @@ class Stack:
         # SQS queue ARN) per function logical id, from its EventInvokeConfig.
         self._async: dict[str, tuple[int, str | None]] = {}
         self._closed = False
+        # Firehose delivery streams write into this folder, which stands for their S3 bucket.
+        self.records_dir = Path()
+        self.firehose = LocalFirehose(self.records_dir, {})
+        self._owns_records_dir = False
 
     # -- public interface --------------------------------------------------------------------
     def client(self, service: str) -> Any:
@@ -433,6 +443,8 @@ class Stack:
                 os.environ.pop(name, None)
             else:
                 os.environ[name] = value
+        if self._owns_records_dir:
+            shutil.rmtree(self.records_dir, ignore_errors=True)
         if _CURRENT is self:
             _CURRENT = None
 
@@ -538,6 +550,9 @@ class Stack:
 
     def _deliver(self, rule_name: str, target: Mapping[str, Any], message: dict[str, Any]) -> None:
         arn = str(target["Arn"])
+        if self.firehose.handles(arn):
+            self.firehose.deliver(arn, _target_input(target, message))
+            return
         function = self._find_function(arn) if ":lambda:" in arn else None
         is_state_machine = ":states:" in arn and arn in self.state_machines.values()
         if function is None and not is_state_machine:
@@ -651,10 +666,13 @@ def _target_input(target: Mapping[str, Any], message: Any) -> Any:
     if transformer:
         from moto.events.utils import EventTemplateParser
 
+        # moto's parser reads `ingestion-time` (EventBridge's predefined variable).
+        with_ingestion_time: Any = {"ingestion-time": message.get("time"), **message}
+
         text = EventTemplateParser.parse(
             input_template=transformer.get("InputTemplate"),
             input_paths_map=transformer.get("InputPathsMap", {}),
-            event=message,
+            event=with_ingestion_time,
         )
         try:
             return json.loads(text) if isinstance(text, str) else text
@@ -693,7 +711,7 @@ def current_stack() -> Stack | None:
 
 
 def _delivered_locally(arn: str) -> bool:
-    return arn.startswith("arn:") and arn.split(":")[2] in ("lambda", "states")
+    return arn.startswith("arn:") and arn.split(":")[2] in ("lambda", "states", "firehose")
 
 
 def _install_patches() -> None:
@@ -787,10 +805,13 @@ def deploy(
     template: Path | str = TEMPLATE_PATH,
     stack_name: str = DEFAULT_STACK_NAME,
     region: str = REGION,
+    records_dir: Path | str | None = None,
 ) -> Stack:
     """Create the template's resources in the active moto mock and return the stack.
 
     Must run inside `mock_aws(config=MOTO_CONFIG)`. `parameters` override the template defaults.
+    `records_dir` is where the Firehose delivery streams write (a temporary folder, removed on
+    close, when not given); the analytics code reads it (ANALYTICS_LOCAL_DIR).
     """
     from moto.core.config import default_user_config
 
@@ -806,6 +827,11 @@ def deploy(
     if previous is not None:
         previous.close()
     deployer = _Deployer(Path(template), stack_name, region, parameters)
+    if records_dir is None:
+        deployer.stack.records_dir = Path(tempfile.mkdtemp(prefix="returns-records-"))
+        deployer.stack._owns_records_dir = True
+    else:
+        deployer.stack.records_dir = Path(records_dir)
     return deployer.run()
 
 
@@ -906,6 +932,13 @@ class _Deployer:
             self._register_events(resource)
         for resource in self._of(RULE_TYPE):
             self._create_rule(resource)
+        stack.firehose = LocalFirehose(
+            stack.records_dir,
+            {
+                str(r.attributes["Arn"]): Stream.of(str(r.physical_id), self.resolver.resolve(r.properties))
+                for r in self._of(STREAM_TYPE)
+            },
+        )
 
         self._apply_environment(environment)
         _CURRENT = stack
@@ -978,6 +1011,10 @@ class _Deployer:
                 bus_name = _bus_name(self.resolver.resolve(bus)) if bus else "default"
                 prefix = "" if bus_name == "default" else f"{bus_name}/"
                 r.attributes = {"Arn": self._arn("events", f"rule/{prefix}{name}")}
+            elif r.type == STREAM_TYPE:
+                name = self._name(r.logical_id, props, "DeliveryStreamName")
+                r.physical_id = name
+                r.attributes = {"Arn": self._arn("firehose", f"deliverystream/{name}")}
             elif r.type == HTTP_API_TYPE:
                 api_id = hashlib.sha1(f"{stack.stack_name}/{r.logical_id}".encode()).hexdigest()[:10]
                 r.physical_id = api_id
@@ -1273,6 +1310,7 @@ class _Deployer:
             "AWS_DEFAULT_REGION": stack.region,
             "AWS_REGION": stack.region,
             "POWERTOOLS_TRACE_DISABLED": "true",
+            ANALYTICS_LOCAL_DIR: str(stack.records_dir),
         }
         for name, value in {**local, **environment}.items():
             stack._saved_environ.setdefault(name, os.environ.get(name))

@@ -9,11 +9,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools import Tracer
+from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from returns_service import refund, review
+from returns_service import analytics, refund, review
+from returns_service.analytics.query import GROUP_BYS, PeriodError, Request
+from returns_service.analytics.report import to_csv
 from returns_service.api import http
 from returns_service.api.caller import Caller, cs_agent_of
 from returns_service.api.models import (
@@ -21,8 +24,10 @@ from returns_service.api.models import (
     CustomerReturnsPage,
     DamageReviewBody,
     QueuePage,
+    ReturnAnalytics,
     ReviewBody,
 )
+from returns_service.errors import BadRequest, Unprocessable
 from returns_service.models import ReturnStatus, ReturnView
 
 ReturnId = Annotated[str, Path(alias="returnId", min_length=1, max_length=128)]
@@ -140,6 +145,75 @@ def submit_damage_review(return_id: ReturnId, body: DamageReviewBody) -> ReturnV
 def retry_refund(return_id: ReturnId) -> ReturnView:
     agent = _agent()
     return refund.retry_refund(return_id, agent.actor)
+
+
+DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+CSV = "text/csv"
+_ANALYTICS_RESPONSES = http.responses(200, "The figures of the cohort", 401, 403, 422)
+_ANALYTICS_RESPONSES[200]["content"] = {
+    content_types.APPLICATION_JSON: {"model": ReturnAnalytics},
+    CSV: {"schema": {"type": "string", "description": "The rows as CSV (Accept: text/csv)"}},
+}
+
+
+@app.get(
+    "/cs/analytics/returns",
+    summary="Return analytics: which goods come back too often, and why",
+    description=(
+        "The orders delivered in the period (UTC dates, both included), grouped by brand, category,"
+        " sku, sellerId or reason: units sold and returned, rates, units by reason, refunds, the"
+        " median hours to refund and the flag (contract section 9). JSON, or the rows as CSV with"
+        " Accept: text/csv."
+    ),
+    tags=["cs"],
+    security=http.JWT_SECURITY,
+    responses=_ANALYTICS_RESPONSES,
+)
+def return_analytics(
+    start: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description="First delivery date (UTC)")],
+    end: Annotated[
+        str, Query(alias="to", pattern=DATE_PATTERN, description="Last delivery date (UTC), included")
+    ],
+    group_by: Annotated[str, Query(alias="groupBy", description=f"One of {', '.join(GROUP_BYS)}")],
+) -> Response[ReturnAnalytics | str]:
+    _agent()
+    try:
+        request = Request.of(start, end, group_by)
+    except PeriodError as refused:
+        details = [{"location": "query", "field": refused.field, "issue": str(refused)}]
+        raise (BadRequest if refused.malformed else Unprocessable)(str(refused), details) from None
+    report = analytics.returns_report(request)
+    if _wants_csv(app.current_event.headers.get("accept", "")):
+        name = f"returns-{request.start}-{request.end}-{request.group_by}.csv"
+        return Response(
+            status_code=200,
+            content_type=f"{CSV}; charset=utf-8",
+            body=to_csv(report),
+            headers={"Content-Disposition": f'attachment; filename="{name}"'},
+        )
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=ReturnAnalytics.model_validate(report),
+    )
+
+
+def _wants_csv(accept: str) -> bool:
+    """CSV when the Accept header prefers text/csv to JSON (q-values honoured; JSON by default)."""
+    best = {CSV: 0.0, content_types.APPLICATION_JSON: 0.0}
+    for part in accept.split(","):
+        media, *params = (piece.strip() for piece in part.split(";"))
+        quality = 1.0
+        for param in params:
+            name, _, value = param.partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if media.lower() in best:
+            best[media.lower()] = max(best[media.lower()], quality)
+    return best[CSV] > best[content_types.APPLICATION_JSON]
 
 
 @http.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

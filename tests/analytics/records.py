@@ -13,6 +13,7 @@ from typing import Any
 from returns_service.analytics import returns_report
 from returns_service.analytics.engines import DuckDbEngine
 from returns_service.analytics.query import Request
+from returns_service.analytics.records import CANCELLATION_EVENTS, ORDER_UPDATES, RETURN_EVENTS
 
 
 def line(line_id: str, brand: str, quantity: int, *, sku: str = "", category: str = "misc") -> dict[str, Any]:
@@ -71,7 +72,7 @@ class Records:
             "deliveredAt": delivered_at,
             "lines": lines,
         }
-        self.put("orders/", day or (delivered_at or "2026-04-25")[:10], "Order Updated", snapshot)
+        self.put(ORDER_UPDATES.prefix, day or (delivered_at or "2026-04-25")[:10], "Order Updated", snapshot)
 
     def cancelled(self, order_id: str, lines: list[dict[str, Any]], *, day: str = "2026-04-21") -> None:
         detail = {
@@ -81,7 +82,7 @@ class Records:
             "status": "COMPLETED",
             "lines": lines,
         }
-        self.put("cancellations/", day, "Cancellation Completed", detail)
+        self.put(CANCELLATION_EVENTS.prefix, day, "Cancellation Completed", detail)
 
     # -- the returns service -----------------------------------------------------------------
     def event(
@@ -96,7 +97,7 @@ class Records:
             "status": status,
             **fields,
         }
-        self.put("returns/", day, detail_type, detail)
+        self.put(RETURN_EVENTS.prefix, day, detail_type, detail)
         return detail
 
     def requested(
@@ -155,7 +156,7 @@ class Records:
 
     def again(self, detail_type: str, detail: dict[str, Any], day: str) -> None:
         """The same event delivered once more (same eventId, a new EventBridge envelope)."""
-        self.put("returns/", day, detail_type, detail)
+        self.put(RETURN_EVENTS.prefix, day, detail_type, detail)
 
     # -- the answer --------------------------------------------------------------------------
     def report(self, start: str, end: str, group_by: str = "brand") -> dict[str, Any]:

@@ -26,21 +26,23 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class PeriodError(ValueError):
-    """The period is malformed (``malformed``: 400) or not allowed (422)."""
+    """The period or groupBy is malformed (``malformed``: 400) or not allowed (422); ``field``
+    names the parameter (``from``, ``to``, ``groupBy``)."""
 
-    def __init__(self, message: str, *, malformed: bool) -> None:
+    def __init__(self, message: str, *, field: str, malformed: bool) -> None:
         super().__init__(message)
+        self.field = field
         self.malformed = malformed
 
 
 def parse_date(text: str, name: str) -> date:
     """A ``YYYY-MM-DD`` date; PeriodError (malformed) for anything else."""
     if not _DATE.match(text):
-        raise PeriodError(f"{name} must be a date as YYYY-MM-DD, got {text!r}", malformed=True)
+        raise PeriodError(f"{name} must be a date as YYYY-MM-DD, got {text!r}", field=name, malformed=True)
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise PeriodError(f"{name} is not a calendar date: {text!r}", malformed=True) from None
+        raise PeriodError(f"{name} is not a calendar date: {text!r}", field=name, malformed=True) from None
 
 
 @dataclass(frozen=True)
@@ -56,15 +58,19 @@ class Request:
         """From the route's or the command's text; PeriodError for a bad period or groupBy."""
         first, last = parse_date(start, "from"), parse_date(end, "to")
         if first > last:
-            raise PeriodError(f"from ({first}) is after to ({last})", malformed=False)
+            raise PeriodError(f"from ({first}) is after to ({last})", field="from", malformed=False)
         days = (last - first).days + 1
         if days > MAX_PERIOD_DAYS:
             raise PeriodError(
-                f"the period has {days} days; at most {MAX_PERIOD_DAYS} (both ends counted)", malformed=False
+                f"the period has {days} days; at most {MAX_PERIOD_DAYS} (both ends counted)",
+                field="to",
+                malformed=False,
             )
         if group_by not in GROUP_BYS:
             raise PeriodError(
-                f"groupBy must be one of {', '.join(GROUP_BYS)}, got {group_by!r}", malformed=False
+                f"groupBy must be one of {', '.join(GROUP_BYS)}, got {group_by!r}",
+                field="groupBy",
+                malformed=False,
             )
         return cls(first, last, group_by)  # type: ignore[arg-type]
 

@@ -28,7 +28,7 @@ class RecordTable:
 
 ORDER_UPDATES = RecordTable(
     name="order_updates",
-    prefix="orders/",
+    prefix="records/orders/",
     columns=(
         *ENVELOPE,
         (
@@ -41,7 +41,7 @@ ORDER_UPDATES = RecordTable(
 )
 RETURN_EVENTS = RecordTable(
     name="return_events",
-    prefix="returns/",
+    prefix="records/returns/",
     columns=(
         *ENVELOPE,
         (
@@ -55,7 +55,7 @@ RETURN_EVENTS = RecordTable(
 )
 CANCELLATION_EVENTS = RecordTable(
     name="cancellation_events",
-    prefix="cancellations/",
+    prefix="records/cancellations/",
     columns=(
         *ENVELOPE,
         (

@@ -161,3 +161,48 @@ class GatewayUnauthorized(BaseModel):
     model_config = ConfigDict(json_schema_extra={"examples": [{"message": "Unauthorized"}]})
 
     message: Literal["Unauthorized"]
+
+
+# -- Return analytics (contract section 9) -----------------------------------------------------
+class RefundedAmount(BaseModel):
+    currency: str
+    amount: str
+
+
+class AnalyticsOverall(BaseModel):
+    """The figures of the whole cohort. Rates are null only when nothing was sold."""
+
+    unitsSold: int
+    unitsReturned: int
+    returnRate: str | None
+    merchantFaultRate: str | None
+    byReason: dict[str, int]
+    refunded: list[RefundedAmount]
+    medianHoursToRefund: str | None
+
+
+class AnalyticsRow(BaseModel):
+    """One brand / category / SKU / seller / reason of the cohort."""
+
+    key: str
+    unitsSold: int
+    unitsReturned: int
+    returnRate: str | None
+    merchantFaultRate: str | None
+    byReason: dict[str, int]
+    refunded: list[RefundedAmount]
+    medianHoursToRefund: str | None
+    flagged: bool
+
+
+class ReturnAnalytics(BaseModel):
+    """``GET /cs/analytics/returns``: every row (no pagination), sorted by unitsReturned
+    descending then key, and the overall figures."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    groupBy: str
+    rows: list[AnalyticsRow]
+    overall: AnalyticsOverall
