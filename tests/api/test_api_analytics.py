@@ -181,6 +181,6 @@ def test_a_bad_period_or_group_by(stack, query: dict[str, str], status: int, fie
 
 
 def test_only_cs_agents(stack) -> None:
-    query = {"from": "2026-05-01", "to": "2026-05-01", "groupBy": "brand"}
+    query: dict[str, str | list[str]] = {"from": "2026-05-01", "to": "2026-05-01", "groupBy": "brand"}
     assert Api(stack).call("GET", ROUTE, query=query, claims=CUSTOMER).status == 403
     assert Api(stack).call("GET", ROUTE, query=query).status == 401

@@ -18,7 +18,7 @@ from local.template import TemplateError
 
 
 def read_records(folder: Path) -> list[dict[str, Any]]:
-    records = []
+    records: list[dict[str, Any]] = []
     for path in sorted(folder.glob("*/*.json.gz")):
         with gzip.open(path, "rt", encoding="utf-8") as lines:
             records.extend(json.loads(line) for line in lines)
