@@ -44,6 +44,10 @@ pytest: install ## the whole pytest suite
 bench: install ## engine quotes per second; what a return costs to run
 	$(BIN)/python -m benchmarks
 
+# Only the analytics query on a synthetic month (part of `make bench`).
+bench-analytics: install
+	$(BIN)/python -m benchmarks.analytics
+
 # Mutation testing of the engine (not part of `make test`). MUTATION_JOBS: mutants at once (the
 # machine is shared); MUTANTS: globs to run part of them, e.g. MUTANTS='returns_core.money.*'.
 MUTATION_JOBS ?= 1

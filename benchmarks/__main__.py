@@ -1,11 +1,12 @@
-"""``python -m benchmarks``: the engine's quotes per second, then the workflow's bench when it exists."""
+"""``python -m benchmarks``: the engine's quotes per second, the workflow's bench when it exists, then
+the analytics query on a synthetic month (``python -m benchmarks.analytics`` alone)."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
 
-from benchmarks import engine
+from benchmarks import analytics, engine
 
 
 def main() -> None:
@@ -14,6 +15,8 @@ def main() -> None:
     if importlib.util.find_spec("benchmarks.workflow") is not None:
         print()
         importlib.import_module("benchmarks.workflow").main()
+    print()
+    analytics.main()
 
 
 if __name__ == "__main__":

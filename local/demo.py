@@ -5,6 +5,8 @@ returning L2 for `no_longer_needed` refunds 0.00 (the kept item no longer reache
 returning L1 refunds the other 100.00; a `quality_issue` return on another order of cust-1001
 shows a merchant-fault refund. Each return goes the whole way: quote, create, CS review,
 warehouse receipt through the signed callback URL of the `Return Awaiting Receipt` event, refund.
+It ends with the brands of the example orders as CS analytics sees them (`GET /cs/analytics/returns`,
+section 9): the records the template's Firehose streams wrote, queried by DuckDB.
 
 The demo starts `python -m local.server` when nothing answers on $PORT, and stops it at the end.
 On a server where the story was already told, it replays it on fresh copies of the orders.
@@ -24,6 +26,8 @@ import urllib.request
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
@@ -131,7 +135,19 @@ class Story:
             "merchant",
         )
         self.out("== done: every return REFUNDED")
+        self.results["analytics"] = self._analytics(agent)
         return self.results
+
+    def _analytics(self, agent: str) -> dict[str, Any]:
+        """The brands of the example orders (all delivered within the last 30 days here)."""
+        today = datetime.now(UTC).date()
+        start = (today - timedelta(days=30)).isoformat()
+        path = f"/cs/analytics/returns?from={start}&to={today.isoformat()}&groupBy=brand"
+        report: dict[str, Any] = self.client.expect(200, "GET", path, token=agent)
+        self.out(f"\n== analytics: the example orders' brands as CS sees them (GET {path})")
+        for line in brand_table(report):
+            self.out(f"   {line}")
+        return report
 
     # -- the steps -----------------------------------------------------------------------------
     def _fresh_order(self, order_id: str, customer: str) -> str:
@@ -232,12 +248,39 @@ class Story:
             time.sleep(0.1)
 
 
+def brand_table(report: dict[str, Any]) -> list[str]:
+    """The rows of a section 9 answer, aligned: sold, returned, rates, median, flag, reasons, refunds."""
+    table = [
+        ["brand", "sold", "returned", "rate", "merchant", "median h", "flagged", "by reason", "refunded"]
+    ]
+    rows = [*report["rows"], {"key": "(overall)", "flagged": None, **report["overall"]}]
+    for row in rows:
+        table.append(
+            [
+                row["key"],
+                str(row["unitsSold"]),
+                str(row["unitsReturned"]),
+                row["returnRate"] or "-",
+                row["merchantFaultRate"] or "-",
+                row["medianHoursToRefund"] or "-",
+                {True: "yes", False: "no", None: ""}[row["flagged"]],
+                " ".join(f"{reason}:{units}" for reason, units in row["byReason"].items()),
+                " ".join(f"{m['amount']} {m['currency']}" for m in row["refunded"]),
+            ]
+        )
+    widths = [max(len(r[i]) for r in table) for i in range(len(table[0]))]
+    return ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r)).rstrip() for r in table]
+
+
 # ---------------------------------------------------------------------------------------------
 # Starting and stopping the local stack
 # ---------------------------------------------------------------------------------------------
-def start_server(port: int, log: IO[str]) -> subprocess.Popen[str]:
-    """`python -m local.server` on `port`, its output into `log`."""
+def start_server(port: int, log: IO[str], records_dir: Path | None = None) -> subprocess.Popen[str]:
+    """`python -m local.server` on `port`, its output into `log` (its analytics records in
+    `records_dir` when given, else `.local/analytics`)."""
     env = {**os.environ, "PORT": str(port)}
+    if records_dir is not None:
+        env["ANALYTICS_LOCAL_DIR"] = str(records_dir)
     return subprocess.Popen(
         [sys.executable, "-m", "local.server"],
         cwd=REPO_ROOT,

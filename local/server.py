@@ -11,7 +11,10 @@ ones. Only the edges are emulated, with the standard library:
   events/orders/ are seeded that way at start, moved to the present;
 - `POST /_local/tokens` issues tokens, `GET /_local/events` shows what the service published,
   `GET /docs` is a Swagger UI for openapi.json (`make openapi`), its assets served from the pinned
-  Powertools package (no CDN: it works offline).
+  Powertools package (no CDN: it works offline);
+- Firehose: the analytics records land in `.local/analytics/` (emptied at start; or
+  $ANALYTICS_LOCAL_DIR, kept as it is), laid out as the S3 bucket, where the analytics route and
+  `python -m returns_service.analytics` read them with DuckDB.
 
 Connections are taken concurrently (a thread each, a listen backlog of BACKLOG, so a burst of
 clients is queued rather than reset), but requests into the stack run one at a time (a lock
@@ -30,6 +33,7 @@ import hashlib
 import hmac
 import json
 import os
+import shutil
 import signal
 import socket
 import sys
@@ -55,6 +59,7 @@ TOKEN_TTL_SECONDS = 12 * 3600
 DEFAULT_PORT = 3000
 BACKLOG = 128  # pending connections the kernel queues (socketserver's default, 5, resets bursts)
 OPENAPI_PATH = REPO_ROOT / "openapi.json"
+DEFAULT_RECORDS_DIR = REPO_ROOT / ".local" / "analytics"
 DEMO_TOKENS = {
     "cust-1001": {"sub": "cust-1001", "groups": []},
     "cust-1002": {"sub": "cust-1002", "groups": []},
@@ -506,6 +511,10 @@ def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
         "",
         f"CS console: {port_url}/console/ (sign in as a local agent; sample returns are being asked for)",
         "",
+        f"Analytics records (as Firehose writes them to S3): {service.stack.records_dir}",
+        "  PYTHONPATH=layers/shared .venv/bin/python -m returns_service.analytics"
+        " --from YYYY-MM-DD --to YYYY-MM-DD --group-by brand",
+        "",
         f"Seeded orders (moved to the present): {', '.join(seeded) if seeded else 'none'}",
         "",
         *_time_limits(service.stack.parameters),
@@ -517,6 +526,17 @@ def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
         lines.append(f"  {label}: {service.token_for(str(spec['sub']), list(spec['groups']))}")
     lines += ["", f'  curl -H "Authorization: Bearer $TOKEN" {port_url}/returns?orderId=O-SEED-1', ""]
     return "\n".join(lines)
+
+
+def records_dir() -> Path:
+    """Where the Firehose streams write: $ANALYTICS_LOCAL_DIR as it is, else `.local/analytics`
+    emptied (its records are this stack's: moto starts empty too)."""
+    chosen = os.environ.get("ANALYTICS_LOCAL_DIR")
+    if chosen:
+        return Path(chosen)
+    shutil.rmtree(DEFAULT_RECORDS_DIR / "records", ignore_errors=True)
+    DEFAULT_RECORDS_DIR.mkdir(parents=True, exist_ok=True)
+    return DEFAULT_RECORDS_DIR
 
 
 def main() -> int:
@@ -546,7 +566,7 @@ def main() -> int:
     payments = FakePaymentProvider(os.environ.get("PAYMENT_FAILURES", "0")).start()
     parameters = {"PaymentApiUrl": payments.url, **parameters}
     with mock_aws(config=MOTO_CONFIG):
-        stack = deploy(parameters=parameters)
+        stack = deploy(parameters=parameters, records_dir=records_dir())
         service = LocalService(stack, base_url)
         try:
             seeded = service.seed_examples()

@@ -32,15 +32,18 @@ def test_it_is_trino() -> None:
 
 
 def test_every_placeholder_is_named_and_bound() -> None:
-    assert query.placeholders(SQL) == ["period_from", "period_to", "group_by", "records_from", "records_from"]
+    names = query.placeholders(SQL)
+    assert set(names) == {"records_from", "day_after_period", "period_from", "period_to", "group_by"}
     request = query.Request.of("2026-05-01", "2026-05-31", "sku")
-    assert query.bind(SQL, request.parameters()) == [
-        "2026-05-01",
-        "2026-05-31",
-        "sku",
-        "2026-04-30",
-        "2026-04-30",
-    ]
+    values = {
+        "records_from": "2026-04-30",  # the day before the period
+        "day_after_period": "2026-06-01",
+        "period_from": "2026-05-01",
+        "period_to": "2026-05-31",
+        "group_by": "sku",
+    }
+    assert request.parameters() == values
+    assert query.bind(SQL, values) == [values[name] for name in names]
     with pytest.raises(KeyError):
         query.bind(SQL, {"period_from": "2026-05-01"})
     with pytest.raises(ValueError, match="/\\*:name\\*/"):
@@ -71,4 +74,4 @@ def test_an_empty_folder_is_an_empty_cohort(tmp_path: Path) -> None:
     rows = DuckDbEngine(tmp_path / "nothing-yet").run(
         SQL, query.bind(SQL, query.Request.of("2026-05-01", "2026-05-01", "brand").parameters())
     )
-    assert rows == []
+    assert [(r["kind"], r["scope"], r["units_sold"]) for r in rows] == [("units", "overall", None)]

@@ -28,6 +28,7 @@ CONTRACT_ROUTES = {
     ("POST", "/cs/returns/{returnId}/review"),
     ("POST", "/cs/returns/{returnId}/damage-review"),
     ("POST", "/cs/returns/{returnId}/retry-refund"),
+    ("GET", "/cs/analytics/returns"),
     ("POST", "/warehouse/returns/{returnId}/receipt"),
     # Not in the contract: the CS console's read of a customer's earlier returns (issue 13).
     ("GET", "/cs/customers/{customerId}/returns"),

@@ -11,6 +11,7 @@ import sys
 import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,8 +30,8 @@ def free_port() -> int:
 def server() -> Iterator[tuple[Client, subprocess.Popen[str]]]:
     port = free_port()
     client = Client(f"http://127.0.0.1:{port}")
-    with tempfile.TemporaryFile("w+") as log:
-        process = start_server(port, log)
+    with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as records:
+        process = start_server(port, log, Path(records))
         try:
             wait_ready(client, process, timeout=60)
             yield client, process
@@ -75,7 +76,25 @@ def test_the_seed_story_over_http(server: tuple[Client, subprocess.Popen[str]]) 
     for status in ("REQUESTED", "PENDING_REVIEW", "AWAITING_RECEIPT", "REFUNDING", "REFUNDED"):
         assert status in statuses
     assert any("promotion_clawback -50.00" in line for line in lines)
-    assert lines[-1] == "== done: every return REFUNDED"
+    assert "== done: every return REFUNDED" in lines
+
+    # The brands as CS analytics sees them: whatever order the tests ran in, every unit sold of
+    # Keyco (L2), Logitek (L1) and Shellz (O-POP-4) came back, refunded 0.00, 100.00 and 47.00 each.
+    brands = {row["key"]: row for row in results["analytics"]["rows"]}
+    for brand, reason, refund in (
+        ("Keyco", "no_longer_needed", 0),
+        ("Logitek", "no_longer_needed", 100),
+        ("Shellz", "quality_issue", 47),
+    ):
+        row = brands[brand]
+        assert row["unitsSold"] == row["unitsReturned"] == row["byReason"][reason] >= 1, row
+        assert row["returnRate"] == "1.0000" and row["flagged"] is False
+        [paid] = row["refunded"]
+        assert Decimal(paid["amount"]) == refund * row["unitsSold"] and paid["currency"] == "CNY"
+    assert brands["Shellz"]["merchantFaultRate"] == "1.0000"
+    assert brands["Uji"]["unitsReturned"] == 0 and brands["Uji"]["unitsSold"] == 2  # O-JPY-3
+    assert any(line.strip().startswith("== analytics") for line in lines)
+    assert lines[-1].lstrip().startswith("(overall)")
 
 
 def test_make_demo_against_a_running_server_replays_on_copies(
@@ -95,14 +114,15 @@ def test_make_demo_against_a_running_server_replays_on_copies(
     assert done.returncode == 0, done.stderr
     assert "already has returns on this server" in done.stdout
     assert "REFUNDED: 100.00 (PAY-1 100.00)" in done.stdout
+    assert "== analytics" in done.stdout and "Shellz" in done.stdout
     assert "starting the local stack" not in done.stdout
 
 
 def test_the_server_stops_cleanly_on_sigint() -> None:
     port = free_port()
     client = Client(f"http://127.0.0.1:{port}")
-    with tempfile.TemporaryFile("w+") as log:
-        process = start_server(port, log)
+    with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as records:
+        process = start_server(port, log, Path(records))
         wait_ready(client, process, timeout=60)
         token = client.token("cust-1001")
         assert client.call("GET", "/returns?orderId=O-SEED-1", token=token) == (

@@ -127,6 +127,7 @@ def _value(cell: str | None, kind: str) -> Any:
 # The Trino functions the SQL uses that DuckDB names differently, and Trino's integer division.
 _TRINO_COMPATIBILITY = (
     "SET integer_division = true",
+    "SET TimeZone = 'UTC'",
     "CREATE MACRO cardinality(items) AS len(items)",
     "CREATE MACRO sequence(first, last) AS generate_series(first, last)",
     "CREATE MACRO from_iso8601_timestamp(text) AS CAST(text AS TIMESTAMPTZ)",

@@ -81,6 +81,7 @@ class Request:
             "period_to": self.end.isoformat(),
             "group_by": self.group_by,
             "records_from": (self.start - RECORDS_SLACK).isoformat(),
+            "day_after_period": (self.end + timedelta(days=1)).isoformat(),
         }
 
 

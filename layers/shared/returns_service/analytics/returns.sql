@@ -1,8 +1,8 @@
 -- Return analytics (contract section 9), computed from the raw records alone: the order
 -- snapshots (`order_updates`, the latest version of an order wins), the returns' events
--- (`return_events`, deduplicated on eventId) and the completed cancellations
--- (`cancellation_events`, deduplicated on eventId). The same text runs on Athena (Trino) in
--- AWS and on DuckDB locally; tests run it on DuckDB and parse it as Trino.
+-- (`return_events`) and the completed cancellations (`cancellation_events`), each event counted
+-- once however often it was delivered (deduplicated on eventId). The same text runs on Athena
+-- (Trino) in AWS and on DuckDB locally; tests run it on DuckDB and parse it as Trino.
 --
 -- Parameters are bound by the engine, never pasted into the text: each placeholder is followed
 -- by a comment naming it, and the runner passes the values in that order (analytics/query.py).
@@ -10,207 +10,238 @@
 -- from_iso8601_timestamp); the DuckDB engine defines them as macros, and makes `/` of two
 -- integers an integer division as in Trino (used once: the floor of a refund's share).
 --
--- The result is one row per (scope, key) of kind 'units' (units sold, returned units per
--- reason, the middle values of the hours to refund) and one per (scope, key, currency) of kind
--- 'refund'; scope 'overall' (key NULL) is the whole cohort. Rates, medians, the flag and the
--- special case of groupBy=reason are shaped in Python with exact fractions (analytics/report.py).
+-- How it stays fast on both: arrays of lines are unnested right where they are read, through a
+-- column of their indexes (`idx`; Trino would expand an array of rows into one column per field
+-- and DuckDB into one struct column, while both unnest a plain array column alike), and
+-- everything after that is flat rows. An event's copies are flat rows that agree on everything,
+-- its eventId included, so DISTINCT keeps one. max_by only ever takes values that are never
+-- NULL (DuckDB's skips a NULL value where Trino's returns it).
+--
+-- The result has one row per key and one for the whole cohort (`overall` = 1, key NULL) of kind
+-- 'units' (units sold, returned units per reason, the middle values of the times to refund), and
+-- one per key and currency of kind 'refund'. Rates, medians, the flag and the special case of
+-- groupBy=reason are shaped in Python with exact fractions (analytics/report.py).
 WITH
-params AS (
+-- Orders. Snapshots older than the day before the period cannot be the latest of an order
+-- delivered in it, so older partitions are not read.
+order_lines AS (
   SELECT
-    CAST(? /*:period_from*/ AS DATE) AS period_from,
-    CAST(? /*:period_to*/ AS DATE) AS period_to,
-    CAST(? /*:group_by*/ AS VARCHAR) AS group_by
+    s.record_id,
+    s.order_id,
+    s.seller,
+    s.lines[i].lineId AS line_id,
+    coalesce(s.lines[i].sku, '') AS sku,
+    coalesce(s.lines[i].brand, '') AS brand,
+    coalesce(s.lines[i].category, '') AS category,
+    s.lines[i].quantity AS quantity
+  FROM (
+    SELECT
+      o.id AS record_id,
+      o.detail.orderId AS order_id,
+      CASE
+        WHEN o.detail.channel = 'POP' AND o.detail.sellerId IS NOT NULL THEN o.detail.sellerId
+        ELSE 'platform'
+      END AS seller,
+      o.detail.lines AS lines,
+      CASE WHEN cardinality(o.detail.lines) > 0 THEN sequence(1, cardinality(o.detail.lines)) END AS idx
+    FROM order_updates AS o
+    WHERE o.dt >= ? /*:records_from*/
+  ) AS s
+  CROSS JOIN UNNEST(s.idx) AS u (i)
 ),
-
--- Orders: the latest snapshot of each order. Snapshots older than the day before the period
--- cannot be the latest of an order delivered in it, so older partitions are not read.
-order_versions AS (
+-- The latest snapshot of each order: the record of its highest version (on a tie any one: they
+-- are the same snapshot). The cohort: those delivered in the period (UTC dates).
+latest_orders AS (
   SELECT
     o.detail.orderId AS order_id,
-    o.detail.channel AS channel,
-    o.detail.sellerId AS seller_id,
-    o.detail.deliveredAt AS delivered_at,
-    o.detail.lines AS lines,
-    row_number() OVER (PARTITION BY o.detail.orderId ORDER BY o.detail.version DESC, o.id) AS recency
+    max_by(o.id, o.detail.version) AS record_id,
+    max_by(coalesce(o.detail.deliveredAt, ''), o.detail.version) AS delivered_at
   FROM order_updates AS o
   WHERE o.dt >= ? /*:records_from*/
+  GROUP BY o.detail.orderId
 ),
-cohort_orders AS (
-  SELECT
-    v.order_id,
-    CASE WHEN v.channel = 'POP' AND v.seller_id IS NOT NULL THEN v.seller_id ELSE 'platform' END AS seller,
-    v.lines
-  FROM order_versions AS v
-  CROSS JOIN params AS p
-  WHERE v.recency = 1
-    AND v.delivered_at IS NOT NULL
-    AND CAST(from_iso8601_timestamp(v.delivered_at) AT TIME ZONE 'UTC' AS DATE)
-      BETWEEN p.period_from AND p.period_to
+cohort_records AS (
+  SELECT l.order_id, l.record_id
+  FROM latest_orders AS l
+  -- The local date of an RFC 3339 time is within a day of its UTC date: a local date strictly
+  -- inside the period is in it, one outside the period widened by a day is not, and only the
+  -- days at its edges need the time converted.
+  WHERE CASE
+    WHEN substr(l.delivered_at, 1, 10) > ? /*:period_from*/ AND substr(l.delivered_at, 1, 10) < ? /*:period_to*/
+      THEN true
+    WHEN substr(l.delivered_at, 1, 10) BETWEEN ? /*:records_from*/ AND ? /*:day_after_period*/
+      THEN CAST(from_iso8601_timestamp(l.delivered_at) AT TIME ZONE 'UTC' AS DATE)
+        BETWEEN CAST(? /*:period_from*/ AS DATE) AND CAST(? /*:period_to*/ AS DATE)
+    ELSE false
+  END
 ),
-cohort_lines AS (
-  SELECT
-    c.order_id,
-    c.seller,
-    c.lines[i].lineId AS line_id,
-    coalesce(c.lines[i].sku, '') AS sku,
-    coalesce(c.lines[i].brand, '') AS brand,
-    coalesce(c.lines[i].category, '') AS category,
-    c.lines[i].quantity AS quantity
-  FROM cohort_orders AS c
-  CROSS JOIN UNNEST(sequence(1, greatest(cardinality(c.lines), 1))) AS u (i)
-  WHERE i <= cardinality(c.lines)
-),
-
--- Cancellations completed for those orders take their units out of what was sold. They happen
--- before delivery, at any time after the order was placed: every partition is read.
-cancellation_copies AS (
-  SELECT
-    e.detail.orderId AS order_id,
-    e.detail.lines AS lines,
-    row_number() OVER (PARTITION BY coalesce(e.detail.eventId, e.id) ORDER BY e.id) AS copy
-  FROM cancellation_events AS e
-  WHERE e.detailType = 'Cancellation Completed'
-),
+-- Completed cancellations take their units out of what was sold. They happen before delivery,
+-- at any time after the order was placed: every partition is read.
 cancelled AS (
-  SELECT x.order_id, x.lines[i].lineId AS line_id, sum(x.lines[i].quantity) AS units
-  FROM cancellation_copies AS x
-  CROSS JOIN UNNEST(sequence(1, greatest(cardinality(x.lines), 1))) AS u (i)
-  WHERE x.copy = 1 AND i <= cardinality(x.lines)
-  GROUP BY x.order_id, x.lines[i].lineId
+  SELECT c.order_id, c.line_id, sum(c.quantity) AS units
+  FROM (
+    SELECT DISTINCT s.event_key, s.order_id, i AS line_no, s.lines[i].lineId AS line_id, s.lines[i].quantity AS quantity
+    FROM (
+      SELECT
+        coalesce(e.detail.eventId, e.id) AS event_key,
+        e.detail.orderId AS order_id,
+        e.detail.lines AS lines,
+        CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
+      FROM cancellation_events AS e
+      WHERE e.detailType = 'Cancellation Completed'
+    ) AS s
+    CROSS JOIN UNNEST(s.idx) AS u (i)
+  ) AS c
+  GROUP BY c.order_id, c.line_id
 ),
 sold_lines AS (
-  SELECT l.*, l.quantity - coalesce(x.units, 0) AS sold
-  FROM cohort_lines AS l
+  SELECT
+    l.order_id,
+    l.seller,
+    l.line_id,
+    l.sku,
+    l.brand,
+    l.category,
+    l.quantity - coalesce(x.units, 0) AS sold
+  FROM order_lines AS l
+  INNER JOIN cohort_records AS c ON c.record_id = l.record_id
   LEFT JOIN cancelled AS x ON x.order_id = l.order_id AND x.line_id = l.line_id
 ),
 
--- The returns' events, each once. A return is made after delivery: older partitions are not read.
-event_copies AS (
-  SELECT
-    e.detailType AS detail_type,
-    e.detail.returnId AS return_id,
-    e.detail.orderId AS order_id,
-    e.detail.status AS status,
-    e.detail.reason AS reason,
-    e.detail.createdAt AS created_at,
-    e.detail.paidAt AS paid_at,
-    e.detail.refundAmount AS refund_amount,
-    e.detail.currency AS currency,
-    e.detail.lines AS lines,
-    e.detail.received AS received,
-    row_number() OVER (PARTITION BY coalesce(e.detail.eventId, e.id) ORDER BY e.id) AS copy
-  FROM return_events AS e
-  WHERE e.dt >= ? /*:records_from*/
-),
-events AS (
-  SELECT * FROM event_copies WHERE copy = 1 AND return_id IS NOT NULL
-),
+-- The returns' events. A return is made after delivery: older partitions are not read.
 -- A return counts unless it ended REJECTED, CANCELLED, EXPIRED or RETURNED_TO_CUSTOMER: those
 -- statuses are final, so any event that carries one settles it.
 ended AS (
-  SELECT DISTINCT return_id
-  FROM events
-  WHERE status IN ('REJECTED', 'CANCELLED', 'EXPIRED', 'RETURNED_TO_CUSTOMER')
+  SELECT DISTINCT e.detail.returnId AS return_id
+  FROM return_events AS e
+  WHERE e.dt >= ? /*:records_from*/
+    AND e.detail.returnId IS NOT NULL
+    AND e.detail.status IN ('REJECTED', 'CANCELLED', 'EXPIRED', 'RETURNED_TO_CUSTOMER')
 ),
-requested AS (
-  SELECT return_id, order_id, reason, created_at, lines
+requested_lines AS (
+  SELECT DISTINCT
+    s.event_key,
+    s.return_id,
+    s.order_id,
+    s.reason,
+    s.created_at,
+    i AS line_no,
+    s.lines[i].lineId AS line_id,
+    s.lines[i].quantity AS quantity
   FROM (
     SELECT
-      e.*,
-      row_number() OVER (PARTITION BY e.return_id ORDER BY e.created_at) AS nth
-    FROM events AS e
-    WHERE e.detail_type = 'Return Requested'
-  ) AS r
-  WHERE r.nth = 1
+      coalesce(e.detail.eventId, e.id) AS event_key,
+      e.detail.returnId AS return_id,
+      e.detail.orderId AS order_id,
+      e.detail.reason AS reason,
+      e.detail.createdAt AS created_at,
+      e.detail.lines AS lines,
+      CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
+    FROM return_events AS e
+    WHERE e.dt >= ? /*:records_from*/
+      AND e.detailType = 'Return Requested'
+      AND e.detail.returnId IS NOT NULL
+  ) AS s
+  CROSS JOIN UNNEST(s.idx) AS u (i)
 ),
 counted AS (
-  SELECT r.*
-  FROM requested AS r
+  SELECT DISTINCT r.return_id, r.order_id, r.reason, r.created_at
+  FROM requested_lines AS r
   LEFT JOIN ended AS x ON x.return_id = r.return_id
   WHERE x.return_id IS NULL
+    AND r.order_id IN (SELECT order_id FROM cohort_records)
 ),
-receipts AS (
-  SELECT return_id, received
+received_lines AS (
+  SELECT DISTINCT s.event_key, s.return_id, i AS line_no, s.received[i].lineId AS line_id, s.received[i].quantity AS quantity
   FROM (
-    SELECT e.return_id, e.received, row_number() OVER (PARTITION BY e.return_id) AS nth
-    FROM events AS e
-    WHERE e.detail_type = 'Return Received'
-  ) AS r
-  WHERE r.nth = 1
+    SELECT
+      coalesce(e.detail.eventId, e.id) AS event_key,
+      e.detail.returnId AS return_id,
+      e.detail.received AS received,
+      CASE WHEN cardinality(e.detail.received) > 0 THEN sequence(1, cardinality(e.detail.received)) END AS idx
+    FROM return_events AS e
+    WHERE e.dt >= ? /*:records_from*/
+      AND e.detailType = 'Return Received'
+      AND e.detail.returnId IS NOT NULL
+  ) AS s
+  CROSS JOIN UNNEST(s.idx) AS u (i)
 ),
 -- A return's units: what was received (every condition) once a receipt exists, else what was
 -- asked for.
 return_units AS (
-  SELECT c.return_id, c.order_id, c.reason, c.created_at, q.line_id, sum(q.units) AS units
-  FROM counted AS c
-  INNER JOIN (
-    SELECT rc.return_id, rc.received[i].lineId AS line_id, rc.received[i].quantity AS units
-    FROM receipts AS rc
-    CROSS JOIN UNNEST(sequence(1, greatest(cardinality(rc.received), 1))) AS u (i)
-    WHERE i <= cardinality(rc.received)
+  SELECT q.return_id, q.line_id, sum(q.quantity) AS units
+  FROM (
+    SELECT r.return_id, r.line_id, r.quantity
+    FROM received_lines AS r
     UNION ALL
-    SELECT a.return_id, a.lines[i].lineId AS line_id, a.lines[i].quantity AS units
-    FROM counted AS a
-    LEFT JOIN receipts AS rc ON rc.return_id = a.return_id
-    CROSS JOIN UNNEST(sequence(1, greatest(cardinality(a.lines), 1))) AS u (i)
-    WHERE rc.return_id IS NULL AND i <= cardinality(a.lines)
-  ) AS q ON q.return_id = c.return_id
-  GROUP BY c.return_id, c.order_id, c.reason, c.created_at, q.line_id
+    SELECT a.return_id, a.line_id, a.quantity
+    FROM requested_lines AS a
+    LEFT JOIN (SELECT DISTINCT return_id FROM received_lines) AS r ON r.return_id = a.return_id
+    WHERE r.return_id IS NULL
+  ) AS q
+  GROUP BY q.return_id, q.line_id
 ),
 returned_lines AS (
-  SELECT r.return_id, r.reason, r.created_at, r.units, l.line_id, l.sku, l.brand, l.category, l.seller
+  SELECT c.return_id, c.reason, r.units, l.line_id, l.sku, l.brand, l.category, l.seller
   FROM return_units AS r
-  INNER JOIN sold_lines AS l ON l.order_id = r.order_id AND l.line_id = r.line_id
+  INNER JOIN counted AS c ON c.return_id = r.return_id
+  INNER JOIN sold_lines AS l ON l.order_id = c.order_id AND l.line_id = r.line_id
   WHERE r.units > 0
 ),
 
 -- Refunds of those returns, each split over the refund's lines in proportion to their
 -- paidAmount by largest remainder, ties to the earlier line (equal weights if all are zero).
 -- Amounts carry exactly the currency's minor digits, so dropping the point gives minor units.
-refunds AS (
-  SELECT return_id, currency, amount, paid_at, lines
+refund_lines AS (
+  SELECT DISTINCT
+    s.event_key,
+    s.return_id,
+    s.currency,
+    s.amount,
+    s.paid_at,
+    i AS line_no,
+    s.lines[i].lineId AS line_id,
+    CAST(replace(s.lines[i].paidAmount, '.', '') AS BIGINT) AS paid
   FROM (
     SELECT
-      e.return_id,
-      e.currency,
-      CAST(replace(e.refund_amount, '.', '') AS BIGINT) AS amount,
-      e.paid_at,
-      e.lines,
-      row_number() OVER (PARTITION BY e.return_id ORDER BY e.paid_at) AS nth
-    FROM events AS e
-    WHERE e.detail_type = 'Refund Issued'
-  ) AS f
-  WHERE f.nth = 1
-),
-refund_lines AS (
-  SELECT
-    f.return_id,
-    f.currency,
-    f.amount,
-    i AS line_no,
-    f.lines[i].lineId AS line_id,
-    CAST(replace(f.lines[i].paidAmount, '.', '') AS BIGINT) AS paid
-  FROM refunds AS f
-  CROSS JOIN UNNEST(sequence(1, greatest(cardinality(f.lines), 1))) AS u (i)
-  WHERE i <= cardinality(f.lines)
+      coalesce(e.detail.eventId, e.id) AS event_key,
+      e.detail.returnId AS return_id,
+      e.detail.currency AS currency,
+      CAST(replace(e.detail.refundAmount, '.', '') AS BIGINT) AS amount,
+      e.detail.paidAt AS paid_at,
+      e.detail.lines AS lines,
+      CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
+    FROM return_events AS e
+    WHERE e.dt >= ? /*:records_from*/
+      AND e.detailType = 'Refund Issued'
+      AND e.detail.returnId IS NOT NULL
+  ) AS s
+  CROSS JOIN UNNEST(s.idx) AS u (i)
 ),
 refund_weights AS (
   SELECT
-    w.*,
-    sum(w.weight) OVER (PARTITION BY w.return_id) AS total
-  FROM (
-    SELECT
-      r.*,
-      CASE WHEN sum(r.paid) OVER (PARTITION BY r.return_id) = 0 THEN 1 ELSE r.paid END AS weight
-    FROM refund_lines AS r
-  ) AS w
+    r.*,
+    sum(r.paid) OVER (PARTITION BY r.event_key) AS total_paid,
+    count(*) OVER (PARTITION BY r.event_key) AS line_count
+  FROM refund_lines AS r
 ),
 refund_floors AS (
   SELECT
-    w.*,
-    w.amount * w.weight / w.total AS floor_share,
-    mod(w.amount * w.weight, w.total) AS remainder
-  FROM refund_weights AS w
+    q.event_key,
+    q.return_id,
+    q.currency,
+    q.amount,
+    q.line_no,
+    q.line_id,
+    q.amount * q.weight / q.total AS floor_share,
+    mod(q.amount * q.weight, q.total) AS remainder
+  FROM (
+    SELECT
+      w.*,
+      CASE WHEN w.total_paid = 0 THEN 1 ELSE w.paid END AS weight,
+      CASE WHEN w.total_paid = 0 THEN w.line_count ELSE w.total_paid END AS total
+    FROM refund_weights AS w
+  ) AS q
 ),
 refund_shares AS (
   SELECT
@@ -218,75 +249,43 @@ refund_shares AS (
     f.currency,
     f.line_id,
     f.floor_share + CASE
-      WHEN row_number() OVER (PARTITION BY f.return_id ORDER BY f.remainder DESC, f.line_no)
-        <= f.amount - sum(f.floor_share) OVER (PARTITION BY f.return_id)
+      WHEN row_number() OVER (PARTITION BY f.event_key ORDER BY f.remainder DESC, f.line_no)
+        <= f.amount - sum(f.floor_share) OVER (PARTITION BY f.event_key)
       THEN 1 ELSE 0
     END AS share
   FROM refund_floors AS f
 ),
 
--- Every fact goes to its row (the key groupBy picks) and to the overall scope (key NULL).
-scopes AS (
-  SELECT * FROM (VALUES ('row'), ('overall')) AS s (scope)
-),
-sold_facts AS (
+-- Every fact goes to its row (the key groupBy picks) and to the whole cohort.
+unit_facts AS (
   SELECT
-    s.scope,
-    CASE WHEN s.scope = 'overall' THEN NULL ELSE
-      CASE p.group_by
-        WHEN 'brand' THEN l.brand
-        WHEN 'category' THEN l.category
-        WHEN 'sku' THEN l.sku
-        WHEN 'sellerId' THEN l.seller
-      END
+    CASE CAST(? /*:group_by*/ AS VARCHAR)
+      WHEN 'brand' THEN l.brand
+      WHEN 'category' THEN l.category
+      WHEN 'sku' THEN l.sku
+      WHEN 'sellerId' THEN l.seller
     END AS key,
-    l.sold
+    l.sold,
+    CAST(NULL AS VARCHAR) AS reason,
+    0 AS units
   FROM sold_lines AS l
-  CROSS JOIN params AS p
-  CROSS JOIN scopes AS s
-),
-returned_facts AS (
+  UNION ALL
   SELECT
-    s.scope,
-    CASE WHEN s.scope = 'overall' THEN NULL ELSE
-      CASE p.group_by
-        WHEN 'brand' THEN r.brand
-        WHEN 'category' THEN r.category
-        WHEN 'sku' THEN r.sku
-        WHEN 'sellerId' THEN r.seller
-        WHEN 'reason' THEN r.reason
-      END
+    CASE CAST(? /*:group_by*/ AS VARCHAR)
+      WHEN 'brand' THEN r.brand
+      WHEN 'category' THEN r.category
+      WHEN 'sku' THEN r.sku
+      WHEN 'sellerId' THEN r.seller
+      WHEN 'reason' THEN r.reason
     END AS key,
-    r.return_id,
+    0 AS sold,
     r.reason,
     r.units
   FROM returned_lines AS r
-  CROSS JOIN params AS p
-  CROSS JOIN scopes AS s
-),
-refund_facts AS (
-  SELECT
-    s.scope,
-    CASE WHEN s.scope = 'overall' THEN NULL ELSE
-      CASE p.group_by
-        WHEN 'brand' THEN l.brand
-        WHEN 'category' THEN l.category
-        WHEN 'sku' THEN l.sku
-        WHEN 'sellerId' THEN l.seller
-        WHEN 'reason' THEN c.reason
-      END
-    END AS key,
-    f.currency,
-    f.share
-  FROM refund_shares AS f
-  INNER JOIN counted AS c ON c.return_id = f.return_id
-  INNER JOIN sold_lines AS l ON l.order_id = c.order_id AND l.line_id = f.line_id
-  CROSS JOIN params AS p
-  CROSS JOIN scopes AS s
 ),
 units AS (
   SELECT
-    scope,
+    grouping(key) AS overall,
     key,
     sum(sold) AS units_sold,
     sum(CASE WHEN reason = 'quality_issue' THEN units ELSE 0 END) AS quality_issue,
@@ -296,43 +295,77 @@ units AS (
     sum(CASE WHEN reason = 'no_longer_needed' THEN units ELSE 0 END) AS no_longer_needed,
     sum(CASE WHEN reason = 'size_or_fit' THEN units ELSE 0 END) AS size_or_fit,
     sum(CASE WHEN reason = 'other' THEN units ELSE 0 END) AS other
+  FROM unit_facts
+  GROUP BY GROUPING SETS ((key), ())
+),
+refunded AS (
+  SELECT grouping(s.key) AS overall, s.key, s.currency, sum(s.share) AS amount
   FROM (
-    SELECT scope, key, sold, CAST(NULL AS VARCHAR) AS reason, 0 AS units FROM sold_facts
-    UNION ALL
-    SELECT scope, key, 0 AS sold, reason, units FROM returned_facts
-  ) AS facts
-  WHERE scope = 'overall' OR key IS NOT NULL
-  GROUP BY scope, key
+    SELECT
+      CASE CAST(? /*:group_by*/ AS VARCHAR)
+        WHEN 'brand' THEN l.brand
+        WHEN 'category' THEN l.category
+        WHEN 'sku' THEN l.sku
+        WHEN 'sellerId' THEN l.seller
+        WHEN 'reason' THEN c.reason
+      END AS key,
+      f.currency,
+      f.share
+    FROM refund_shares AS f
+    INNER JOIN counted AS c ON c.return_id = f.return_id
+    INNER JOIN sold_lines AS l ON l.order_id = c.order_id AND l.line_id = f.line_id
+  ) AS s
+  GROUP BY GROUPING SETS ((s.key, s.currency), (s.currency))
 ),
 
--- Hours from a return's creation to its refund, over the refunded returns with a unit in the
+-- Time from a return's creation to its refund, over the refunded returns with a unit in the
 -- row: the middle one or two values (in milliseconds), whose mean is the median.
 refund_times AS (
   SELECT
-    t.scope,
-    t.key,
+    f.return_id,
     date_diff('millisecond', from_iso8601_timestamp(c.created_at), from_iso8601_timestamp(f.paid_at)) AS ms
-  FROM (SELECT DISTINCT scope, key, return_id FROM returned_facts) AS t
-  INNER JOIN counted AS c ON c.return_id = t.return_id
-  INNER JOIN refunds AS f ON f.return_id = t.return_id
-  WHERE t.scope = 'overall' OR t.key IS NOT NULL
+  FROM (SELECT DISTINCT event_key, return_id, paid_at FROM refund_lines) AS f
+  INNER JOIN counted AS c ON c.return_id = f.return_id
+),
+ranked_times AS (
+  SELECT
+    0 AS overall,
+    k.key,
+    t.ms,
+    row_number() OVER (PARTITION BY k.key ORDER BY t.ms) AS position,
+    count(*) OVER (PARTITION BY k.key) AS n
+  FROM (
+    SELECT DISTINCT
+      r.return_id,
+      CASE CAST(? /*:group_by*/ AS VARCHAR)
+        WHEN 'brand' THEN r.brand
+        WHEN 'category' THEN r.category
+        WHEN 'sku' THEN r.sku
+        WHEN 'sellerId' THEN r.seller
+        WHEN 'reason' THEN r.reason
+      END AS key
+    FROM returned_lines AS r
+  ) AS k
+  INNER JOIN refund_times AS t ON t.return_id = k.return_id
+  UNION ALL
+  SELECT
+    1 AS overall,
+    CAST(NULL AS VARCHAR) AS key,
+    t.ms,
+    row_number() OVER (ORDER BY t.ms) AS position,
+    count(*) OVER () AS n
+  FROM refund_times AS t
 ),
 middles AS (
-  SELECT scope, key, sum(ms) AS median_ms_sum, count(*) AS median_ms_count
-  FROM (
-    SELECT
-      r.*,
-      row_number() OVER (PARTITION BY r.scope, r.key ORDER BY r.ms) AS position,
-      count(*) OVER (PARTITION BY r.scope, r.key) AS n
-    FROM refund_times AS r
-  ) AS ranked
+  SELECT overall, key, sum(ms) AS median_ms_sum, count(*) AS median_ms_count
+  FROM ranked_times
   WHERE 2 * position IN (n, n + 1, n + 2)  -- the middle one (n odd) or two (n even)
-  GROUP BY scope, key
+  GROUP BY overall, key
 )
 
 SELECT
   'units' AS kind,
-  u.scope,
+  CASE WHEN u.overall = 1 THEN 'overall' ELSE 'row' END AS scope,
   u.key,
   CAST(NULL AS VARCHAR) AS currency,
   u.units_sold,
@@ -347,13 +380,14 @@ SELECT
   m.median_ms_sum,
   m.median_ms_count
 FROM units AS u
-LEFT JOIN middles AS m ON m.scope = u.scope AND m.key IS NOT DISTINCT FROM u.key
+LEFT JOIN middles AS m ON m.overall = u.overall AND m.key IS NOT DISTINCT FROM u.key
+WHERE u.overall = 1 OR u.key IS NOT NULL
 UNION ALL
 SELECT
   'refund' AS kind,
-  scope,
-  key,
-  currency,
+  CASE WHEN r.overall = 1 THEN 'overall' ELSE 'row' END AS scope,
+  r.key,
+  r.currency,
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT),
@@ -362,9 +396,8 @@ SELECT
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT),
-  sum(share),
+  r.amount,
   CAST(NULL AS BIGINT),
   CAST(NULL AS BIGINT)
-FROM refund_facts
-WHERE scope = 'overall' OR key IS NOT NULL
-GROUP BY scope, key, currency
+FROM refunded AS r
+WHERE r.overall = 1 OR r.key IS NOT NULL

@@ -1,0 +1,269 @@
+"""The analytics query on a synthetic month, on DuckDB, and what it would cost on Athena.
+
+DuckDB itself generates the month as the Firehose streams would deliver it, partitioned by day,
+in Parquet (what Firehose's record format conversion writes; JSON is measured on a sample):
+1,260,000 orders of two lines of 2 units delivered in May 2026 (5,040,000 units), a tenth of them
+with an older snapshot too (the latest version wins), 1 % with a completed cancellation of one
+unit; 530,000 returns of 2 units (a Return Requested each, Return Received for 90 %, Refund Issued
+and Return Closed for 85 %, 4 % rejected or cancelled), 1 % of all events delivered twice.
+So about 5.03 million units sold and 1.02 million returned. The query (returns.sql through the
+DuckDB engine, then the shaping) is timed with ``time.perf_counter``, best of ``REPEATS``.
+
+The Athena estimate scales the month's bytes to 10 million returns a year at Athena's published
+price (5 USD per TB scanned, at least 10 MB a query).
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from returns_service.analytics import returns_report
+from returns_service.analytics.engines import DuckDbEngine
+from returns_service.analytics.query import Request
+from returns_service.analytics.records import CANCELLATION_EVENTS, ORDER_UPDATES, RETURN_EVENTS, duckdb_type
+
+ORDERS = 1_260_000
+RETURNS = 530_000
+REPEATS = 3
+MONTH_SECONDS = 31 * 86400
+RETURNS_PER_YEAR = 10_000_000
+PRICE_PER_TB = 5.0
+MIN_BYTES = 10 * 1_000_000
+SAMPLE = 200_000
+
+
+def _detail_type(hive: str) -> str:
+    return duckdb_type(hive)
+
+
+def generate(connection: Any, root: Path) -> None:
+    """The month's records, as Parquet partitioned by dt under the bucket's prefixes."""
+    for table in (ORDER_UPDATES, RETURN_EVENTS, CANCELLATION_EVENTS):
+        (root / table.prefix).mkdir(parents=True, exist_ok=True)
+    orders_detail = _detail_type(dict(ORDER_UPDATES.columns)["detail"])
+    returns_detail = _detail_type(dict(RETURN_EVENTS.columns)["detail"])
+    cancel_detail = _detail_type(dict(CANCELLATION_EVENTS.columns)["detail"])
+    connection.execute(
+        f"""
+        CREATE TABLE orders AS
+        SELECT
+            i,
+            TIMESTAMP '2026-05-01' + to_seconds((i * 2654435761) % {MONTH_SECONDS}) AS delivered,
+            CASE WHEN i % 2 = 0 THEN 'POP' ELSE 'B2C' END AS channel,
+            'seller-' || (i % 2000) AS seller,
+            (i * 7) % 50000 AS sku_a,
+            (i * 13 + 1) % 50000 AS sku_b
+        FROM range({ORDERS}) AS t (i)
+        """
+    )
+
+    def line(line_id: str, sku: str) -> str:
+        return (
+            f"{{'lineId': '{line_id}', 'sku': 'SKU-' || {sku}, 'brand': 'brand-' || ({sku} % 500),"
+            f" 'category': 'cat-' || ({sku} % 40), 'quantity': 2}}"
+        )
+
+    order_record = f"""
+        'o-' || i || '-' || version AS id, 'Order Updated' AS detailType,
+        strftime(delivered, '%Y-%m-%dT%H:%M:%SZ') AS time,
+        CAST({{'orderId': 'O' || i, 'version': version, 'channel': channel, 'sellerId': seller,
+          'deliveredAt': CASE WHEN version = 2 THEN strftime(delivered, '%Y-%m-%dT%H:%M:%SZ') END,
+          'lines': [{line("L1", "sku_a")}, {line("L2", "sku_b")}]}} AS {orders_detail}) AS detail,
+        strftime(delivered, '%Y-%m-%d') AS dt
+    """
+    connection.execute(
+        f"""
+        COPY (
+            SELECT {order_record} FROM (SELECT *, 2 AS version FROM orders)
+            UNION ALL
+            SELECT {order_record} FROM (SELECT *, 1 AS version FROM orders WHERE i % 10 = 0)
+        ) TO '{root / ORDER_UPDATES.prefix}' (FORMAT PARQUET, PARTITION_BY (dt), OVERWRITE_OR_IGNORE)
+        """
+    )
+    connection.execute(
+        f"""
+        COPY (
+            SELECT 'c-' || i AS id, 'Cancellation Completed' AS detailType,
+                strftime(delivered - INTERVAL 3 DAY, '%Y-%m-%dT%H:%M:%SZ') AS time,
+                CAST({{'eventId': 'C' || i || '.2.0', 'orderId': 'O' || i,
+                  'lines': [{{'lineId': 'L2', 'quantity': 1}}]}} AS {cancel_detail}) AS detail,
+                strftime(delivered - INTERVAL 3 DAY, '%Y-%m-%d') AS dt
+            FROM orders WHERE i % 100 = 7
+        ) TO '{root / CANCELLATION_EVENTS.prefix}' (FORMAT PARQUET, PARTITION_BY (dt), OVERWRITE_OR_IGNORE)
+        """
+    )
+    # Return r is made on order (r * 2) + 1's line L1 (2 units), a day to a week after delivery,
+    # received a day later, refunded half a day after that.
+    connection.execute(
+        f"""
+        CREATE TABLE returns AS
+        SELECT
+            r,
+            'R' || r AS return_id,
+            'O' || (r * 2 + 1) AS order_id,
+            ['quality_issue', 'not_as_described', 'wrong_item', 'damaged_in_transit',
+             'no_longer_needed', 'size_or_fit', 'other'][1 + (r * 31) % 7] AS reason,
+            o.delivered + to_seconds(86400 + (r * 97) % 518400) AS created,
+            r % 100 < 90 AS received,
+            r % 100 < 85 AS refunded,
+            r % 100 >= 96 AS ended
+        FROM range({RETURNS}) AS t (r)
+        JOIN orders AS o ON o.i = r * 2 + 1
+        """
+    )
+
+    def event(kind: str, at: str, fields: str, where: str, seq: int) -> str:
+        return f"""
+            SELECT 'e-{seq}-' || r AS id, '{kind}' AS detailType,
+                strftime({at}, '%Y-%m-%dT%H:%M:%SZ') AS time,
+                CAST({{'eventId': return_id || '.{seq}.0', 'returnId': return_id, 'orderId': order_id,
+                  {fields}}} AS {returns_detail}) AS detail,
+                strftime({at}, '%Y-%m-%d') AS dt
+            FROM returns WHERE {where}
+        """
+
+    at_receipt = "created + INTERVAL 1 DAY"
+    at_refund = "created + INTERVAL 36 HOUR"
+    events = [
+        event(
+            "Return Requested",
+            "created",
+            "'status': 'PENDING_REVIEW', 'reason': reason,"
+            " 'createdAt': strftime(created, '%Y-%m-%dT%H:%M:%SZ'),"
+            " 'lines': [{'lineId': 'L1', 'quantity': 2}]",
+            "true",
+            1,
+        ),
+        event(
+            "Return Received",
+            at_receipt,
+            "'status': 'REFUNDING', 'received': [{'lineId': 'L1', 'quantity': 2}]",
+            "received AND NOT ended",
+            2,
+        ),
+        event(
+            "Refund Issued",
+            at_refund,
+            "'status': 'REFUNDED',"
+            " 'refundAmount': ((r % 9000) + 100) || '.' || lpad((r % 100)::VARCHAR, 2, '0'),"
+            " 'currency': 'CNY', 'paidAt': strftime(created + INTERVAL 36 HOUR, '%Y-%m-%dT%H:%M:%SZ'),"
+            " 'lines': [{'lineId': 'L1', 'quantity': 2, 'paidAmount': '100.00'}]",
+            "refunded AND NOT ended",
+            3,
+        ),
+        event("Return Closed", at_refund, "'status': 'REFUNDED'", "refunded AND NOT ended", 4),
+        event("Return Rejected", at_receipt, "'status': 'REJECTED'", "ended AND r % 2 = 0", 5),
+        event("Return Closed", at_receipt, "'status': 'CANCELLED'", "ended AND r % 2 = 1", 6),
+    ]
+    union = " UNION ALL ".join(events)
+    connection.execute(
+        f"""
+        COPY (
+            SELECT * FROM ({union})
+            UNION ALL
+            SELECT 'again-' || id, detailType, time, detail, dt FROM ({union}) WHERE hash(id) % 100 = 0
+        ) TO '{root / RETURN_EVENTS.prefix}' (FORMAT PARQUET, PARTITION_BY (dt), OVERWRITE_OR_IGNORE)
+        """
+    )
+
+
+def _bytes(folder: Path, pattern: str) -> int:
+    return sum(path.stat().st_size for path in folder.rglob(pattern))
+
+
+def json_bytes_per_record(connection: Any, root: Path, table: str, scratch: Path) -> tuple[float, float]:
+    """Bytes per record as JSON lines, plain and GZIP (what the Firehose streams write), on a sample."""
+    sample = scratch / f"{table}.json"
+    connection.execute(
+        f"COPY (SELECT id, detailType, time, detail FROM read_parquet('{root}/**/*.parquet') LIMIT {SAMPLE})"
+        f" TO '{sample}' (FORMAT JSON)"
+    )
+    raw = sample.read_bytes()
+    rows = raw.count(b"\n")
+    return len(raw) / rows, len(gzip.compress(raw, compresslevel=6)) / rows
+
+
+def main() -> None:
+    import duckdb
+
+    print("Analytics: the section 9 query on a synthetic month (DuckDB, this machine)")
+    with tempfile.TemporaryDirectory(prefix="returns-analytics-bench-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        # BENCH_RECORDS=DIR keeps (or reuses) the generated month there.
+        kept = os.environ.get("BENCH_RECORDS")
+        bucket = Path(kept) if kept else scratch / "bucket"
+        started = time.perf_counter()
+        with duckdb.connect() as connection:
+            if not (bucket / ORDER_UPDATES.prefix).is_dir():
+                generate(connection, bucket)
+            counts = {
+                t.name: connection.execute(
+                    f"SELECT count(*) FROM read_parquet('{bucket / t.prefix}/**/*.parquet')"
+                ).fetchone()[0]  # type: ignore[index]
+                for t in (ORDER_UPDATES, RETURN_EVENTS, CANCELLATION_EVENTS)
+            }
+            per_record = {
+                t.name: json_bytes_per_record(connection, bucket / t.prefix, t.name, scratch)
+                for t in (ORDER_UPDATES, RETURN_EVENTS, CANCELLATION_EVENTS)
+            }
+        print(
+            f"  generated in {time.perf_counter() - started:.1f} s: "
+            + ", ".join(f"{n:,} {k}" for k, n in counts.items())
+        )
+
+        engine = DuckDbEngine(bucket)
+        request = Request.of("2026-05-01", "2026-05-31", "brand")
+        timings = []
+        report: dict[str, Any] = {}
+        for _ in range(REPEATS):
+            began = time.perf_counter()
+            report = returns_report(request, engine)
+            timings.append(time.perf_counter() - began)
+        overall = report["overall"]
+        print(
+            f"  cohort: {overall['unitsSold']:,} units sold, {overall['unitsReturned']:,} returned,"
+            f" {len(report['rows'])} brands, {sum(r['flagged'] for r in report['rows'])} flagged"
+        )
+        print(
+            f"  groupBy=brand: best {min(timings):.2f} s, median {statistics.median(timings):.2f} s"
+            f" of {REPEATS} (query + shaping; target 2 s); load average {os.getloadavg()[0]:.1f}"
+        )
+        began = time.perf_counter()
+        skus = returns_report(Request.of("2026-05-01", "2026-05-31", "sku"), engine)
+        print(f"  groupBy=sku: {time.perf_counter() - began:.2f} s ({len(skus['rows']):,} rows)")
+
+        # -- Athena: bytes a query scans at 10 million returns a year ---------------------------
+        scale = RETURNS_PER_YEAR / 12 / RETURNS
+        parquet = {
+            t.name: _bytes(bucket / t.prefix, "*.parquet")
+            for t in (ORDER_UPDATES, RETURN_EVENTS, CANCELLATION_EVENTS)
+        }
+        month_parquet = sum(parquet.values()) * scale
+        month_json = sum(counts[k] * per_record[k][0] for k in counts) * scale
+        month_gzip = sum(counts[k] * per_record[k][1] for k in counts) * scale
+        print(
+            f"  Athena at {RETURNS_PER_YEAR:,} returns a year (the month scaled by {scale:.2f}),"
+            f" {PRICE_PER_TB:.0f} USD per TB:"
+        )
+        for label, size in (
+            ("JSON lines", month_json),
+            ("JSON lines, GZIP (what the streams deliver)", month_gzip),
+            ("Parquet (Firehose's record format conversion)", month_parquet),
+        ):
+            last_month, year_back = (
+                max(size * months, MIN_BYTES) / 1e12 * PRICE_PER_TB for months in (1, 12)
+            )
+            print(
+                f"    {label}: {size / 1e9:.2f} GB a month; a query on last month's cohort"
+                f" ${last_month:.4f}, on a cohort a year back (reads 12 months) ${year_back:.4f}"
+            )
+
+
+if __name__ == "__main__":
+    main()
