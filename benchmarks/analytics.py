@@ -240,29 +240,58 @@ def main() -> None:
 
         # -- Athena: bytes a query scans at 10 million returns a year ---------------------------
         scale = RETURNS_PER_YEAR / 12 / RETURNS
-        parquet = {
-            t.name: _bytes(bucket / t.prefix, "*.parquet")
-            for t in (ORDER_UPDATES, RETURN_EVENTS, CANCELLATION_EVENTS)
+        tables = (ORDER_UPDATES, RETURN_EVENTS, CANCELLATION_EVENTS)
+        month = {
+            "JSON lines": {t.name: counts[t.name] * per_record[t.name][0] * scale for t in tables},
+            "JSON lines, GZIP (what the streams deliver)": {
+                t.name: counts[t.name] * per_record[t.name][1] * scale for t in tables
+            },
+            "Parquet (Firehose's record format conversion)": {
+                t.name: _bytes(bucket / t.prefix, "*.parquet") * scale for t in tables
+            },
         }
-        month_parquet = sum(parquet.values()) * scale
-        month_json = sum(counts[k] * per_record[k][0] for k in counts) * scale
-        month_gzip = sum(counts[k] * per_record[k][1] for k in counts) * scale
+        reads = trino_reads()
         print(
             f"  Athena at {RETURNS_PER_YEAR:,} returns a year (the month scaled by {scale:.2f}),"
-            f" {PRICE_PER_TB:.0f} USD per TB:"
+            f" {PRICE_PER_TB:.0f} USD per TB, at least 10 MB a query:"
         )
-        for label, size in (
-            ("JSON lines", month_json),
-            ("JSON lines, GZIP (what the streams deliver)", month_gzip),
-            ("Parquet (Firehose's record format conversion)", month_parquet),
-        ):
-            last_month, year_back = (
-                max(size * months, MIN_BYTES) / 1e12 * PRICE_PER_TB for months in (1, 12)
-            )
+        print(
+            "    Trino inlines WITH: the query reads "
+            + ", ".join(f"{name} {n} times" for name, n in reads.items())
+        )
+        for label, sizes in month.items():
+            once = sum(sizes.values())
+            planned = sum(sizes[name] * reads.get(name, 1) for name in sizes)
+            cost = [max(b, MIN_BYTES) / 1e12 * PRICE_PER_TB for b in (once, planned, 12 * planned)]
             print(
-                f"    {label}: {size / 1e9:.2f} GB a month; a query on last month's cohort"
-                f" ${last_month:.4f}, on a cohort a year back (reads 12 months) ${year_back:.4f}"
+                f"    {label}: {once / 1e9:.2f} GB a month; a query on last month's cohort reads"
+                f" {planned / 1e9:.1f} GB (${cost[1]:.3f}; ${cost[0]:.4f} if each table were read once),"
+                f" on a cohort a year back (12 months of records) ${cost[2]:.2f}"
             )
+
+
+def trino_reads() -> dict[str, int]:
+    """How often each table is read when every WITH query is inlined where it is used (as Trino
+    plans it), counted on the SQL with sqlglot."""
+    import sqlglot
+    from sqlglot import exp
+
+    from returns_service.analytics.query import sql
+
+    tree = sqlglot.parse_one(sql(), read="trino")
+    ctes = {cte.alias_or_name: cte.this for cte in tree.find_all(exp.CTE)}
+
+    def reads(node: exp.Expression, seen: tuple[str, ...] = ()) -> dict[str, int]:
+        total: dict[str, int] = {}
+        for table in node.find_all(exp.Table):
+            inner = reads(ctes[table.name], (*seen, table.name)) if table.name in ctes else {table.name: 1}
+            for name, n in inner.items():
+                total[name] = total.get(name, 0) + n
+        return total
+
+    body = tree.copy()
+    body.set("with", None)
+    return reads(body)
 
 
 if __name__ == "__main__":
