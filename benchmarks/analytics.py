@@ -281,7 +281,7 @@ def trino_reads() -> dict[str, int]:
     tree = sqlglot.parse_one(sql(), read="trino")
     ctes = {cte.alias_or_name: cte.this for cte in tree.find_all(exp.CTE)}
 
-    def reads(node: exp.Expression, seen: tuple[str, ...] = ()) -> dict[str, int]:
+    def reads(node: Any, seen: tuple[str, ...] = ()) -> dict[str, int]:
         total: dict[str, int] = {}
         for table in node.find_all(exp.Table):
             inner = reads(ctes[table.name], (*seen, table.name)) if table.name in ctes else {table.name: 1}
