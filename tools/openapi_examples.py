@@ -113,4 +113,43 @@ EXAMPLES: dict[str, Any] = {
         }
     },
     "GatewayUnauthorized": {"message": "Unauthorized"},
+    # O-SEED-1's two items both back (0.00 then 100.00 refunded), a day after delivery
+    "ReturnAnalytics": {
+        "from": "2026-12-01",
+        "to": "2026-12-31",
+        "groupBy": "brand",
+        "rows": [
+            {
+                "key": "Keyco",
+                "unitsSold": 1,
+                "unitsReturned": 1,
+                "returnRate": "1.0000",
+                "merchantFaultRate": "0.0000",
+                "byReason": {"no_longer_needed": 1},
+                "refunded": [{"currency": "CNY", "amount": "0.00"}],
+                "medianHoursToRefund": "26.5",
+                "flagged": False,
+            },
+            {
+                "key": "Logitek",
+                "unitsSold": 1,
+                "unitsReturned": 1,
+                "returnRate": "1.0000",
+                "merchantFaultRate": "0.0000",
+                "byReason": {"no_longer_needed": 1},
+                "refunded": [{"currency": "CNY", "amount": "100.00"}],
+                "medianHoursToRefund": "30.0",
+                "flagged": False,
+            },
+        ],
+        "overall": {
+            "unitsSold": 2,
+            "unitsReturned": 2,
+            "returnRate": "1.0000",
+            "merchantFaultRate": "0.0000",
+            "byReason": {"no_longer_needed": 2},
+            "refunded": [{"currency": "CNY", "amount": "100.00"}],
+            "medianHoursToRefund": "28.3",
+        },
+    },
 }
