@@ -134,6 +134,18 @@ class Story:
             agent,
             "merchant",
         )
+        agreed = self._fresh_order("O-POP-4", customer)
+        self.results["fee"] = self._return(
+            "4. a size that does not fit (customer's choice): CS proposes a 6.00 return-shipping fee,"
+            " the customer accepts it",
+            agreed,
+            "L1",
+            "size_or_fit",
+            customer,
+            agent,
+            "customer",
+            fee="6.00",
+        )
         self.out("== done: every return REFUNDED")
         self.results["analytics"] = self._analytics(agent)
         return self.results
@@ -165,9 +177,18 @@ class Story:
         return copy_id
 
     def _return(
-        self, title: str, order_id: str, line_id: str, reason: str, customer: str, agent: str, paid_by: str
+        self,
+        title: str,
+        order_id: str,
+        line_id: str,
+        reason: str,
+        customer: str,
+        agent: str,
+        paid_by: str,
+        fee: str | None = None,
     ) -> dict[str, Any]:
-        """One return of one unit of `line_id`, from the quote to the refund."""
+        """One return of one unit of `line_id`, from the quote to the refund; with a `fee`, CS
+        proposes it and the customer accepts it first (contract section 5a)."""
         client = self.client
         self.out(f"\n{title}")
         lines = [{"lineId": line_id, "quantity": 1}]
@@ -192,10 +213,22 @@ class Story:
         queue = client.expect(200, "GET", "/cs/returns?status=PENDING_REVIEW&limit=100", token=agent)
         in_queue = any(item["returnId"] == return_id for item in queue["items"])
         self.out(f"   CS queue (PENDING_REVIEW) has it: {in_queue}")
-        review = {"decision": "approve", "returnShippingPaidBy": paid_by, "returnShippingFee": "0.00"}
-        review["note"] = "approved in the demo"
+        review = {"decision": "approve", "returnShippingPaidBy": paid_by, "returnShippingFee": fee or "0.00"}
+        review["note"] = (
+            "approved in the demo" if fee is None else "bulky parcel: the customer pays the return"
+        )
         approved = client.expect(200, "POST", f"/cs/returns/{return_id}/review", review, token=agent)
         self.out(f"   CS approved ({paid_by} pays return shipping): {approved['status']}")
+        if fee is not None:
+            proposal = approved["proposal"]
+            self.out(
+                f"   proposal to the customer: {proposal['kind']} {proposal['amount']}"
+                f" (answer by {proposal['expiresAt']}); the quote it would give:"
+            )
+            self._show_quote("proposed quote", approved["quote"])
+            answer = {"decision": "accept", "note": "fine, I pay the return"}
+            accepted = client.expect(200, "POST", f"/returns/{return_id}/proposal", answer, token=customer)
+            self.out(f"   the customer accepted: {accepted['status']}")
 
         callback = self._callback_url(return_id)
         self.out(f"   warehouse callback: {urlsplit(callback).path}?expires=...&signature=...")

@@ -52,6 +52,7 @@ RETURN: dict[str, Any] = {
         },
     ],
     "shipment": None,
+    "proposal": None,
 }
 
 ORDER: dict[str, Any] = {
@@ -91,6 +92,7 @@ EXAMPLES: dict[str, Any] = {
         "method": "pickup",
     },
     "ShipmentBody": {"carrier": "SF Express", "trackingNumber": "SF1234567890"},
+    "ProposalAnswerBody": {"decision": "accept", "note": "fine, I pay the return shipping"},
     "ReviewBody": {"decision": "approve", "returnShippingPaidBy": "merchant", "note": "ok"},
     "DamageReviewBody": {"decision": "deduct", "inspectionDeduction": "10.00", "note": "scratched lid"},
     "ReceiptBody": {

@@ -17,7 +17,13 @@ from returns_core.refunds.models import Quote
 from returns_service import returns
 from returns_service.api import http, idempotency
 from returns_service.api.caller import customer_of
-from returns_service.api.models import CreateReturnRequest, ReturnList, ReturnQuoteRequest, ShipmentBody
+from returns_service.api.models import (
+    CreateReturnRequest,
+    ProposalAnswerBody,
+    ReturnList,
+    ReturnQuoteRequest,
+    ShipmentBody,
+)
 from returns_service.models import ReturnView
 
 ID_MAX = 128
@@ -132,6 +138,17 @@ def cancel_return(return_id: ReturnId) -> ReturnView:
 )
 def record_shipment(return_id: ReturnId, body: ShipmentBody) -> ReturnView:
     return returns.record_shipment(return_id, _customer(), body.carrier, body.trackingNumber)
+
+
+@app.post(
+    "/returns/<returnId>/proposal",
+    summary="Accept or decline what CS proposed (a return-shipping fee or an inspection deduction)",
+    tags=["storefront"],
+    security=http.JWT_SECURITY,
+    responses=http.responses(200, "The return after the answer", 401, 404, 409, 422),
+)
+def answer_proposal(return_id: ReturnId, body: ProposalAnswerBody) -> ReturnView:
+    return returns.answer_proposal(return_id, _customer(), body.decision, body.note)
 
 
 @http.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -151,11 +151,12 @@ class Api:
 
 
 @contextmanager
-def shared_stack(*order_ids: str) -> Iterator[Api]:
-    """One deployed stack for a module of tests that only read or are refused (validation, auth):
-    deploying costs about a second, so those tests share one instead of one each."""
+def shared_stack(*order_ids: str, parameters: dict[str, str] | None = None) -> Iterator[Api]:
+    """One deployed stack for a module of tests that only read or are refused (validation, auth),
+    or that each work on their own orders: deploying costs about a second, so they share one.
+    ``parameters`` override template parameters (e.g. a short time limit)."""
     with running() as payments, mock_aws(config=MOTO_CONFIG):
-        stack = deploy(parameters={**API_PARAMETERS, "PaymentApiUrl": payments.url})
+        stack = deploy(parameters={**API_PARAMETERS, **(parameters or {}), "PaymentApiUrl": payments.url})
         try:
             orders = load_example_orders()
             for order_id in order_ids:

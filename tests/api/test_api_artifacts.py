@@ -23,6 +23,7 @@ CONTRACT_ROUTES = {
     ("GET", "/returns/{returnId}"),
     ("POST", "/returns/{returnId}/cancel"),
     ("POST", "/returns/{returnId}/shipment"),
+    ("POST", "/returns/{returnId}/proposal"),
     ("GET", "/cs/returns"),
     ("GET", "/cs/returns/{returnId}"),
     ("POST", "/cs/returns/{returnId}/review"),

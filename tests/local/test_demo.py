@@ -72,6 +72,14 @@ def test_the_seed_story_over_http(server: tuple[Client, subprocess.Popen[str]]) 
     parts += [Decimal(a["amount"]) for a in quality["quote"]["adjustments"]]
     assert refunded == sum(parts) > 0
 
+    fee = results["fee"]  # contract section 5a: proposed, accepted, taken off the refund
+    fee_history = [(entry["status"], entry["actor"]) for entry in fee["final"]["history"]]
+    assert ("AWAITING_CUSTOMER", "cs:agent-1") in fee_history  # CS proposed
+    assert ("AWAITING_RECEIPT", "cust-1001") in fee_history  # the customer accepted
+    assert adjustments(fee["final"]["quote"])["return_shipping_fee"] == "-6.00"
+    assert fee["final"]["refund"]["refundAmount"] == "33.00"  # 39.00 less the 6.00 fee
+    assert any("the customer accepted: AWAITING_RECEIPT" in line for line in lines)
+
     statuses = [entry["status"] for entry in first["final"]["history"]]
     for status in ("REQUESTED", "PENDING_REVIEW", "AWAITING_RECEIPT", "REFUNDING", "REFUNDED"):
         assert status in statuses

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from returns_core.lifecycle.model import Condition, ReceivedLine, ReturnMethod
-from returns_core.lifecycle.statuses import ReturnStatus
+from returns_core.lifecycle.statuses import ProposalKind, ReturnStatus
 from returns_core.refunds.models import Quote, Reason, ReturnLine
 
 # The statuses, methods and conditions are the lifecycle's (returns_core.lifecycle): one definition.
@@ -46,6 +46,15 @@ class Shipment(_Model):
     at: str
 
 
+class ProposalView(_Model):
+    """What CS proposed and the customer has to accept or decline (contract section 5a)."""
+
+    kind: ProposalKind
+    amount: str
+    note: str
+    expiresAt: str
+
+
 class RefundView(_Model):
     refundId: str
     refundAmount: str
@@ -70,3 +79,4 @@ class ReturnView(_Model):
     updatedAt: str
     history: list[HistoryEntry]
     shipment: Shipment | None = None
+    proposal: ProposalView | None = None  # null when nothing waits for the customer

@@ -122,6 +122,19 @@ def cancel_return(return_id: str, customer_id: str) -> ReturnView:
     return to_view(cancelled)
 
 
+def answer_proposal(return_id: str, customer_id: str, decision: str, note: str) -> ReturnView:
+    """The customer accepts or declines what CS proposed (contract section 5a): only their own
+    return (404 otherwise); nothing waiting, or answered already, is 409. The save takes the
+    workflow's token (conditioned on the revision), so two answers cannot both win."""
+    customer = Actor(Role.CUSTOMER, customer_id)
+    answered = transitions.apply(
+        return_id,
+        lambda ret: decide.answer_proposal(ret, customer, decision=decision, note=note, at=transitions.now()),
+        customer_id=customer_id,
+    )
+    return to_view(answered)
+
+
 def record_shipment(return_id: str, customer_id: str, carrier: str, tracking_number: str) -> ReturnView:
     """Note the customer's parcel (carrier, tracking number) on a return still on its way."""
     customer = Actor(Role.CUSTOMER, customer_id)

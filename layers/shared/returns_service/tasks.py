@@ -28,6 +28,8 @@ _ROUTE = {
     Step.AWAIT_REVIEW_BY_CS: "review_by_cs",
     Step.AWAIT_RECEIPT: "receipt",
     Step.AWAIT_DAMAGE_REVIEW: "damage_review",
+    Step.AWAIT_FEE_ANSWER: "fee_answer",
+    Step.AWAIT_DEDUCTION_ANSWER: "deduction_answer",
     Step.ISSUE_REFUND: "refund",
     Step.AWAIT_REFUND_RETRY: "refund_failed",
     Step.CLOSED: "close",

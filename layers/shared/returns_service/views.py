@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from returns_core import money
 from returns_core.lifecycle import Return
-from returns_service.models import HistoryEntry, RefundView, ReturnView, Shipment
+from returns_service.models import HistoryEntry, ProposalView, RefundView, ReturnView, Shipment
 
 
 def to_view(ret: Return) -> ReturnView:
@@ -22,6 +23,14 @@ def to_view(ret: Return) -> ReturnView:
         updatedAt=ret.updatedAt,
         history=[HistoryEntry.model_validate(entry.model_dump(mode="json")) for entry in ret.history],
         shipment=None if ret.shipment is None else Shipment.model_validate(ret.shipment.model_dump()),
+        proposal=None
+        if ret.proposal is None
+        else ProposalView(
+            kind=ret.proposal.kind,
+            amount=money.format(ret.proposal.amount, ret.currency),
+            note=ret.proposal.note,
+            expiresAt=ret.proposal.expiresAt,
+        ),
     )
 
 

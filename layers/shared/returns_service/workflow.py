@@ -14,6 +14,7 @@ from typing import Any
 from returns_core.lifecycle import FINAL, Return, ReturnStatus, Wait
 from returns_core.lifecycle import decisions as decide
 from returns_core.lifecycle.rules import Windows
+from returns_core.lifecycle.statuses import ANSWER_WAIT
 from returns_service import clock, refund, signing, tasks, transitions
 from returns_service.review import quote_context
 from returns_service.settings import settings
@@ -108,6 +109,30 @@ def damage_review_time_limit(return_id: str) -> dict[str, str]:
         )
 
     return tasks.route(transitions.apply(return_id, accept))
+
+
+def await_customer_answer(return_id: str, token: str) -> None:
+    """Park the answer token (AwaitFeeAnswer, AwaitDeductionAnswer) on the return waiting for the
+    customer; the wait is the one of the proposal stored on it."""
+
+    def waiting(ret: Return, at: str) -> decide.ReturnChange | None:
+        if ret.proposal is None:
+            return None  # answered (or cancelled) meanwhile: the token is answered at once
+        return decide.park(ret, ANSWER_WAIT[ret.proposal.kind], token, at)
+
+    _park(return_id, Wait.FEE_ANSWER, token, waiting)
+
+
+def customer_answer_time_limit(return_id: str) -> dict[str, str]:
+    """Nobody answered in time: a fee cancels the return (its units released in the same write),
+    a deduction applies (refunded with it)."""
+
+    def unanswered(ret: Return) -> decide.ReturnChange | None:
+        if ret.status != ReturnStatus.AWAITING_CUSTOMER:
+            return None  # answered meanwhile
+        return decide.answer_time_limit(ret, settings.customer_answer_timeout_seconds, transitions.now())
+
+    return tasks.route(transitions.apply(return_id, unanswered))
 
 
 def issue_refund(return_id: str) -> dict[str, str]:

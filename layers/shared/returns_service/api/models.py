@@ -84,6 +84,13 @@ class ShipmentBody(_Body):
     trackingNumber: FreeText = Field(min_length=1, max_length=100)
 
 
+class ProposalAnswerBody(_Body):
+    """``POST /returns/{returnId}/proposal``: the customer's answer to what CS proposed."""
+
+    decision: Literal["accept", "decline"]
+    note: FreeText = Field(default="", max_length=NOTE_MAX)
+
+
 class ReviewBody(_Body):
     """``POST /cs/returns/{returnId}/review``: CS decides a return waiting for review."""
 
