@@ -184,6 +184,14 @@ def test_a_failed_refund_is_retried(local_console: LocalConsole, open_console: O
 def test_refusals_are_shown_in_words(local_console: LocalConsole, open_console: OpenPage):
     page = open_console("agent-1")
     open_url = page.url.split("#")[0]
+    # Oldest first, so "older than" ends the queue at the first younger return: none here.
+    expect(page.locator("#queue-table")).to_be_visible()
+    page.get_by_label("Age (since asked for)").select_option(label="Older than 1 hour")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator("#queue-results + div, #queue-results ~ div").first).to_have_text(
+        "No returns older than 1 hour are pending review."
+    )
+    assert page.url.endswith("#/queue?status=PENDING_REVIEW&age=1h")
     page.goto(f"{open_url}#/returns/R-NOPE")
     expect(page.get_by_role("alert")).to_contain_text("Return R-NOPE does not exist")
 
