@@ -126,7 +126,9 @@ def test_an_agent_deducts_on_damaged_goods_and_the_customer_is_asked(
     deduction.fill("9")
     page.get_by_label("Note (optional)").fill("corner cracked")
     page.get_by_role("button", name="Submit decision").click()
-    expect(page.locator("#decision-message")).to_contain_text("You deducted 9.00 CNY for the damage")
+    expect(page.locator("#decision-message")).to_contain_text(
+        "You proposed a deduction of 9.00 CNY for the damage: the customer is asked to accept it."
+    )
     # A deduction waits for the customer's answer (contract section 5a): 39.00 less the 9.00.
     expect(status_of(page)).to_have_attribute("data-status", "AWAITING_CUSTOMER", timeout=20_000)
     deducted = page.locator('#quote-table tr[data-kind="inspection_deduction"]')
@@ -137,8 +139,12 @@ def test_an_agent_deducts_on_damaged_goods_and_the_customer_is_asked(
     expect(settlement).to_contain_text("Seller seller-778")
     expect(settlement).to_contain_text("gives back 30.00 CNY (seller debit 30.00)")
     expect(settlement).to_contain_text("pays 0.00 CNY (platform share 0.00)")
+    expect(page.locator("#decision-card")).to_contain_text("Waiting for the customer to accept or decline")
     view = local_console.cs_view(return_id)
     assert view["quote"]["refundAmount"] == "30.00" and view["refund"] is None
+    page.get_by_role("link", name="Back to the queue").click()
+    page.get_by_role("link", name="Waiting for the customer").click()
+    expect(return_link(page, return_id)).to_be_visible()
 
 
 def test_a_second_agents_decision_gets_a_clear_conflict_message(

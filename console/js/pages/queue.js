@@ -10,6 +10,7 @@ export const QUEUES = [
   { status: "PENDING_REVIEW", label: "Pending review" },
   { status: "PENDING_DAMAGE_REVIEW", label: "Damage review" },
   { status: "REFUND_FAILED", label: "Failed refunds" },
+  { status: "AWAITING_CUSTOMER", label: "Waiting for the customer" },
 ];
 const OTHER_STATUSES = [
   "REQUESTED",
@@ -74,7 +75,7 @@ function filters(status, ageValue) {
     { id: statusId, name: "status" },
     h(
       "optgroup",
-      { label: "Waiting for CS" },
+      { label: "Waiting for CS or the customer" },
       QUEUES.map((q) => h("option", { value: q.status, selected: q.status === status }, STATUS[q.status][0])),
     ),
     h(

@@ -28,7 +28,7 @@ import {
   refundCard,
   send,
 } from "./detail.js";
-import { queueHref } from "./queue.js";
+import { QUEUES, queueHref } from "./queue.js";
 
 /** Statuses the workflow moves on by itself: the page looks again until they change. */
 const MOVING = new Set(["REQUESTED", "REFUNDING"]);
@@ -51,7 +51,7 @@ export async function returnPage(view, returnId) {
 
 // -- drawing ------------------------------------------------------------------------------------
 function backLink(status) {
-  const queue = ["PENDING_REVIEW", "PENDING_DAMAGE_REVIEW", "REFUND_FAILED"].includes(status) ? status : "PENDING_REVIEW";
+  const queue = QUEUES.some((q) => q.status === status) ? status : "PENDING_REVIEW";
   return h("p", { class: "breadcrumb" }, h("a", { href: queueHref(queue), id: "back-to-queue" }, "← Back to the queue"));
 }
 
@@ -121,6 +121,8 @@ function decisionCard(state, message) {
       REQUESTED: "The service is checking eligibility; the review opens when it is done.",
       AWAITING_RECEIPT: "Approved: waiting for the goods to reach the warehouse (or the seller).",
       REFUNDING: "The refund is being paid.",
+      AWAITING_CUSTOMER:
+        "Waiting for the customer to accept or decline what CS proposed (the history says what). A return-shipping fee declined comes back to review, unanswered it cancels the return; a deduction declined sends the goods back, unanswered it applies.",
     }[ret.status];
     content.push(h("p", null, words || `Nothing waits on CS: the return is ${STATUS[ret.status][0].toLowerCase()}.`));
   }
@@ -161,7 +163,11 @@ function reviewForms(state) {
           body.returnShippingFee = typed.value;
         }
         const feeWords = body.returnShippingFee && !isZero(body.returnShippingFee) ? `, the customer pays ${money(body.returnShippingFee, currency)} return shipping` : `, the ${body.returnShippingPaidBy} pays the return shipping`;
-        return send(state, approve, `/cs/returns/${encodeURIComponent(ret.returnId)}/review`, body, "approval", (now) => `You approved the return${feeWords}. It is now ${STATUS[now.status][0].toLowerCase()}.`);
+        return send(state, approve, `/cs/returns/${encodeURIComponent(ret.returnId)}/review`, body, "approval", (now) =>
+          now.status === "AWAITING_CUSTOMER"
+            ? `You proposed that the customer pays ${money(body.returnShippingFee, currency)} return shipping: the return waits for their answer.`
+            : `You approved the return${feeWords}. It is now ${STATUS[now.status][0].toLowerCase()}.`,
+        );
       },
     },
     h("h3", { id: "approve-h" }, "Approve"),
@@ -174,7 +180,11 @@ function reviewForms(state) {
     ),
     h("label", { for: feeId }, `Return shipping fee (${currency})`),
     fee,
-    h("p", { class: "hint", id: `${feeId}-hint` }, "Only when the customer pays; it comes off the refund."),
+    h(
+      "p",
+      { class: "hint", id: `${feeId}-hint` },
+      "Only when the customer pays; it comes off the refund. A fee above zero is proposed to the customer first: the return goes on once they accept it.",
+    ),
     h("label", { for: approveNoteId }, "Note (optional)"),
     approveNote,
     h("div", { class: "actions-row" }, h("button", { type: "submit", id: "approve-button" }, "Approve")),
@@ -248,7 +258,11 @@ function damageForm(state) {
           deduct: `You deducted ${money(body.inspectionDeduction, currency)} for the damage`,
           reject: "You rejected the damaged goods: they go back to the customer",
         }[decision];
-        return send(state, form, `/cs/returns/${encodeURIComponent(ret.returnId)}/damage-review`, body, "damage decision", (now) => `${words}. The return is now ${STATUS[now.status][0].toLowerCase()}.`);
+        return send(state, form, `/cs/returns/${encodeURIComponent(ret.returnId)}/damage-review`, body, "damage decision", (now) =>
+          now.status === "AWAITING_CUSTOMER"
+            ? `You proposed a deduction of ${money(body.inspectionDeduction, currency)} for the damage: the customer is asked to accept it.`
+            : `${words}. The return is now ${STATUS[now.status][0].toLowerCase()}.`,
+        );
       },
     },
     h("h3", { id: "damage-h" }, "Damaged goods"),
@@ -261,7 +275,11 @@ function damageForm(state) {
     ),
     h("label", { for: deductionId }, `Deduction (${currency})`),
     deduction,
-    h("p", { class: "hint", id: `${deductionId}-hint` }, "Only with Deduct; it comes off the refund."),
+    h(
+      "p",
+      { class: "hint", id: `${deductionId}-hint` },
+      "Only with Deduct; it comes off the refund once the customer accepts it (declined: the goods go back to them; no answer in time: it applies).",
+    ),
     h("label", { for: noteId }, "Note (optional)"),
     note,
     h("div", { class: "actions-row" }, h("button", { type: "submit", id: "damage-button" }, "Submit decision")),
