@@ -41,7 +41,7 @@ cfn-lint: install ## cfn-lint on template.yaml
 pytest: install ## the whole pytest suite
 	$(BIN)/pytest
 
-bench: install ## engine quotes per second; what a return costs to run
+bench: install ## the engine against a unit-by-unit model; what a return costs to run
 	$(BIN)/python -m benchmarks
 
 # Only the analytics query on a synthetic month (part of `make bench`).

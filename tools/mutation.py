@@ -8,7 +8,7 @@ there.
 
 The killed share is (killed + timed out) / every mutant: a mutant no test runs counts as a
 survivor. Survivors judged equivalent are listed, each explained, in ``tests/unit/MUTATION.md``
-(one ``- `mutant name` `` bullet each); this prints the survivors missing from it and the listed
+(each mutant's name in backquotes); this prints the survivors missing from it and the listed
 ones that no longer survive, and fails when the killed share is below ``TARGET``.
 
 ``python -m tools.mutation [--jobs N] [MUTANT_GLOB ...]``: globs such as ``returns_core.money.*``
@@ -50,7 +50,7 @@ STATUS_BY_EXIT_CODE = {
     152: "timeout",
     255: "timeout",
 }
-_LISTED = re.compile(r"^- `([^`]+__mutmut_\d+)`", re.MULTILINE)
+_LISTED = re.compile(r"`([^`\s]+__mutmut_\d+)`")
 
 
 @dataclass(frozen=True)
