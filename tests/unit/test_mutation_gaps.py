@@ -589,3 +589,25 @@ def test_shipping_refunded_when_the_whole_order_was_cancelled() -> None:
         )
     ]
     assert result["refundAmount"] == "28.00"
+
+
+def test_units_of_two_lines_that_meet_end_to_start_stay_apart() -> None:
+    # L1 100.00 x 3, L2 30.00 x 3 under 满150减20: 390.00 -> 20.00 off, paid 370.00. 2000 cents over
+    # 10000 x 3, 3000 x 3 (of 39000): floors 512 and 153 (remainders .82 and .846) = 1995; the five
+    # cents to L2's three units, then L1u1 and L1u2: L1 5.13, 5.13, 5.12; L2 1.54 each. Paid: L1
+    # 94.87, 94.87, 94.88; L2 28.46 each.
+    # Earlier L1 x1 + L2 x2 for quality_issue: K = L1u2, L1u3, L2u3 = 230.00 -> 210.00 alone, below
+    # its part with Rm (218.21): on K 20.00 - alloc 11.79 = +8.21; E = 370.00 - 210.00 = 160.00.
+    # Now L1u2 and L2u3 for no_longer_needed (units 1-2 of L1 and 2-3 of L2: they meet only by
+    # number): K = L1u3, alone 100.00, with Rm (L1u1, L2u1, L2u2) 260.00 -> 20.00 off: L1 7.69
+    # each, so part(K) = 92.31 = cost(K), on K 7.69 - alloc 5.12 = +2.57: a change of -5.64.
+    # E = 370.00 - 92.31 = 277.69, refund 117.69 (94.87 + 28.46 - 5.64).
+    promotion = threshold("P", "150.00", "20.00", ["L1", "L2"])
+    order = snapshot("CNY", [(10_000, 3, True), (3_000, 3, True)], [promotion])
+    previous = [earlier({"L1": 1, "L2": 2}, "quality_issue")]
+    result = run(request(order, {"L1": 1, "L2": 1}, "no_longer_needed", previous=previous))
+    assert [(ln["lineId"], ln["paidAmount"]) for ln in result["lines"]] == [("L1", "94.87"), ("L2", "28.46")]
+    assert explained(result) == [
+        ("promotion_clawback", "-5.64", "kept items (260.00) get 5.64 less off from P than before")
+    ]
+    assert result["refundAmount"] == "117.69"
