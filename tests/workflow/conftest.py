@@ -37,6 +37,8 @@ def stack(request: pytest.FixtureRequest, payments: FakePaymentProvider) -> Iter
     """template.yaml in a fresh moto; the 3 s time limits only for tests marked short_time_limits."""
     short = request.node.get_closest_marker("short_time_limits") is not None
     parameters = {**(FAST_PARAMETERS if short else LONG_LIMITS), "PaymentApiUrl": payments.url}
+    if request.node.get_closest_marker("short_damage_review_limit") is not None:
+        parameters["DamageReviewTimeoutSeconds"] = "3"
     with mock_aws(config=MOTO_CONFIG):
         deployed = deploy(parameters=parameters)
         try:

@@ -45,6 +45,26 @@ def test_the_review_and_receipt_time_limits(flow: Flow, orders) -> None:
         )
 
 
+@pytest.mark.short_damage_review_limit
+def test_damage_not_reviewed_in_time_is_accepted_without_deduction_by_the_system(flow: Flow, orders) -> None:
+    """Issue 8 item 17: damaged goods nobody reviews do not leave the customer waiting for ever."""
+    order = flow.order(orders["O-SEED-1"])
+    return_id = flow.create(order, {"L1": 1, "L2": 1}, "size_or_fit").returnId
+    flow.wait(return_id, "PENDING_REVIEW", parked="review")
+    approve(return_id)
+    flow.wait(return_id, "AWAITING_RECEIPT", parked="receipt")
+    receive(flow, return_id, ("L1", 1, "intact"), ("L2", 1, "damaged"))
+    flow.wait(return_id, "PENDING_DAMAGE_REVIEW", parked="damage_review")
+
+    done = flow.finished(return_id, "REFUNDED")
+    accepted = next(h for h in done.history if h.status == "REFUNDING")
+    assert accepted.actor == "system" and "accepted without deduction" in accepted.note
+    # Everything back for a customer-choice reason: the whole 100.00 paid, no deduction.
+    assert done.refund is not None and done.refund.refundAmount == "100.00"
+    assert done.quote is not None
+    assert "inspection_deduction" not in {a.kind for a in done.quote.adjustments}
+
+
 def test_cancel_while_waiting_ends_cancelled_and_releases(flow: Flow, orders) -> None:
     """Cancelled while waiting for review (L1) and while waiting for the parcel (L2)."""
     order = flow.order(orders["O-SEED-1"])
