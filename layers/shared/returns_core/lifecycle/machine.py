@@ -21,6 +21,8 @@ class Role(StrEnum):
     CS = "cs"
     RECEIVER = "receiver"  # whoever receives the goods: a platform warehouse, or the POP seller
     SYSTEM = "system"  # the workflow itself: eligibility, time limits, payments
+    FULFILMENT = "fulfilment"  # picks and ships an order: stops a cancellation's units (signed URL)
+    DELIVERY = "delivery"  # the platform's own delivery: intercepts a cancelled parcel (signed URL)
 
 
 @dataclass(frozen=True)
