@@ -33,18 +33,23 @@ class PaymentDeclined(PaymentError):
 
 @dataclass(frozen=True)
 class RefundOrder:
+    """One refund to pay. ``return_id`` is the id of what is refunded: a return, or (``kind``
+    ``cancellation``) a cancellation, sent as ``returnId`` / ``cancellationId``."""
+
     refund_id: str
     order_id: str
     return_id: str
     currency: str
     amount: str
     payments: tuple[tuple[str, str], ...]
+    kind: str = "return"
 
     def body(self) -> dict[str, Any]:
+        case = "cancellationId" if self.kind == "cancellation" else "returnId"
         return {
             "refundId": self.refund_id,
             "orderId": self.order_id,
-            "returnId": self.return_id,
+            case: self.return_id,
             "currency": self.currency,
             "amount": self.amount,
             "payments": [{"paymentId": p, "amount": a} for p, a in self.payments],

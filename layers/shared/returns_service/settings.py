@@ -81,6 +81,11 @@ class Settings:
     payment_timeout_seconds = Setting("PAYMENT_TIMEOUT_SECONDS", _count)
     analytics_workgroup = Setting("ANALYTICS_WORKGROUP", _text)  # Athena: results location, scan limit
     analytics_database = Setting("ANALYTICS_DATABASE", _text)  # Glue: the analytics records' tables
+    # Cancellations before delivery (contract section 7)
+    cancellations_table = Setting("CANCELLATIONS_TABLE", _text)
+    cancellation_state_machine_arn = Setting("CANCELLATION_STATE_MACHINE_ARN", _text)
+    fulfilment_stop_timeout_seconds = Setting("FULFILMENT_STOP_TIMEOUT_SECONDS", _count)
+    interception_timeout_seconds = Setting("INTERCEPTION_TIMEOUT_SECONDS", _count)
 
     @classmethod
     def variables(cls) -> dict[str, str]:

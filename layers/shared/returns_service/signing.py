@@ -1,7 +1,8 @@
-"""HMAC-SHA256 signed warehouse callback URLs: the URL is the warehouse's only credential.
+"""HMAC-SHA256 signed callback URLs: the URL is the caller's only credential (the warehouse's
+receipt, fulfilment's and delivery's answers to a cancellation).
 
-The signature covers the method, the path (so the return id) and the expiry; the secret lives in
-Secrets Manager, read through Powertools parameters and cached for a few minutes.
+The signature covers the method, the path (so the case and which answer) and the expiry; the
+secret lives in Secrets Manager, read through Powertools parameters and cached for a few minutes.
 """
 
 from __future__ import annotations
@@ -41,25 +42,40 @@ def receipt_path(return_id: str) -> str:
     return f"/warehouse/returns/{quote(return_id, safe='')}/receipt"
 
 
-def signature(return_id: str, expires: int) -> str:
-    message = f"POST\n{receipt_path(return_id)}\n{expires}".encode()
+def path_signature(path: str, expires: int) -> str:
+    """The HMAC of a callback: the method, the path (so which case and which answer) and the expiry."""
+    message = f"POST\n{path}\n{expires}".encode()
     return hmac.new(_secret(), message, hashlib.sha256).hexdigest()
 
 
-def callback_url(return_id: str, now: datetime) -> tuple[str, datetime]:
-    """The signed receipt URL for a return and the moment it stops being accepted."""
+def signed_url(path: str, now: datetime) -> tuple[str, datetime]:
+    """The signed callback URL of ``path`` and the moment it stops being accepted."""
     expires_at = datetime.fromtimestamp(int(now.timestamp()) + settings.callback_url_ttl_seconds, UTC)
     expires = int(expires_at.timestamp())
-    query = urlencode({"expires": str(expires), "signature": signature(return_id, expires)})
-    return f"{settings.callback_base_url}{receipt_path(return_id)}?{query}", expires_at
+    query = urlencode({"expires": str(expires), "signature": path_signature(path, expires)})
+    return f"{settings.callback_base_url}{path}?{query}", expires_at
 
 
-def verify(return_id: str, expires: str, given: str, now: datetime) -> None:
-    """Raise Forbidden unless ``given`` signs this return and ``expires`` is still ahead."""
+def verify_path(path: str, expires: str, given: str, now: datetime) -> None:
+    """Raise Forbidden unless ``given`` signs ``path`` and ``expires`` is still ahead."""
     if not _EXPIRES.fullmatch(expires) or not _SIGNATURE.fullmatch(given):
         raise Forbidden("the callback URL is not valid")
-    expected = signature(return_id, int(expires))
+    expected = path_signature(path, int(expires))
     if not hmac.compare_digest(expected.encode(), given.lower().encode()):
         raise Forbidden("the callback URL is not valid")
     if int(expires) <= now.timestamp():
         raise Forbidden("the callback URL has expired")
+
+
+def signature(return_id: str, expires: int) -> str:
+    return path_signature(receipt_path(return_id), expires)
+
+
+def callback_url(return_id: str, now: datetime) -> tuple[str, datetime]:
+    """The signed receipt URL for a return and the moment it stops being accepted."""
+    return signed_url(receipt_path(return_id), now)
+
+
+def verify(return_id: str, expires: str, given: str, now: datetime) -> None:
+    """Raise Forbidden unless ``given`` signs this return's receipt and ``expires`` is still ahead."""
+    verify_path(receipt_path(return_id), expires, given, now)

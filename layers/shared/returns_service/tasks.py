@@ -62,12 +62,18 @@ def claimed(change: Change[Return]) -> WaitingTask | None:
 def answer(token: str, wait: Wait, ret: Return) -> None:
     """Complete a waiting task with where the return goes; a token the workflow no longer waits
     on (its time limit passed) is ignored: the time-limit step follows the stored status."""
+    complete(token, route(ret), str(wait))
+
+
+def complete(token: str, output: dict[str, str], wait: str) -> None:
+    """SendTaskSuccess with ``output`` (a return's or a cancellation's route); a token the
+    workflow no longer waits on is ignored."""
     try:
-        aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps(route(ret)))
+        aws.stepfunctions().send_task_success(taskToken=token, output=json.dumps(output))
     except ClientError as error:
         if error_code(error) not in _GONE:
             raise
-        logger.info("task token no longer waited for", extra={"code": error_code(error), "wait": str(wait)})
+        logger.info("task token no longer waited for", extra={"code": error_code(error), "wait": wait})
 
 
 def settle(change: Change[Return]) -> None:

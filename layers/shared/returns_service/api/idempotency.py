@@ -1,4 +1,5 @@
-"""``Idempotency-Key`` for ``POST /returns``: a retried request gets the first answer back.
+"""``Idempotency-Key`` for the creates (``POST /returns``, ``POST /orders/{orderId}/cancellations``):
+a retried request gets the first answer back.
 
 Powertools idempotency on the IdempotencyTable (DynamoDB). The key is the header *and* the
 caller, so two customers choosing the same key never share an answer; the validated body is the
@@ -37,12 +38,14 @@ def once(
     payload: dict[str, Any],
     operation: Callable[[], dict[str, Any]],
     lambda_context: LambdaContext | None = None,
+    scope: str = "returns-create",
 ) -> dict[str, Any]:
     """Run ``operation`` once per (caller, key); a replay with the same payload gets its stored
     answer, a different payload 422, a replay while the first is still running 409.
 
     The Lambda context bounds the in-progress record by the invocation's remaining time, so a
-    request cut short by a timeout does not hold its key for the whole expiry."""
+    request cut short by a timeout does not hold its key for the whole expiry. ``scope`` names
+    what is created (``returns-create``, ``cancellations-create``): one key never answers both."""
     config = IdempotencyConfig(
         event_key_jmespath="[caller, key]",
         payload_validation_jmespath="payload",
@@ -62,7 +65,7 @@ def once(
             data_keyword_argument="request",
             persistence_store=persistence,
             config=config,
-            key_prefix="returns-create",
+            key_prefix=scope,
         ),
     )
     try:

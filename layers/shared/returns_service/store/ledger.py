@@ -20,7 +20,8 @@ LEDGER_SK = "LEDGER"
 
 @dataclass(frozen=True)
 class LedgerEntry:
-    """One refunded (or being refunded) return; ``state`` is ``pending`` until the provider paid."""
+    """One refunded (or being refunded) return or cancellation (``return_id`` is its id);
+    ``state`` is ``pending`` until the provider paid."""
 
     return_id: str
     seq: int
@@ -32,17 +33,19 @@ class LedgerEntry:
     payments: tuple[tuple[str, str], ...]
     state: str = "pending"
     paid_at: str | None = None
+    kind: str = "return"  # or "cancellation" (contract section 7): the engine takes both in sequence
 
     def as_previous(self) -> PreviousReturn:
         """The entry as the engine's ``previousReturns`` item."""
-        return PreviousReturn.model_validate(
-            {
-                "lines": [ReturnLine(lineId=line_id, quantity=q) for line_id, q in self.lines],
-                "reason": self.reason,
-                "fees": self.fees,
-                "refunded": self.refunded,
-            }
-        )
+        previous: dict[str, object] = {
+            "lines": [ReturnLine(lineId=line_id, quantity=q) for line_id, q in self.lines],
+            "reason": self.reason,
+            "fees": self.fees,
+            "refunded": self.refunded,
+        }
+        if self.kind != "return":
+            previous["kind"] = self.kind
+        return PreviousReturn.model_validate(previous)
 
     def to_item(self) -> dict[str, Any]:
         item: dict[str, Any] = {
@@ -57,6 +60,8 @@ class LedgerEntry:
         }
         if self.paid_at is not None:
             item["paidAt"] = self.paid_at
+        if self.kind != "return":
+            item["kind"] = self.kind
         return item
 
     @classmethod
@@ -72,6 +77,7 @@ class LedgerEntry:
             payments=tuple((str(p["paymentId"]), str(p["amount"])) for p in item.get("payments", [])),
             state=str(item.get("state", "pending")),
             paid_at=item.get("paidAt"),
+            kind=str(item.get("kind", "return")),
         )
 
 
