@@ -222,7 +222,8 @@ def run(returns: int = RETURNS) -> dict[str, Any]:
                     raise RuntimeError(
                         f"benchmark: receipt answered {received.status}: {received.text[:200]}"
                     )
-                arn = stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + return_id
+                machine = stack.state_machines["ReturnsStateMachine"]
+                arn = machine.replace(":stateMachine:", ":execution:") + ":" + return_id
                 finished = stack.wait_execution(arn, timeout=20)
                 if finished["status"] != "SUCCEEDED":
                     raise RuntimeError(f"benchmark: execution {finished['status']}")

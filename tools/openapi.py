@@ -1,6 +1,6 @@
 """``make openapi``: the OpenAPI document of the whole HTTP API, generated from the code.
 
-The three API functions each own a Powertools resolver; their schemas (routes, pydantic request
+The API functions each own a Powertools resolver; their schemas (routes, pydantic request
 and response models, error bodies) are merged into one document. The output is deterministic
 (sorted keys, fixed info) so ``openapi.json`` is committed and a test fails when it is stale.
 """
@@ -15,13 +15,21 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-FUNCTIONS = ("storefront_api", "cs_api", "warehouse_api")
+FUNCTIONS = (
+    "storefront_api",
+    "cs_api",
+    "warehouse_api",
+    "cancellations_api",
+    "cs_cancellations_api",
+    "cancellation_callbacks_api",
+)
 TITLE = "Returns service HTTP API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "Storefront (customers), CS console (JWT group `cs`) and warehouse callbacks (signed URL) of "
-    'the returns service. Errors are `{"error": {"code", "message", "details"}}`; every '
-    "response carries an `x-correlation-id` header."
+    "Storefront (customers), CS console (JWT group `cs`) and the signed callbacks (warehouse "
+    "receipts, fulfilment's and delivery's answers to a cancellation) of the returns service: "
+    "returns after delivery and cancellations before it. Errors are "
+    '`{"error": {"code", "message", "details"}}`; every response carries an `x-correlation-id` header.'
 )
 # Powertools documents request validation as 422 HTTPValidationError; this API answers 400 with
 # the contract's error body instead, so those entries are dropped.

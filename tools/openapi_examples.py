@@ -1,5 +1,6 @@
 """Examples of every request and response body in openapi.json: the README walkthrough's story
-(O-SEED-1: two items at 100.00 under 满199减100, L2 returned because it is no longer needed).
+(O-SEED-1: two items at 100.00 under 满199减100, L2 returned because it is no longer needed; and
+before delivery, O-PAID-7: the same two items, L2 cancelled for the same reason).
 
 Keyed by the component schema they illustrate; tests/api/test_api_artifacts.py validates each
 against its model, so an example cannot drift from what the API takes and gives.
@@ -81,6 +82,32 @@ ORDER: dict[str, Any] = {
     "payments": [{"paymentId": "PAY-1", "method": "card", "amount": "100.00"}],
 }
 
+CANCELLATION_ID = "C-7F3A9C1E2B7D4A6F8E02"
+CANCELLATION_QUOTE: dict[str, Any] = {**QUOTE, "orderId": "O-PAID-7"}
+CANCELLATION: dict[str, Any] = {
+    "cancellationId": CANCELLATION_ID,
+    "orderId": "O-PAID-7",
+    "customerId": "cust-1001",
+    "status": "AWAITING_FULFILMENT",
+    "lines": [{"lineId": "L2", "quantity": 1}],
+    "reason": "no_longer_needed",
+    "reasonDetail": "bought two",
+    "quote": CANCELLATION_QUOTE,
+    "refund": None,
+    "createdAt": CREATED,
+    "updatedAt": "2026-12-02T08:00:01.000Z",
+    "history": [
+        {"at": CREATED, "status": "REQUESTED", "actor": "cust-1001", "note": "cancellation requested"},
+        {
+            "at": "2026-12-02T08:00:01.000Z",
+            "status": "AWAITING_FULFILMENT",
+            "actor": "system",
+            "note": "fulfilment asked to stop the units",
+        },
+    ],
+}
+PAID_ORDER: dict[str, Any] = {**ORDER, "orderId": "O-PAID-7", "status": "PAID", "deliveredAt": None}
+
 EXAMPLES: dict[str, Any] = {
     # requests
     "ReturnQuoteRequest": {"lines": [{"lineId": "L2", "quantity": 1}], "reason": "no_longer_needed"},
@@ -100,6 +127,18 @@ EXAMPLES: dict[str, Any] = {
         "inspector": "wh-7",
         "note": "sealed",
     },
+    "CancellationQuoteRequest": {"lines": [{"lineId": "L2", "quantity": 1}], "reason": "no_longer_needed"},
+    "CreateCancellationRequest": {
+        "lines": [{"lineId": "L2", "quantity": 1}],
+        "reason": "no_longer_needed",
+        "reasonDetail": "bought two",
+    },
+    "CsCancellationRequest": {
+        "lines": [{"lineId": "L1", "quantity": 1}],
+        "reason": "out_of_stock",
+        "note": "the warehouse has none left",
+    },
+    "OutcomeBody": {"outcome": "stopped", "note": "picked back before packing"},
     # responses
     "Quote": QUOTE,
     "ReturnView": RETURN,
@@ -154,4 +193,7 @@ EXAMPLES: dict[str, Any] = {
             "medianHoursToRefund": "28.3",
         },
     },
+    "CancellationView": CANCELLATION,
+    "CancellationPage": {"items": [CANCELLATION], "nextToken": None},
+    "CsCancellationView": {**CANCELLATION, "order": PAID_ORDER},
 }

@@ -17,7 +17,7 @@ from moto import mock_aws
 
 from local.httpapi import HttpResponse
 from local.orders import load_example_orders, moved_to_present, publish_order
-from local.payments import running
+from local.payments import FakePaymentProvider, running
 from local.stack import MOTO_CONFIG, Stack, deploy
 from returns_service import signing
 from tests.fast_parameters import FAST_PARAMETERS
@@ -32,14 +32,17 @@ API_PARAMETERS: dict[str, str] = {
     **FAST_PARAMETERS,
     "ReviewTimeoutSeconds": "300",
     "ReceiptTimeoutSeconds": "300",
+    "FulfilmentStopTimeoutSeconds": "300",
+    "InterceptionTimeoutSeconds": "300",
 }
 
 
 class Api:
     """``stack.http`` with the checks every response must pass."""
 
-    def __init__(self, stack: Stack) -> None:
+    def __init__(self, stack: Stack, payments: FakePaymentProvider | None = None) -> None:
         self.stack = stack
+        self.payments = payments  # the provider it refunds through, when the test holds it
         self.secrets = sorted(
             {
                 value
@@ -126,12 +129,15 @@ class Api:
         return self.wait_status(return_id, "AWAITING_RECEIPT")
 
     # -- warehouse --------------------------------------------------------------------------
-    def wait_event(self, detail_type: str, return_id: str, timeout: float = 10.0) -> dict[str, Any]:
-        """The ``detail`` of the service's event of this type for this return, once published."""
+    def wait_event(
+        self, detail_type: str, return_id: str, timeout: float = 10.0, key: str = "returnId"
+    ) -> dict[str, Any]:
+        """The ``detail`` of the service's event of this type for this return (or, with ``key``
+        ``cancellationId``, this cancellation), once published."""
         deadline = time.monotonic() + timeout
         while True:
             for event in reversed(self.stack.events_of(detail_type)):
-                if event["Detail"].get("returnId") == return_id:
+                if event["Detail"].get(key) == return_id:
                     detail: dict[str, Any] = event["Detail"]
                     return detail
             if time.monotonic() > deadline:
@@ -161,7 +167,7 @@ def shared_stack(*order_ids: str, parameters: dict[str, str] | None = None) -> I
             orders = load_example_orders()
             for order_id in order_ids:
                 publish_order(stack, present(orders[order_id]))
-            yield Api(stack)
+            yield Api(stack, payments)
         finally:
             stack.close()
 

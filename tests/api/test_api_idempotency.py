@@ -25,7 +25,9 @@ def executions(stack) -> list[str]:
     client = boto3.client("stepfunctions", region_name=stack.region)
     return [
         e["executionArn"]
-        for e in client.list_executions(stateMachineArn=stack.state_machine_arn)["executions"]
+        for e in client.list_executions(stateMachineArn=stack.state_machines["ReturnsStateMachine"])[
+            "executions"
+        ]
     ]
 
 

@@ -22,6 +22,7 @@ from returns_service.store import orders as order_store
 from returns_service.store import returns as return_store
 from returns_service.views import to_view
 from tests.fast_parameters import FAST_PARAMETERS
+from tests.workflow.cancellation_flow import CancellationFlow
 
 # Most tests decide and receive themselves: long limits, so a loaded machine cannot approve or
 # expire a return under them. Tests of the limits themselves are marked `short_time_limits`.
@@ -29,6 +30,8 @@ LONG_LIMITS: dict[str, str] = {
     **FAST_PARAMETERS,
     "ReviewTimeoutSeconds": "300",
     "ReceiptTimeoutSeconds": "300",
+    "FulfilmentStopTimeoutSeconds": "300",
+    "InterceptionTimeoutSeconds": "300",
 }
 
 
@@ -113,7 +116,11 @@ class Flow:
 
     def execution(self, return_id: str, timeout: float = 15) -> dict[str, Any]:
         """The finished execution of a return (asserting it finished)."""
-        arn = self.stack.state_machine_arn.replace(":stateMachine:", ":execution:") + ":" + return_id
+        arn = (
+            self.stack.state_machines["ReturnsStateMachine"].replace(":stateMachine:", ":execution:")
+            + ":"
+            + return_id
+        )
         described = self.stack.wait_execution(arn, timeout=timeout)
         return dict(described)
 
@@ -156,3 +163,9 @@ class Flow:
 @pytest.fixture
 def flow(stack: Stack, seed_order: Callable[[dict[str, Any]], None], payments: FakePaymentProvider) -> Flow:
     return Flow(stack, seed_order, payments)
+
+
+@pytest.fixture
+def cancellations(stack: Stack, payments: FakePaymentProvider) -> CancellationFlow:
+    """The deployed stack seen from cancellations (tests/workflow/cancellation_flow.py)."""
+    return CancellationFlow(stack, payments)

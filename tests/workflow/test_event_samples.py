@@ -9,14 +9,23 @@ import pytest
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from returns_core.order import OrderSnapshot
+from returns_service.cancellations.handlers import CancellationStep, CancellationWait
 from returns_service.step_events import StepEvent, WaitEvent
 
 ROOT = Path(__file__).resolve().parents[2]
 WAITS = {"await_review", "await_receipt", "await_damage_review", "await_refund_retry"}
 STEPS = {"check_eligibility", "auto_approve", "expire_return", "issue_refund", "close_return"}
+CANCELLATION_WAITS = {"await_cancellation_answer", "await_cancellation_refund_retry"}
+CANCELLATION_STEPS = {"begin_cancellation", "cancellation_time_limit", "issue_cancellation_refund"}
+FUNCTIONS = WAITS | STEPS | CANCELLATION_WAITS | CANCELLATION_STEPS | {"order_sync"}
 
 
-@pytest.mark.parametrize("name", sorted(WAITS | STEPS | {"order_sync"}))
+def test_every_function_that_is_not_an_api_is_listed_here() -> None:
+    apis = {path.parent.name for path in (ROOT / "functions").glob("*api/app.py")}
+    assert {path.parent.name for path in (ROOT / "functions").glob("*/app.py")} - apis == FUNCTIONS
+
+
+@pytest.mark.parametrize("name", sorted(FUNCTIONS))
 def test_each_function_has_a_valid_sample_event(name: str) -> None:
     assert (ROOT / "functions" / name / "app.py").is_file()
     event = json.loads((ROOT / "events" / f"{name}.json").read_text(encoding="utf-8"))
@@ -26,5 +35,11 @@ def test_each_function_has_a_valid_sample_event(name: str) -> None:
         assert OrderSnapshot.model_validate(event["detail"]).status == "DELIVERED"
     elif name in WAITS:
         assert WaitEvent.model_validate(event).taskToken
+    elif name in CANCELLATION_WAITS:
+        assert CancellationWait.model_validate(event).taskToken
+    elif name in CANCELLATION_STEPS:
+        step = CancellationStep.model_validate(event)
+        assert step.cancellationId.startswith("C-")
+        assert (step.waitingFor is not None) == (name == "cancellation_time_limit")
     else:
         assert StepEvent.model_validate(event).returnId.startswith("R-")

@@ -1,0 +1,8 @@
+"""Cancellation workflow, first step: by the order's status when the request came in, an unpaid
+order's cancellation completes at once (nothing to refund); a paid one asks fulfilment to stop the
+units; a parcel the platform ships is to be intercepted by its delivery."""
+
+from returns_service.cancellations import workflow
+from returns_service.cancellations.handlers import step
+
+handler = step(lambda event: workflow.begin(event.cancellationId))
