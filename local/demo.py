@@ -8,6 +8,10 @@ warehouse receipt through the signed callback URL of the `Return Awaiting Receip
 It ends with the brands of the example orders as CS analytics sees them (`GET /cs/analytics/returns`,
 section 9): the records the template's Firehose streams wrote, queried by DuckDB.
 
+Then the same items before they ship (售前取消): O-PAID-7 is paid, not shipped; cancelling one
+refunds 0.00, then the other 100.00, each stopped by fulfilment on the signed URL of its
+`Cancellation Requested` event. O-PLACED-8 is not paid: its cancellation completes at once.
+
 The demo starts `python -m local.server` when nothing answers on $PORT, and stops it at the end.
 On a server where the story was already told, it replays it on fresh copies of the orders.
 """
@@ -29,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import quote as quote_url
 from urllib.parse import urlsplit
 
 from local.orders import load_example_orders, moved_to_present
@@ -36,6 +41,7 @@ from local.stack import REPO_ROOT
 
 DEFAULT_PORT = 3000
 FINAL = {"REFUNDED", "REJECTED", "CANCELLED", "EXPIRED", "RETURNED_TO_CUSTOMER", "REFUND_FAILED"}
+CANCELLATION_FINAL = {"COMPLETED", "FAILED", "REFUND_FAILED"}
 
 
 class DemoError(RuntimeError):
@@ -146,7 +152,9 @@ class Story:
             "customer",
             fee="6.00",
         )
-        self.out("== done: every return REFUNDED")
+        self._cancellations(customer)
+        self.out("")
+        self.out("== done: every return REFUNDED, every cancellation COMPLETED")
         self.results["analytics"] = self._analytics(agent)
         return self.results
 
@@ -161,18 +169,36 @@ class Story:
             self.out(f"   {line}")
         return report
 
+    def _cancellations(self, customer: str) -> None:
+        paid = self._fresh_order("O-PAID-7", customer, "/cancellations")
+        self.out(f"\n== {paid}: the same two items under 满199减100, paid (100.00), not shipped yet")
+        no_longer_needed = "no_longer_needed"
+        self.results["cancel L2"] = self._cancel(
+            "5. cancel L2 before it ships: no longer needed",
+            paid,
+            [{"lineId": "L2", "quantity": 1}],
+            customer,
+        )
+        self.results["cancel L1"] = self._cancel(
+            "6. then the other one (lines left out: every unit left)", paid, None, customer, no_longer_needed
+        )
+        unpaid = self._fresh_order("O-PLACED-8", customer, "/cancellations")
+        self.out(f"\n== {unpaid}: placed, not paid yet")
+        self.results["unpaid"] = self._cancel("7. cancel the whole order", unpaid, None, customer)
+
     # -- the steps -----------------------------------------------------------------------------
-    def _fresh_order(self, order_id: str, customer: str) -> str:
-        """`order_id` when nothing was returned from it yet on this server, else a fresh copy of
-        the example, put on the bus as the order system would."""
-        listed = self.client.expect(200, "GET", f"/returns?orderId={order_id}", token=customer)
+    def _fresh_order(self, order_id: str, customer: str, listing: str = "/returns") -> str:
+        """`order_id` when nothing was returned (or cancelled) from it yet on this server, else a
+        fresh copy of the example, put on the bus as the order system would."""
+        listed = self.client.expect(200, "GET", f"{listing}?orderId={order_id}", token=customer)
         if not listed["items"]:
             return order_id
         copy_id = f"{order_id}-{uuid.uuid4().hex[:6].upper()}"
         snapshot = moved_to_present({**load_example_orders()[order_id], "orderId": copy_id})
         self.client.expect(202, "POST", "/_local/orders", snapshot)
         self.out(
-            f"   ({order_id} already has returns on this server: the story is told on a copy, {copy_id})"
+            f"   ({order_id} already has {listing.strip('/')} on this server: the story is told on a copy,"
+            f" {copy_id})"
         )
         return copy_id
 
@@ -249,6 +275,69 @@ class Story:
         self._show_quote("final quote", final["quote"])
         return {"returnId": return_id, "quote": quote, "final": final}
 
+    def _cancel(
+        self,
+        title: str,
+        order_id: str,
+        lines: list[dict[str, Any]] | None,
+        customer: str,
+        reason: str = "no_longer_needed",
+    ) -> dict[str, Any]:
+        """One cancellation before delivery, from the quote to its end (fulfilment says stopped)."""
+        client = self.client
+        self.out(f"\n{title}")
+        asked: dict[str, Any] = {"reason": reason}
+        if lines is not None:
+            asked["lines"] = lines
+        quote = client.expect(200, "POST", f"/orders/{order_id}/cancellation-quotes", asked, token=customer)
+        self._show_quote("quote", quote)
+        created = client.expect(
+            201,
+            "POST",
+            f"/orders/{order_id}/cancellations",
+            {**asked, "reasonDetail": f"demo: {reason}"},
+            token=customer,
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
+        cancellation_id = str(created["cancellationId"])
+        units = ", ".join(f"{line['lineId']} x{line['quantity']}" for line in created["lines"])
+        self.out(f"   created {cancellation_id} ({units}): {created['status']}")
+        state = self._wait_cancellation(
+            cancellation_id, customer, {"AWAITING_FULFILMENT", *CANCELLATION_FINAL}
+        )
+        if state["status"] == "AWAITING_FULFILMENT":
+            self.out("   fulfilment asked to stop the units (Cancellation Requested): AWAITING_FULFILMENT")
+            callback = self._signed_url("Cancellation Requested", "cancellationId", cancellation_id)
+            self.out(f"   fulfilment callback: {urlsplit(callback).path}?expires=...&signature=...")
+            answer = {"outcome": "stopped", "note": "picked back before packing"}
+            answered = client.expect(200, "POST", callback, answer)
+            self.out(f"   fulfilment answered stopped: {answered['status']}")
+            state = self._wait_cancellation(cancellation_id, customer, CANCELLATION_FINAL)
+        else:
+            self.out(f"   {state['history'][-1]['note']}: {state['status']}")
+        if state["status"] != "COMPLETED":
+            raise DemoError(f"{cancellation_id} ended {state['status']}: {json.dumps(state['history'])}")
+        refund = state["refund"]
+        if refund is None:
+            self.out("   refund: none, nothing was paid")
+        else:
+            payments = ", ".join(f"{p['paymentId']} {p['amount']}" for p in refund["payments"])
+            self.out(f"   COMPLETED: {refund['refundAmount']} ({payments})")
+            self._show_quote("final quote", state["quote"])
+        return {"cancellationId": cancellation_id, "quote": quote, "final": state}
+
+    def _wait_cancellation(self, cancellation_id: str, token: str, wanted: set[str]) -> dict[str, Any]:
+        deadline = time.monotonic() + self.poll_timeout
+        while True:
+            answer: dict[str, Any] = self.client.expect(
+                200, "GET", f"/cancellations/{cancellation_id}", token=token
+            )
+            if answer["status"] in wanted:
+                return answer
+            if answer["status"] in CANCELLATION_FINAL or time.monotonic() > deadline:
+                raise DemoError(f"{cancellation_id} is {answer['status']}, waited for {sorted(wanted)}")
+            time.sleep(0.1)
+
     def _show_quote(self, label: str, quote: dict[str, Any]) -> None:
         self.out(f"   {label}: refund {quote['refundAmount']} {quote['currency']}")
         for line in quote["lines"]:
@@ -267,17 +356,20 @@ class Story:
             time.sleep(0.1)
 
     def _callback_url(self, return_id: str) -> str:
-        """The signed URL of the `Return Awaiting Receipt` event, on this server (the event's host
-        is the template's CallbackBaseUrl; the signature covers the return and the expiry)."""
+        return self._signed_url("Return Awaiting Receipt", "returnId", return_id)
+
+    def _signed_url(self, detail_type: str, key: str, case_id: str) -> str:
+        """The signed URL of the case's `detail_type` event, on this server (the event's host is
+        the template's CallbackBaseUrl; the signature covers the path and the expiry)."""
         deadline = time.monotonic() + self.poll_timeout
         while True:
-            events = self.client.expect(200, "GET", "/_local/events?detailType=Return%20Awaiting%20Receipt")
+            events = self.client.expect(200, "GET", f"/_local/events?detailType={quote_url(detail_type)}")
             for event in events["events"]:
-                if event["Detail"].get("returnId") == return_id:
+                if event["Detail"].get(key) == case_id:
                     url = urlsplit(str(event["Detail"]["callbackUrl"]))
                     return f"{self.client.base_url}{url.path}?{url.query}"
             if time.monotonic() > deadline:
-                raise DemoError(f"no Return Awaiting Receipt event for {return_id}")
+                raise DemoError(f"no {detail_type} event for {case_id}")
             time.sleep(0.1)
 
 

@@ -6,9 +6,10 @@ ones. Only the edges are emulated, with the standard library:
 
 - the JWT authorizer: `Authorization: Bearer <jwt>` must be an HS256 token signed with the local
   development key (issuer and audience from the template's authorizer); 401 otherwise on JWT routes;
-- the order system: `POST /_local/orders` puts a snapshot on the bus (`shop.orders` /
-  `Order Updated`), so it reaches the tables through order-sync; the example orders of
-  events/orders/ are seeded that way at start, moved to the present;
+- the order system: `POST /_local/orders` puts a snapshot in any status (an unpaid PLACED one
+  has no payments yet) on the bus (`shop.orders` / `Order Updated`), so it reaches the tables
+  through order-sync; the example orders of events/orders/ are seeded that way at start, moved
+  to the present;
 - `POST /_local/tokens` issues tokens, `GET /_local/events` shows what the service published,
   `GET /docs` is a Swagger UI for openapi.json (`make openapi`), its assets served from the pinned
   Powertools package (no CDN: it works offline);
@@ -75,6 +76,8 @@ LOCAL_PARAMETERS: dict[str, str] = {
     "LogLevel": "WARNING",
     "ReviewTimeoutSeconds": "600",
     "ReceiptTimeoutSeconds": "3600",
+    "FulfilmentStopTimeoutSeconds": "600",
+    "InterceptionTimeoutSeconds": "900",
     "StepRetryIntervalSeconds": "1",
     "RefundRetryIntervalSeconds": "2",
     "RefundRetryMaxAttempts": "2",
@@ -505,8 +508,8 @@ def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
         "",
         "Local only:",
         '  POST   /_local/tokens   {"sub": "cust-1001", "groups": []}  -> {"token": ...}',
-        "  GET    /_local/events   (?detailType=Return%20Awaiting%20Receipt)",
-        "  POST   /_local/orders   <order snapshot>  (put on the bus as the order system does)",
+        "  GET    /_local/events   (?detailType=Return%20Awaiting%20Receipt, Cancellation%20Requested, ...)",
+        "  POST   /_local/orders   <order snapshot in any status>  (put on the bus as the order system does)",
         "  GET    /docs            Swagger UI of /openapi.json (served from here: no internet needed)",
         "",
         f"CS console: {port_url}/console/ (sign in as a local agent; sample returns are being asked for)",

@@ -84,7 +84,7 @@ def test_the_seed_story_over_http(server: tuple[Client, subprocess.Popen[str]]) 
     for status in ("REQUESTED", "PENDING_REVIEW", "AWAITING_RECEIPT", "REFUNDING", "REFUNDED"):
         assert status in statuses
     assert any("promotion_clawback -50.00" in line for line in lines)
-    assert "== done: every return REFUNDED" in lines
+    assert "== done: every return REFUNDED, every cancellation COMPLETED" in lines
 
     # The brands as CS analytics sees them. The server also holds the console's sample returns
     # and, when the other test ran first, the story told again on copies: Keyco (L2), Logitek (L1)
@@ -108,6 +108,23 @@ def test_the_seed_story_over_http(server: tuple[Client, subprocess.Popen[str]]) 
     assert any(line.strip().startswith("== analytics") for line in lines)
     assert lines[-1].lstrip().startswith("(overall)")
 
+    # Before delivery (售前取消): the same two items, paid and not shipped, then an unpaid order.
+    cancelled_one = results["cancel L2"]
+    assert cancelled_one["quote"]["refundAmount"] == "0.00"
+    assert adjustments(cancelled_one["quote"]) == {"promotion_clawback": "-50.00"}
+    assert cancelled_one["final"]["status"] == "COMPLETED"
+    assert cancelled_one["final"]["refund"]["refundAmount"] == "0.00"
+    assert [h["actor"] for h in cancelled_one["final"]["history"]][2] == "fulfilment"
+    cancelled_other = results["cancel L1"]
+    assert cancelled_other["final"]["lines"] == [{"lineId": "L1", "quantity": 1}]
+    assert cancelled_other["final"]["refund"]["refundAmount"] == "100.00"
+    assert cancelled_other["final"]["refund"]["payments"] == [{"paymentId": "PAY-1", "amount": "100.00"}]
+    unpaid = results["unpaid"]
+    assert unpaid["final"]["status"] == "COMPLETED" and unpaid["final"]["refund"] is None
+    assert [h["status"] for h in unpaid["final"]["history"]] == ["REQUESTED", "COMPLETED"]
+    assert unpaid["quote"]["payments"] == [] and unpaid["quote"]["refundAmount"] == "0.00"
+    assert any("fulfilment answered stopped" in line for line in lines)
+
 
 def test_make_demo_against_a_running_server_replays_on_copies(
     server: tuple[Client, subprocess.Popen[str]],
@@ -125,8 +142,10 @@ def test_make_demo_against_a_running_server_replays_on_copies(
     )
     assert done.returncode == 0, done.stderr
     assert "already has returns on this server" in done.stdout
+    assert "already has cancellations on this server" in done.stdout
     assert "REFUNDED: 100.00 (PAY-1 100.00)" in done.stdout
     assert "== analytics" in done.stdout and "Shellz" in done.stdout
+    assert "COMPLETED: 100.00 (PAY-1 100.00)" in done.stdout
     assert "starting the local stack" not in done.stdout
 
 

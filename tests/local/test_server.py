@@ -266,3 +266,39 @@ def test_make_run_on_a_port_in_use_says_which_and_suggests_another() -> None:
     assert "Traceback" not in run.stderr + run.stdout
     assert "Routes:" not in run.stdout, "nothing is deployed before the port is known to be free"
     assert time.monotonic() - started < 30
+
+
+def test_local_orders_take_every_status_and_the_routes_answer_by_it() -> None:
+    """On the real template: an order in any status reaches the tables (an unpaid one without
+    payments); a cancellation quote then answers as contract section 7 says for that status."""
+    from returns_service.store import orders as order_store
+
+    expected = {"PLACED": 200, "PAID": 200, "SHIPPED": 200, "DELIVERED": 409, "CANCELLED": 409}
+    with mock_aws(config=MOTO_CONFIG):
+        stack = deploy()
+        try:
+            service = LocalService(stack, "http://127.0.0.1:3999")
+            example = load_example_orders()["O-PAID-7"]
+            token = service.token_for(example["customerId"], [])
+            for status, answer in expected.items():
+                snapshot = moved_to_present({**example, "orderId": f"O-{status}", "status": status})
+                if status == "PLACED":
+                    snapshot["payments"] = []
+                if status == "DELIVERED":
+                    snapshot["deliveredAt"] = snapshot["placedAt"]
+                posted = service.handle("POST", "/_local/orders", {}, json.dumps(snapshot).encode())
+                assert posted.status == 202, posted.text
+                stored = order_store.load(f"O-{status}")
+                assert stored is not None and stored.snapshot.status == status
+                quoted = service.handle(
+                    "POST",
+                    f"/orders/O-{status}/cancellation-quotes",
+                    {"Authorization": f"Bearer {token}", "content-type": "application/json"},
+                    b'{"reason": "other"}',
+                )
+                assert quoted.status == answer, (status, quoted.text)
+            unpaid_but_paid = {**example, "orderId": "O-NO-PAYMENTS", "payments": []}
+            refused = service.handle("POST", "/_local/orders", {}, json.dumps(unpaid_but_paid).encode())
+            assert refused.status == 422 and "must list its payments" in refused.json["message"]
+        finally:
+            stack.close()
