@@ -390,3 +390,17 @@ def test_every_revision_is_one_more_and_event_ids_name_it() -> None:
     revisions.append(change.after.revision)
     assert revisions == [1, 2, 3, 4]
 
+
+def test_the_readme_draws_exactly_the_cancellation_table() -> None:
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = text[text.index("## Cancelling before delivery") :]
+    block = re.search(r"```mermaid\nstateDiagram-v2\n(.*?)```", section, re.S)
+    assert block, "the cancellation section has no mermaid state diagram"
+    drawn = set(re.findall(r"^\s*(\[\*\]|[A-Z_]+) --> (\[\*\]|[A-Z_]+)", block.group(1), re.M))
+    expected = {(str(a), str(b)) for a, b in rules.CANCELLATIONS.moves()}
+    expected.add(("[*]", str(rules.CANCELLATIONS.initial)))
+    expected |= {(str(status), "[*]") for status in rules.FINAL}
+    assert drawn == expected
