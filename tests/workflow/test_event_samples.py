@@ -13,8 +13,22 @@ from returns_service.cancellations.handlers import CancellationStep, Cancellatio
 from returns_service.step_events import StepEvent, WaitEvent
 
 ROOT = Path(__file__).resolve().parents[2]
-WAITS = {"await_review", "await_receipt", "await_damage_review", "await_refund_retry"}
-STEPS = {"check_eligibility", "auto_approve", "expire_return", "issue_refund", "close_return"}
+WAITS = {
+    "await_review",
+    "await_receipt",
+    "await_damage_review",
+    "await_refund_retry",
+    "await_customer_answer",
+}
+STEPS = {
+    "check_eligibility",
+    "auto_approve",
+    "expire_return",
+    "issue_refund",
+    "close_return",
+    "customer_answer_time_limit",
+    "damage_review_time_limit",
+}
 CANCELLATION_WAITS = {"await_cancellation_answer", "await_cancellation_refund_retry"}
 CANCELLATION_STEPS = {"begin_cancellation", "cancellation_time_limit", "issue_cancellation_refund"}
 FUNCTIONS = WAITS | STEPS | CANCELLATION_WAITS | CANCELLATION_STEPS | {"order_sync"}
