@@ -56,6 +56,7 @@ import yaml
 
 from local.firehose import STREAM_TYPE, LocalFirehose, Stream
 from local.httpapi import HttpResponse, Route, build_event, cors_headers, read_response, select_route
+from local.streams import StreamDelivery, StreamMapping, streams_client, written_tables
 from local.template import Resolver, TemplateError, load_template, parameter_values
 
 if TYPE_CHECKING:
@@ -256,6 +257,7 @@ class Stack:
         # Asynchronous invocations (EventBridge -> Lambda): retries and on-failure destination (an
         # SQS queue ARN) per function logical id, from its EventInvokeConfig.
         self._async: dict[str, tuple[int, str | None]] = {}
+        self._streams: list[StreamDelivery] = []
         self._closed = False
         # Firehose delivery streams write into this folder, which stands for their S3 bucket.
         self.records_dir = Path()
@@ -435,6 +437,9 @@ class Stack:
                     client.stop_execution(executionArn=execution["executionArn"])
         except Exception:  # the mock may already be gone: nothing left to stop then
             LOG.debug("could not stop executions", exc_info=True)
+        for delivery in self._streams:
+            delivery.cancel()
+            self._threads.extend(delivery.timers)
         _retire_threads(self._threads)
         for function in self.functions.values():
             function.unload()
@@ -617,6 +622,19 @@ class Stack:
         url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
         sqs.send_message(QueueUrl=url, MessageBody=json.dumps(record))
 
+    def _after_dynamodb_write(self, tables: set[str]) -> None:
+        for delivery in self._streams:
+            if delivery.mapping.table in tables:
+                delivery.pump()
+
+    def _send_to_queue(self, arn: str, body: dict[str, Any]) -> None:
+        if ":sqs:" not in arn:
+            LOG.warning("on-failure destination %s is not a queue; not delivered locally", arn)
+            return
+        sqs = self.client("sqs")
+        url = sqs.get_queue_url(QueueName=arn.rsplit(":", 1)[-1])["QueueUrl"]
+        sqs.send_message(QueueUrl=url, MessageBody=json.dumps(body))
+
     def matching_targets(
         self, source: str, detail_type: str, detail: Mapping[str, Any], bus_name: str | None = None
     ) -> list[tuple[str, str]]:
@@ -686,6 +704,7 @@ def _target_input(target: Mapping[str, Any], message: Any) -> Any:
 # ---------------------------------------------------------------------------------------------
 _CURRENT: Stack | None = None
 _PATCH_LOCK = threading.Lock()
+_DYNAMODB_LOCK = threading.Lock()  # one DynamoDB request at a time (see dynamodb_call_action)
 _PATCHED = False
 # Threads of closed stacks (their state machine executions, async invocations). moto may let an
 # execution run on after its test: it must not reach the next test's stack, whose functions
@@ -781,13 +800,21 @@ def _install_patches() -> None:
 
         setattr(StepFunctionsParserBackend, "_validate_definition", staticmethod(validate_definition))  # noqa: B010
         original_dynamodb_call = DynamoHandler.call_action
-        dynamodb_lock = threading.Lock()
 
         def dynamodb_call_action(self: Any) -> Any:
             # DynamoDB applies a conditional write or a transaction atomically; moto checks and
             # writes in two steps, so two threads could both pass a condition. One at a time.
-            with dynamodb_lock:
-                return original_dynamodb_call(self)
+            with _DYNAMODB_LOCK:
+                answer = original_dynamodb_call(self)
+            # Then, as DynamoDB Streams -> Lambda does (in this thread, once the write is applied),
+            # the stream records of the tables written go to the functions consuming them.
+            stack = _CURRENT
+            if stack is not None and stack._streams and not _in_retired_thread():
+                params = self.body if isinstance(self.body, dict) else {}  # parsed by call_action
+                tables = written_tables(str(self._get_action()), params)
+                if tables:
+                    stack._after_dynamodb_write(tables)
+            return answer
 
         setattr(DynamoHandler, "call_action", dynamodb_call_action)  # noqa: B010
         setattr(LambdaSimpleBackend, "invoke", invoke)  # noqa: B010 - patching a class on purpose
@@ -1228,6 +1255,8 @@ class _Deployer:
             props = self.resolver.resolve(event.get("Properties") or {})
             if kind == "HttpApi" and resource.type in FUNCTION_TYPES:
                 self._add_route(resource, event_id, props)
+            elif kind == "DynamoDB" and resource.type in FUNCTION_TYPES:
+                self._add_stream(resource, props)
             elif kind in RULE_EVENT_TYPES:
                 bus = _bus_name(props.get("EventBusName", "default"))
                 rule_name = str(
@@ -1240,6 +1269,31 @@ class _Deployer:
                     str(props.get("State", "ENABLED")),
                     [{"Id": f"{resource.logical_id}Target", "Arn": str(resource.attributes["Arn"])}],
                 )
+
+    def _add_stream(self, resource: _Resource, props: Mapping[str, Any]) -> None:
+        """A DynamoDB stream event source: delivered after each write (local/streams.py)."""
+        stream = str(props["Stream"])
+        destination = ((props.get("DestinationConfig") or {}).get("OnFailure") or {}).get("Destination")
+        mapping = StreamMapping(
+            function=self.stack.functions[resource.logical_id],
+            stream_arn=stream,
+            batch_size=int(props.get("BatchSize", 100)),
+            max_retries=int(props.get("MaximumRetryAttempts", -1)),
+            report_item_failures="ReportBatchItemFailures" in (props.get("FunctionResponseTypes") or []),
+            on_failure=None if destination is None else str(destination),
+            starting_position=str(props.get("StartingPosition", "TRIM_HORIZON")),
+        )
+        stack = self.stack
+        stack._streams.append(
+            StreamDelivery(
+                mapping=mapping,
+                streams=streams_client(stack.region),
+                lock=_DYNAMODB_LOCK,
+                closed=lambda: stack._closed,
+                send_to_queue=stack._send_to_queue,
+                region=stack.region,
+            )
+        )
 
     def _add_route(self, resource: _Resource, event_id: str, props: Mapping[str, Any]) -> None:
         api_logical = _api_logical_id(props.get("ApiId"), self.resources) or IMPLICIT_HTTP_API

@@ -6,11 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
 from returns_core.order import OrderSnapshot
 from returns_service.cancellations.handlers import CancellationStep, CancellationWait
 from returns_service.step_events import StepEvent, WaitEvent
+from returns_service.store import outbox
 
 ROOT = Path(__file__).resolve().parents[2]
 WAITS = {
@@ -31,7 +33,7 @@ STEPS = {
 }
 CANCELLATION_WAITS = {"await_cancellation_answer", "await_cancellation_refund_retry"}
 CANCELLATION_STEPS = {"begin_cancellation", "cancellation_time_limit", "issue_cancellation_refund"}
-FUNCTIONS = WAITS | STEPS | CANCELLATION_WAITS | CANCELLATION_STEPS | {"order_sync"}
+FUNCTIONS = WAITS | STEPS | CANCELLATION_WAITS | CANCELLATION_STEPS | {"order_sync", "publish_events"}
 
 
 def test_every_function_that_is_not_an_api_is_listed_here() -> None:
@@ -47,6 +49,10 @@ def test_each_function_has_a_valid_sample_event(name: str) -> None:
         parsed = EventBridgeModel.model_validate(event)
         assert parsed.source == "shop.orders" and parsed.detail_type == "Order Updated"
         assert OrderSnapshot.model_validate(event["detail"]).status == "DELIVERED"
+    elif name == "publish_events":
+        record = next(iter(DynamoDBStreamEvent(event).records))
+        entries = outbox.entries_of(record.dynamodb.new_image if record.dynamodb else None)
+        assert [json.loads(e["detail"])["eventId"] for e in entries] == [e["eventId"] for e in entries]
     elif name in WAITS:
         assert WaitEvent.model_validate(event).taskToken
     elif name in CANCELLATION_WAITS:

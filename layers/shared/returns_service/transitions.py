@@ -12,10 +12,9 @@ from collections.abc import Callable
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
 from returns_core.lifecycle import FINAL, Change, Invalid, LifecycleError, NotAllowed, NotPermitted, Return
-from returns_service import clock, events, tasks
+from returns_service import clock, tasks
 from returns_service.errors import Conflict, Forbidden, NotFound, ServiceError, Unprocessable
 from returns_service.store import returns as repository
-from returns_service.store.returns import outbox_entry
 
 ATTEMPTS = 5
 Decide = Callable[[Return], Change[Return] | None]
@@ -69,9 +68,8 @@ def apply(return_id: str, decide: Decide, *, customer_id: str | None = None) -> 
 
 
 def stored(change: Change[Return]) -> None:
-    """What follows a saved change: its events out, its token answered, a close counted."""
-    if change.events:
-        events.publish([outbox_entry(event) for event in change.events])
+    """What follows a saved change: its token answered, a close counted. (Its events were saved
+    with it; the table's stream publishes them: store/outbox.py.)"""
     tasks.settle(change)
     before = change.before.status if change.before is not None else None
     if change.after.status in FINAL and before != change.after.status:

@@ -10,7 +10,7 @@ revision the decision was taken on (a new one: that it does not exist), with the
 beside it (the ``outbox`` attribute: the events of that very write, as the returns repository
 stores them), the units it reserves (new) or gives back (failed) on the order's counters, and
 what the caller adds (the refund ledger). A racing decision fails the condition and decides again
-on what is stored now. What a save stored is then published (``returns_service.events``).
+on what is stored now. The table's stream publishes what a save stored (store/outbox.py).
 """
 
 from __future__ import annotations
@@ -22,11 +22,11 @@ from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
 from returns_core.lifecycle.cancellation import Cancellation, CancellationChange
-from returns_service import aws, events
+from returns_service import aws
 from returns_service.settings import settings
-from returns_service.store import orders
+from returns_service.store import orders, outbox
 from returns_service.store.dynamo import cancellation_codes, plain_item, serialize_item
-from returns_service.store.returns import OUTBOX, outbox_entry
+from returns_service.store.outbox import OUTBOX
 
 logger = Logger(child=True)
 
@@ -68,7 +68,7 @@ def _item(change: CancellationChange) -> dict[str, Any]:
     item = c.model_dump(mode="json", exclude_none=True)
     item["createdKey"] = f"{c.createdAt}#{c.cancellationId}"
     if change.events:
-        item[OUTBOX] = [outbox_entry(event) for event in change.events]
+        item[OUTBOX] = [outbox.entry(event) for event in change.events]
     return item
 
 
@@ -88,7 +88,8 @@ def save(
     quantities: dict[str, int] | None = None,
     also: Sequence[dict[str, Any]] = (),
 ) -> None:
-    """Store ``change``, its events and its units in one transaction, then publish the events.
+    """Store ``change``, its events and its units in one transaction (the table's stream publishes
+    the events: store/outbox.py).
 
     A new cancellation (``before`` None) reserves its units within ``quantities`` (what the order's
     lines hold): AlreadyExists when its id is taken, OverReserved when the units are gone. Any
@@ -127,8 +128,6 @@ def save(
         if change.before is None and len(codes) > 1 and codes[1] == "ConditionalCheckFailed":
             raise OverReserved(after.orderId) from error
         raise StateChanged(codes) from error
-    if change.events:
-        events.publish([outbox_entry(event) for event in change.events])
 
 
 def page_by_status(

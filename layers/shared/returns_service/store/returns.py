@@ -9,7 +9,6 @@ releases, and nothing is ever half done.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,17 +17,17 @@ from botocore.exceptions import ClientError
 from returns_core.lifecycle import Change, DomainEvent, Return, ReturnStatus
 from returns_service import aws
 from returns_service.settings import settings
-from returns_service.store import ledger, orders
+from returns_service.store import ledger, orders, outbox
 from returns_service.store.dynamo import (
     cancellation_codes,
     is_condition_failure,
     plain_item,
     serialize,
 )
+from returns_service.store.outbox import OUTBOX
 
 BY_CUSTOMER = "ByCustomer"
 BY_STATUS = "ByStatus"
-OUTBOX = "outbox"
 CREATED_KEY = "createdKey"  # <createdAt>#<returnId>: time-ordered and unique, the indexes' sort key
 _STORAGE_ONLY = frozenset({OUTBOX, CREATED_KEY})
 
@@ -57,18 +56,8 @@ def to_item(ret: Return, events: Sequence[DomainEvent] = ()) -> dict[str, Any]:
     item: dict[str, Any] = ret.model_dump(mode="json", exclude_none=True)
     item[CREATED_KEY] = f"{ret.createdAt}#{ret.returnId}"
     if events:
-        item[OUTBOX] = [outbox_entry(event) for event in events]
+        item[OUTBOX] = [outbox.entry(event) for event in events]
     return item
-
-
-def outbox_entry(event: DomainEvent) -> dict[str, str]:
-    """An event as the outbox holds it: the stream consumer publishes exactly this."""
-    return {
-        "eventId": event.event_id,
-        "source": event.source,
-        "detailType": event.detail_type,
-        "detail": json.dumps(event.detail, separators=(",", ":"), ensure_ascii=False),
-    }
 
 
 def from_item(item: dict[str, Any]) -> Return:
