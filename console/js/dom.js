@@ -13,6 +13,9 @@ export function h(tag, attributes, ...children) {
     else if (name.startsWith("on") && typeof value === "function") {
       element.addEventListener(name.slice(2), value);
     } else if (name === "dataset") Object.assign(element.dataset, value);
+    // Through the CSSOM: the pages' Content-Security-Policy (style-src 'self') refuses style
+    // attributes, not style properties set from a script.
+    else if (name === "style" && typeof value === "object") Object.assign(element.style, value);
     else if (value === true) element.setAttribute(name, "");
     else element.setAttribute(name, String(value));
   }

@@ -3,14 +3,19 @@
 import * as api from "./api.js";
 import * as auth from "./auth.js";
 import { announce, focusHeading, h, markNavigated, notice } from "./dom.js";
+import { analyticsPage } from "./pages/analytics.js";
 import { queuePage } from "./pages/queue.js";
 import { returnPage } from "./pages/return.js";
 
-const SECTIONS = [{ href: "#/queue", label: "Returns queue", match: /^\/(queue|returns)/ }];
+const SECTIONS = [
+  { href: "#/queue", label: "Returns queue", match: /^\/(queue|returns)/ },
+  { href: "#/analytics", label: "Analytics", match: /^\/analytics/ },
+];
 
 const ROUTES = [
   [/^\/queue$/, (view, _match, params) => queuePage(view, params)],
   [/^\/returns\/([^/]+)$/, (view, match) => returnPage(view, decodeURIComponent(match[1]))],
+  [/^\/analytics$/, (view, _match, params) => analyticsPage(view, params)],
 ];
 
 let config = null;

@@ -387,3 +387,83 @@ def test_agents_sign_in_through_the_oidc_issuer_with_pkce(local_console: LocalCo
     assert len(asked["code_challenge"]) == 43 and asked["scope"] == "openid profile"
     assert seen["token"]["grant_type"] == "authorization_code"
     assert seen["token"]["code_verifier"] != asked["code_challenge"]
+
+
+def flaky_order(local_console: LocalConsole) -> str:
+    """An order of 1,000 units of a dependable brand and 30 of one that breaks: 15 of those come
+    back for a quality issue, far above the cohort's merchant-fault rate (the Wilson flag)."""
+    order_id = local_console.fresh_order(
+        "O-POP-4",
+        customerId="cust-bulk",
+        lines=[
+            {
+                "lineId": "L1",
+                "sku": "SKU-CABLE-1",
+                "title": "Cable",
+                "brand": "Steady",
+                "category": "cables",
+                "unitPrice": "1.00",
+                "quantity": 1000,
+                "packageId": "PKG-1",
+                "returnable": True,
+            },
+            {
+                "lineId": "L2",
+                "sku": "SKU-LAMP-9",
+                "title": "台灯",
+                "brand": "Flaky",
+                "category": "lighting",
+                "unitPrice": "10.00",
+                "quantity": 30,
+                "packageId": "PKG-1",
+                "returnable": True,
+            },
+        ],
+        shipping={"fee": "8.00", "freeThreshold": None, "charged": "0.00"},
+        payments=[{"paymentId": "PAY-1", "method": "wallet", "amount": "1300.00"}],
+    )
+    local_console.ask_return(
+        order_id, [{"lineId": "L2", "quantity": 15}], "quality_issue", customer="cust-bulk"
+    )
+    return order_id
+
+
+def test_the_analytics_chart_shows_brands_marks_the_flagged_and_downloads_csv(
+    local_console: LocalConsole, open_console: OpenPage, tmp_path
+):
+    flaky_order(local_console)
+    page = open_console("agent-1")
+    page.get_by_role("link", name="Analytics").click()
+    chart = page.locator("#analytics-chart")
+    expect(chart).to_be_visible()
+    expect(page.get_by_label("Group by")).to_have_value("brand")
+    flaky = chart.locator('tr[data-key="Flaky"]')
+    expect(flaky).to_contain_text("⚑ flagged")
+    expect(flaky).to_have_class("flagged")
+    expect(flaky).to_contain_text("50.00%")  # 15 of 30 returned, all for a merchant fault
+    expect(chart.locator('tr[data-key="Keyco"]')).to_be_visible()  # the seed order's keyboard
+    assert chart.locator("tr.flagged").count() == 1
+    # The bars are drawn to scale: nothing for a brand without returns.
+    width = "el => el.getBoundingClientRect().width"
+    assert chart.locator('tr[data-key="Steady"] .bar').evaluate(width) == 0
+    assert chart.locator('tr[data-key="Flaky"] .bar').evaluate(width) > 50
+    expect(page.locator("#analytics-overall")).to_contain_text("units sold")
+    if path := screenshot_path("console-analytics.png"):
+        page.screenshot(path=str(path), full_page=True)
+
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    saved = tmp_path / "analytics.csv"
+    download.value.save_as(saved)
+    assert download.value.suggested_filename.startswith("returns-by-brand-")
+    rows = saved.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith(
+        "key,unitsSold,unitsReturned,returnRate,merchantFaultRate,medianHoursToRefund,flagged"
+    )
+    flaky_row = next(row for row in rows if row.startswith("Flaky,"))
+    assert flaky_row.startswith("Flaky,30,15,0.5000,0.5000,") and ",true," in flaky_row
+
+    # Another grouping, by keyboard-free selection: the category of the lamp.
+    page.get_by_label("Group by").select_option("category")
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator('#analytics-chart tr[data-key="lighting"]')).to_contain_text("⚑ flagged")
