@@ -126,6 +126,13 @@ export function age(iso, now = Date.now()) {
   return `${Math.floor(hours / 24)} d ${hours % 24} h`;
 }
 
+/** "2 d 3 h" from now until `iso` ("now" once it has passed). */
+export function until(iso, now = Date.now()) {
+  const ms = new Date(iso).getTime() - now;
+  if (!Number.isFinite(ms)) return "";
+  return ms <= 0 ? "now" : age(new Date(now - ms).toISOString(), now);
+}
+
 /** A <time> element: the local time, the age, the exact instant on hover. */
 export function timeAgo(iso) {
   const since = age(iso);

@@ -108,7 +108,7 @@ def test_the_promotion_clawback_is_explained(local_console: LocalConsole, open_c
         page.screenshot(path=str(path), full_page=True)
 
 
-def test_an_agent_deducts_on_damaged_goods_and_the_customer_is_asked(
+def test_an_agent_deducts_on_damaged_goods_and_sees_the_refund_once_the_customer_accepts(
     local_console: LocalConsole, open_console: OpenPage
 ):
     # The sample `make run` sets up: a phone case back for size_or_fit, received damaged.
@@ -130,21 +130,62 @@ def test_an_agent_deducts_on_damaged_goods_and_the_customer_is_asked(
         "You proposed a deduction of 9.00 CNY for the damage: the customer is asked to accept it."
     )
     # A deduction waits for the customer's answer (contract section 5a): 39.00 less the 9.00.
-    expect(status_of(page)).to_have_attribute("data-status", "AWAITING_CUSTOMER", timeout=20_000)
+    expect(status_of(page)).to_have_attribute("data-status", "AWAITING_CUSTOMER")
+    proposal = page.locator("#proposal")
+    expect(proposal).to_contain_text("A deduction for the damage")
+    expect(proposal).to_contain_text("9.00 CNY")
+    expect(proposal).to_contain_text("“corner cracked”")
+    expect(proposal).to_contain_text("Answer due")
     deducted = page.locator('#quote-table tr[data-kind="inspection_deduction"]')
     expect(deducted).to_contain_text("Damage deduction")
     expect(deducted.locator("td.num")).to_have_text("\u22129.00")
+    expect(page.locator("#refund-amount")).to_have_text("30.00 CNY")
     # A POP order: the seller gives the 30.00 back, the platform pays nothing (no subsidy).
     settlement = page.locator("#settlement")
     expect(settlement).to_contain_text("Seller seller-778")
     expect(settlement).to_contain_text("gives back 30.00 CNY (seller debit 30.00)")
     expect(settlement).to_contain_text("pays 0.00 CNY (platform share 0.00)")
-    expect(page.locator("#decision-card")).to_contain_text("Waiting for the customer to accept or decline")
-    view = local_console.cs_view(return_id)
-    assert view["quote"]["refundAmount"] == "30.00" and view["refund"] is None
+
+    # The customer accepts in the storefront; the page follows the return to its refund.
+    client = local_console.client
+    answer = {"decision": "accept", "note": "fair enough"}
+    client.expect(200, "POST", f"/returns/{return_id}/proposal", answer, token=client.token("cust-1001"))
+    expect(status_of(page)).to_have_attribute("data-status", "REFUNDED", timeout=30_000)
+    expect(page.locator("#refund-card")).to_contain_text("Refunded 30.00 CNY")
+    assert local_console.cs_view(return_id)["refund"]["refundAmount"] == "30.00"
+
+
+def test_a_fee_the_customer_declines_comes_back_to_review(
+    local_console: LocalConsole, open_console: OpenPage
+):
+    order_id = local_console.fresh_order("O-SEED-1")
+    return_id = local_console.ask_return(order_id, [{"lineId": "L1", "quantity": 1}], "size_or_fit")
+    page = open_console("agent-1")
+    open_return(page, return_id)
+    fee = page.get_by_label("Return shipping fee (CNY)")
+    expect(fee).to_be_disabled()
+    page.get_by_label("The customer").check()
+    fee.fill("6")
+    page.get_by_role("button", name="Approve").click()
+    expect(page.locator("#decision-message")).to_contain_text(
+        "You proposed that the customer pays 6.00 CNY return shipping: the return waits for their answer."
+    )
+    expect(page.locator("#proposal")).to_contain_text("Return shipping, paid by the customer")
+    expect(page.locator('#quote-table tr[data-kind="return_shipping_fee"] td.num')).to_have_text("\u22126.00")
     page.get_by_role("link", name="Back to the queue").click()
     page.get_by_role("link", name="Waiting for the customer").click()
-    expect(return_link(page, return_id)).to_be_visible()
+    return_link(page, return_id).click()
+
+    client = local_console.client
+    answer = {"decision": "decline", "note": "too expensive"}
+    client.expect(200, "POST", f"/returns/{return_id}/proposal", answer, token=client.token("cust-1001"))
+    # Back to review: the page shows the decisions again, and the history says who declined.
+    expect(status_of(page)).to_have_attribute("data-status", "PENDING_REVIEW", timeout=30_000)
+    declined = page.locator("#history li").first
+    expect(declined).to_contain_text("by the customer (cust-1001)")
+    expect(declined).to_contain_text("too expensive")
+    page.get_by_role("button", name="Approve").click()
+    expect(status_of(page)).to_have_attribute("data-status", "AWAITING_RECEIPT")
 
 
 def test_a_second_agents_decision_gets_a_clear_conflict_message(

@@ -13,6 +13,7 @@ import {
   reasonText,
   statusBadge,
   timeAgo,
+  until,
   when,
 } from "../format.js";
 import { customerCard } from "./customer.js";
@@ -30,8 +31,9 @@ import {
 } from "./detail.js";
 import { QUEUES, queueHref } from "./queue.js";
 
-/** Statuses the workflow moves on by itself: the page looks again until they change. */
-const MOVING = new Set(["REQUESTED", "REFUNDING"]);
+/** Statuses the workflow (or the customer) moves on without CS: the page looks again until
+ * they change. */
+const MOVING = new Set(["REQUESTED", "REFUNDING", "AWAITING_CUSTOMER"]);
 
 export async function returnPage(view, returnId) {
   const path = `/cs/returns/${encodeURIComponent(returnId)}`;
@@ -116,17 +118,54 @@ function decisionCard(state, message) {
   if (ret.status === "PENDING_REVIEW") content.push(reviewForms(state));
   else if (ret.status === "PENDING_DAMAGE_REVIEW") content.push(damageForm(state));
   else if (ret.status === "REFUND_FAILED") content.push(retryForm(state));
+  else if (ret.status === "AWAITING_CUSTOMER") content.push(proposalPart(ret));
   else {
     const words = {
       REQUESTED: "The service is checking eligibility; the review opens when it is done.",
       AWAITING_RECEIPT: "Approved: waiting for the goods to reach the warehouse (or the seller).",
       REFUNDING: "The refund is being paid.",
-      AWAITING_CUSTOMER:
-        "Waiting for the customer to accept or decline what CS proposed (the history says what). A return-shipping fee declined comes back to review, unanswered it cancels the return; a deduction declined sends the goods back, unanswered it applies.",
     }[ret.status];
     content.push(h("p", null, words || `Nothing waits on CS: the return is ${STATUS[ret.status][0].toLowerCase()}.`));
   }
   return h("section", { class: "card", "aria-labelledby": "decision-h", id: "decision-card" }, h("h2", { id: "decision-h" }, "Decision"), content);
+}
+
+const PROPOSALS = {
+  return_shipping_fee: {
+    what: "Return shipping, paid by the customer",
+    then: "Accepted: the return goes on and the fee comes off the refund. Declined: it comes back to review (propose again, approve with the merchant paying, or reject). No answer by then: the return is cancelled and its units are free again.",
+  },
+  inspection_deduction: {
+    what: "A deduction for the damage",
+    then: "Accepted: refunded less the deduction. Declined: the goods go back to the customer. No answer by then: the deduction applies (the goods are already with the merchant).",
+  },
+};
+
+/** What waits for the customer's answer (contract section 5a), its deadline and what each
+ * answer does; the quote above is the one it would give. */
+function proposalPart(ret) {
+  const proposal = ret.proposal;
+  if (!proposal) return h("p", null, "Waiting for the customer to accept or decline what CS proposed.");
+  const words = PROPOSALS[proposal.kind] || { what: proposal.kind, then: "" };
+  const currency = ret.order.currency;
+  return h(
+    "div",
+    { id: "proposal" },
+    h("h3", null, "Proposed to the customer"),
+    h(
+      "dl",
+      { class: "facts" },
+      h("dt", null, "What"),
+      h("dd", null, words.what),
+      h("dt", null, "Amount"),
+      h("dd", null, money(proposal.amount, currency)),
+      proposal.note ? [h("dt", null, "Note"), h("dd", null, "“", proposal.note, "”")] : null,
+      h("dt", null, "Answer due"),
+      h("dd", null, h("time", { datetime: proposal.expiresAt, title: proposal.expiresAt }, `${when(proposal.expiresAt)} (in ${until(proposal.expiresAt)})`)),
+    ),
+    h("p", { class: "hint" }, "The refund above is what the customer gets if they accept."),
+    h("p", null, words.then),
+  );
 }
 
 function reviewForms(state) {
