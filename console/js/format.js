@@ -3,7 +3,7 @@
 import { h } from "./dom.js";
 
 export const STATUS = {
-  REQUESTED: ["Requested: eligibility being checked", "wait"],
+  REQUESTED: ["Requested", "wait"],
   PENDING_REVIEW: ["Pending review", "todo"],
   AWAITING_CUSTOMER: ["Awaiting the customer's answer", "wait"],
   AWAITING_RECEIPT: ["Awaiting receipt", "wait"],
@@ -15,6 +15,11 @@ export const STATUS = {
   EXPIRED: ["Expired: nothing received", "bad"],
   RETURNED_TO_CUSTOMER: ["Goods sent back to the customer", "bad"],
   REFUND_FAILED: ["Refund failed", "todo"],
+  // cancellations before delivery (contract section 7)
+  AWAITING_FULFILMENT: ["Awaiting fulfilment: asked to stop the units", "wait"],
+  AWAITING_INTERCEPTION: ["Awaiting interception of the parcel", "wait"],
+  COMPLETED: ["Completed", "ok"],
+  FAILED: ["Failed", "bad"],
 };
 
 /** A status badge: the words, and the contract's code beside them (left out when `compact`). */

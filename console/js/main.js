@@ -4,17 +4,22 @@ import * as api from "./api.js";
 import * as auth from "./auth.js";
 import { announce, focusHeading, h, markNavigated, notice } from "./dom.js";
 import { analyticsPage } from "./pages/analytics.js";
+import { cancellationPage, cancellationsPage, newCancellationPage } from "./pages/cancellations.js";
 import { queuePage } from "./pages/queue.js";
 import { returnPage } from "./pages/return.js";
 
 const SECTIONS = [
   { href: "#/queue", label: "Returns queue", match: /^\/(queue|returns)/ },
+  { href: "#/cancellations", label: "Cancellations", match: /^\/cancellations/ },
   { href: "#/analytics", label: "Analytics", match: /^\/analytics/ },
 ];
 
 const ROUTES = [
   [/^\/queue$/, (view, _match, params) => queuePage(view, params)],
   [/^\/returns\/([^/]+)$/, (view, match) => returnPage(view, decodeURIComponent(match[1]))],
+  [/^\/cancellations$/, (view, _match, params) => cancellationsPage(view, params)],
+  [/^\/cancellations\/new$/, (view) => newCancellationPage(view)],
+  [/^\/cancellations\/([^/]+)$/, (view, match) => cancellationPage(view, decodeURIComponent(match[1]))],
   [/^\/analytics$/, (view, _match, params) => analyticsPage(view, params)],
 ];
 

@@ -508,3 +508,69 @@ def test_the_analytics_chart_shows_brands_marks_the_flagged_and_downloads_csv(
     page.get_by_label("Group by").select_option("category")
     page.get_by_role("button", name="Show").click()
     expect(page.locator('#analytics-chart tr[data-key="lighting"]')).to_contain_text("⚑ flagged")
+
+
+def cancellation_callback(local_console: LocalConsole, cancellation_id: str) -> str:
+    """The signed fulfilment URL of the cancellation's `Cancellation Requested` event."""
+    deadline = time.monotonic() + 15
+    while True:
+        for event in local_console.service.stack.events_of("Cancellation Requested"):
+            if event["Detail"].get("cancellationId") == cancellation_id:
+                url = urlsplit(str(event["Detail"]["callbackUrl"]))
+                return f"{local_console.base_url}{url.path}?{url.query}"
+        assert time.monotonic() < deadline, f"no Cancellation Requested for {cancellation_id}"
+        time.sleep(0.05)
+
+
+def test_a_cancellation_before_delivery_from_the_queue_to_its_refund(
+    local_console: LocalConsole, open_console: OpenPage
+):
+    client = local_console.client
+    order_id = local_console.fresh_order("O-PAID-7")
+    body = {"lines": [{"lineId": "L2", "quantity": 1}], "reason": "no_longer_needed", "reasonDetail": "test"}
+    created = client.expect(
+        201, "POST", f"/orders/{order_id}/cancellations", body, token=client.token("cust-1001")
+    )
+    cancellation_id = created["cancellationId"]
+    page = open_console("agent-1")
+    page.get_by_role("link", name="Cancellations").first.click()
+    page.get_by_role("link", name="Awaiting fulfilment").click()
+    page.locator(f'tr[data-cancellation-id="{cancellation_id}"] a').click()
+    heading = page.locator("#cancellation-heading")
+    expect(heading.locator(".status")).to_have_attribute("data-status", "AWAITING_FULFILMENT")
+    # The same engine as a return: the kept headset no longer reaches 199.00.
+    clawback = page.locator('#quote-table tr[data-kind="promotion_clawback"]')
+    expect(clawback).to_contain_text("满199减100 — spend 199.00 CNY, get 100.00 CNY off")
+    expect(page.locator("#refund-explained")).to_contain_text("50.00 \u2212 50.00 = 0.00 CNY")
+    # Fulfilment stops the unit: the page follows the cancellation to its end.
+    client.expect(200, "POST", cancellation_callback(local_console, cancellation_id), {"outcome": "stopped"})
+    expect(heading.locator(".status")).to_have_attribute("data-status", "COMPLETED", timeout=20_000)
+    expect(page.locator("#refund-card")).to_contain_text("Refunded 0.00 CNY")
+
+
+def test_cs_cancels_out_of_stock_units_for_the_customer(local_console: LocalConsole, open_console: OpenPage):
+    order_id = local_console.fresh_order("O-PAID-7")
+    page = open_console("agent-1")
+    page.goto(f"{local_console.console_url}#/cancellations/new")
+    page.get_by_label("Order").fill(order_id)
+    units = page.get_by_label("Units (leave empty for everything not yet cancelled or returned)")
+    units.fill("L1 two")
+    page.get_by_role("button", name="Cancel these units").click()
+    expect(page.locator(".field-error")).to_have_text("“L1 two” is not a line and a quantity, e.g. L1 x2.")
+    units.fill("L1 x1")
+    page.get_by_label("Note (optional)").fill("warehouse has none left")
+    page.get_by_role("button", name="Cancel these units").click()
+    heading = page.locator("#cancellation-heading")
+    expect(heading).to_be_visible()
+    expect(page.locator("#summary-card")).to_contain_text("Out of stock (merchant fault)")
+    # A merchant fault never costs the customer the promotion: 50.00 back, no clawback.
+    expect(page.locator("#refund-amount")).to_have_text("50.00 CNY")
+    expect(page.locator('#quote-table tr[data-kind="promotion_clawback"]')).to_have_count(0)
+    expect(page.locator("#history li").last).to_contain_text("CS agent agent-1")
+
+    # The same units again: the service refuses, in words.
+    page.goto(f"{local_console.console_url}#/cancellations/new")
+    page.get_by_label("Order").fill(order_id)
+    page.get_by_label("Units (leave empty for everything not yet cancelled or returned)").fill("L1 x1")
+    page.get_by_role("button", name="Cancel these units").click()
+    expect(page.get_by_role("alert")).to_contain_text("Not allowed:")

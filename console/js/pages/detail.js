@@ -109,14 +109,19 @@ function why(adjustment, order) {
   }
 }
 
-export function refundCard(ret) {
+const QUOTE_MADE = {
+  return: "The latest quote: made when the return was asked for, again with the fees CS sets and on what the warehouse received.",
+  cancellation: "The latest quote: made when the cancellation was asked for, again when refunding.",
+};
+
+export function refundCard(ret, what = "return") {
   const order = ret.order;
   const quote = ret.quote;
   if (!quote) {
     return card(
       "Refund",
       "refund",
-      h("p", null, ret.status === "REQUESTED" ? "No quote yet: eligibility is being checked." : "This return has no quote (it was refused before one was made)."),
+      h("p", null, ret.status === "REQUESTED" ? "No quote yet: eligibility is being checked." : `This ${what} has no quote (it was refused before one was made).`),
     );
   }
   const currency = quote.currency;
@@ -205,7 +210,7 @@ export function refundCard(ret) {
   return card(
     "Refund",
     "refund",
-    h("p", { class: "hint" }, "The latest quote: made when the return was asked for, again with the fees CS sets and on what the warehouse received."),
+    h("p", { class: "hint" }, QUOTE_MADE[what]),
     tableNode,
     explain,
     paid,
@@ -292,7 +297,7 @@ function settlementPart(ret) {
   );
 }
 
-export function orderCard(ret) {
+export function orderCard(ret, what = "return") {
   const order = ret.order;
   const currency = order.currency;
   const inReturn = new Map(ret.lines.map((line) => [line.lineId, line.quantity]));
@@ -358,7 +363,7 @@ export function orderCard(ret) {
             h("th", { scope: "col" }, "Item"),
             h("th", { scope: "col", class: "num" }, `Unit price (${currency})`),
             h("th", { scope: "col", class: "num" }, "Ordered"),
-            h("th", { scope: "col", class: "num" }, "In this return"),
+            h("th", { scope: "col", class: "num" }, `In this ${what}`),
             h("th", { scope: "col" }, "Returnable"),
           ),
         ),

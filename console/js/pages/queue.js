@@ -64,6 +64,7 @@ function tabs(current, ageValue) {
       })
       .catch(() => {});
   }
+  list.append(h("li", null, h("a", { href: "#/cancellations?status=REFUND_FAILED" }, "Cancellations")));
   return list;
 }
 
