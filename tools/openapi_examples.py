@@ -154,6 +154,33 @@ EXAMPLES: dict[str, Any] = {
         }
     },
     "GatewayUnauthorized": {"message": "Unauthorized"},
+    # O-POP-6 (contract section 8): a mug back (31.50), and a platform-funded 满199减100 case
+    "SettlementsPage": {
+        "items": [
+            {
+                "refundId": "RF-R-9B1C2D3E4F5A6B7C8D90",
+                "orderId": "O-POP-6",
+                "returnId": "R-9B1C2D3E4F5A6B7C8D90",
+                "currency": "CNY",
+                "refundAmount": "31.50",
+                "sellerDebit": "35.00",
+                "platformShare": "-3.50",
+                "paidAt": "2026-12-02T09:12:49.520Z",
+            },
+            {
+                "refundId": "RF-C-0A1B2C3D4E5F6A7B8C9D",
+                "orderId": "O-POP-9",
+                "cancellationId": "C-0A1B2C3D4E5F6A7B8C9D",
+                "currency": "CNY",
+                "refundAmount": "0.00",
+                "sellerDebit": "100.00",
+                "platformShare": "-100.00",
+                "paidAt": "2026-12-02T10:30:00.000Z",
+            },
+        ],
+        "totals": [{"currency": "CNY", "sellerDebit": "135.00", "platformShare": "-103.50"}],
+        "nextToken": None,
+    },
     # O-SEED-1's two items both back (0.00 then 100.00 refunded), a day after delivery
     "ReturnAnalytics": {
         "from": "2026-12-01",

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from returns_service import analytics, refund, review
+from returns_service import analytics, refund, review, settlements
 from returns_service.analytics.query import GROUP_BYS, PeriodError, Request
 from returns_service.analytics.report import to_csv
 from returns_service.api import http
@@ -26,12 +26,15 @@ from returns_service.api.models import (
     QueuePage,
     ReturnAnalytics,
     ReviewBody,
+    SettlementsPage,
 )
 from returns_service.errors import BadRequest, Unprocessable
 from returns_service.models import ReturnStatus, ReturnView
 
 ReturnId = Annotated[str, Path(alias="returnId", min_length=1, max_length=128)]
 CustomerId = Annotated[str, Path(alias="customerId", min_length=1, max_length=128)]
+SellerId = Annotated[str, Path(alias="sellerId", min_length=1, max_length=128)]
+Day = "a UTC date, YYYY-MM-DD"
 PAGE_DEFAULT = 20
 PAGE_MAX = 100
 
@@ -214,6 +217,35 @@ def _wants_csv(accept: str) -> bool:
         if media.lower() in best:
             best[media.lower()] = max(best[media.lower()], quality)
     return best[CSV] > best[content_types.APPLICATION_JSON]
+
+
+@app.get(
+    "/cs/sellers/<sellerId>/settlements",
+    summary="A seller's settlements: what each POP refund of a period cost the seller",
+    description=(
+        "Every POP refund (of a return or a cancellation) paid within the period, oldest first and"
+        " paginated, with the seller's and the platform's parts (contract section 8), and the"
+        " period's totals per currency (the whole period on every page). `from` and `to` are UTC"
+        " dates, both included: 400 for a malformed date, 422 when `from` is after `to` or the"
+        " period is over 366 days."
+    ),
+    tags=["cs"],
+    security=http.JWT_SECURITY,
+    responses=http.responses(200, "One page of the settlements and the period's totals", 400, 401, 403, 422),
+)
+def seller_settlements(
+    seller_id: SellerId,
+    start: Annotated[str, Query(alias="from", pattern=DATE_PATTERN, description=f"First day paid: {Day}")],
+    end: Annotated[
+        str, Query(alias="to", pattern=DATE_PATTERN, description=f"Last day paid, included: {Day}")
+    ],
+    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Page size")] = PAGE_DEFAULT,
+    next_token: Annotated[
+        str | None, Query(alias="nextToken", min_length=1, max_length=2048, description="From the last page")
+    ] = None,
+) -> SettlementsPage:
+    _agent()
+    return settlements.seller_settlements(seller_id, start, end, limit, next_token)
 
 
 @http.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

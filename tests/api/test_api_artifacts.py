@@ -31,6 +31,8 @@ CONTRACT_ROUTES = {
     ("POST", "/cs/returns/{returnId}/retry-refund"),
     ("GET", "/cs/analytics/returns"),
     ("POST", "/warehouse/returns/{returnId}/receipt"),
+    # Contract section 8: finance reads a seller's settlements.
+    ("GET", "/cs/sellers/{sellerId}/settlements"),
     # Not in the contract: the CS console's read of a customer's earlier returns (issue 13).
     ("GET", "/cs/customers/{customerId}/returns"),
     # Cancellations before delivery (section 7)

@@ -109,11 +109,12 @@ def test_a_parcel_registered_before_approval_goes_straight_to_the_sellers_wait(c
     ret = decide.approve(
         ret, AGENT, paid_by="merchant", fee=0, note="", context=QuoteContext(snapshot), at=at(2)
     ).after
-    assert next_step(ret) == Step.AWAIT_SELLER_RECEIPT
-    # The URL still goes out (the seller needs it), but nothing waits under the usual limit.
+    assert next_step(ret) == Step.AWAIT_RECEIPT  # the signed URL goes out first: the seller needs it
     issued = decide.await_receipt(ret, "t-receipt", "https://cb", "2026-12-12T10:02:00.000Z", at(2))
     assert issued is not None and issued.after.task is None and issued.after.callback is not None
     assert [e.detail_type for e in issued.events] == ["Return Awaiting Receipt"]
+    # ... but nothing waits under the usual limit: the workflow goes on to the seller's wait.
+    assert next_step(issued.after) == Step.AWAIT_SELLER_RECEIPT
 
 
 def test_a_silent_seller_leaves_the_customer_refunded_by_the_system(create: Create) -> None:

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 WAITS = {
     "await_review",
     "await_receipt",
+    "await_seller_receipt",
     "await_damage_review",
     "await_refund_retry",
     "await_customer_answer",
@@ -26,6 +27,7 @@ STEPS = {
     "check_eligibility",
     "auto_approve",
     "expire_return",
+    "take_as_received",
     "issue_refund",
     "close_return",
     "customer_answer_time_limit",

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from returns_core.lifecycle.model import Condition, ReceivedLine, ReturnMethod
 from returns_core.lifecycle.statuses import ProposalKind, ReturnStatus
-from returns_core.refunds.models import Quote, Reason, ReturnLine
+from returns_core.refunds.models import Quote, Reason, ReturnLine, Settlement
 
 # The statuses, methods and conditions are the lifecycle's (returns_core.lifecycle): one definition.
 __all__ = ["Condition", "ReceivedLine", "ReturnMethod", "ReturnStatus"]
@@ -60,6 +60,8 @@ class RefundView(_Model):
     refundAmount: str
     payments: list[dict[str, str]]
     paidAt: str
+    settlement: Settlement | None = None
+    """A POP refund's split between the seller and the platform (contract section 8); null on B2C."""
 
 
 class ReturnView(_Model):

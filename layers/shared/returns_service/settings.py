@@ -74,6 +74,7 @@ class Settings:
     merchant_fault_window_days = Setting("MERCHANT_FAULT_WINDOW_DAYS", _count)
     review_timeout_seconds = Setting("REVIEW_TIMEOUT_SECONDS", _count)
     receipt_timeout_seconds = Setting("RECEIPT_TIMEOUT_SECONDS", _count)
+    seller_receipt_timeout_seconds = Setting("SELLER_RECEIPT_TIMEOUT_SECONDS", _count)  # POP, section 8
     damage_review_timeout_seconds = Setting("DAMAGE_REVIEW_TIMEOUT_SECONDS", _count)
     customer_answer_timeout_seconds = Setting("CUSTOMER_ANSWER_TIMEOUT_SECONDS", _count)
     payment_api_url = Setting("PAYMENT_API_URL", _url)

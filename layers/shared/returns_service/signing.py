@@ -48,9 +48,11 @@ def path_signature(path: str, expires: int) -> str:
     return hmac.new(_secret(), message, hashlib.sha256).hexdigest()
 
 
-def signed_url(path: str, now: datetime) -> tuple[str, datetime]:
-    """The signed callback URL of ``path`` and the moment it stops being accepted."""
-    expires_at = datetime.fromtimestamp(int(now.timestamp()) + settings.callback_url_ttl_seconds, UTC)
+def signed_url(path: str, now: datetime, *, longer_by: int = 0) -> tuple[str, datetime]:
+    """The signed callback URL of ``path`` and the moment it stops being accepted (``longer_by``
+    seconds after the usual lifetime)."""
+    ttl = settings.callback_url_ttl_seconds + longer_by
+    expires_at = datetime.fromtimestamp(int(now.timestamp()) + ttl, UTC)
     expires = int(expires_at.timestamp())
     query = urlencode({"expires": str(expires), "signature": path_signature(path, expires)})
     return f"{settings.callback_base_url}{path}?{query}", expires_at
@@ -71,9 +73,10 @@ def signature(return_id: str, expires: int) -> str:
     return path_signature(receipt_path(return_id), expires)
 
 
-def callback_url(return_id: str, now: datetime) -> tuple[str, datetime]:
-    """The signed receipt URL for a return and the moment it stops being accepted."""
-    return signed_url(receipt_path(return_id), now)
+def callback_url(return_id: str, now: datetime, *, longer_by: int = 0) -> tuple[str, datetime]:
+    """The signed receipt URL for a return and the moment it stops being accepted (``longer_by``:
+    a POP seller's time limit may start late in the usual lifetime)."""
+    return signed_url(receipt_path(return_id), now, longer_by=longer_by)
 
 
 def verify(return_id: str, expires: str, given: str, now: datetime) -> None:

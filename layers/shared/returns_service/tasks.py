@@ -27,6 +27,7 @@ _ROUTE = {
     Step.AWAIT_REVIEW: "review",
     Step.AWAIT_REVIEW_BY_CS: "review_by_cs",
     Step.AWAIT_RECEIPT: "receipt",
+    Step.AWAIT_SELLER_RECEIPT: "seller_receipt",
     Step.AWAIT_DAMAGE_REVIEW: "damage_review",
     Step.AWAIT_FEE_ANSWER: "fee_answer",
     Step.AWAIT_DEDUCTION_ANSWER: "deduction_answer",

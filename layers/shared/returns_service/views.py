@@ -35,7 +35,8 @@ def to_view(ret: Return) -> ReturnView:
 
 
 def _refund(ret: Return) -> RefundView:
-    """Contract section 4's refund: ``{refundId, refundAmount, payments, paidAt}``."""
+    """Contract section 4's refund: ``{refundId, refundAmount, payments, paidAt}``, and a POP
+    refund's ``settlement`` (section 8; null on B2C)."""
     refund = ret.refund
     assert refund is not None
     return RefundView(
@@ -43,4 +44,5 @@ def _refund(ret: Return) -> RefundView:
         refundAmount=refund.refundAmount,
         payments=[{"paymentId": p.paymentId, "amount": p.amount} for p in refund.payments],
         paidAt=refund.paidAt,
+        settlement=refund.settlement,
     )

@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from returns_core.lifecycle import FINAL, Return, ReturnStatus, Wait
+from returns_core.lifecycle import FINAL, Return, ReturnStatus, Step, Wait
 from returns_core.lifecycle import decisions as decide
 from returns_core.lifecycle.rules import Windows
 from returns_core.lifecycle.statuses import ANSWER_WAIT
@@ -44,16 +44,16 @@ WaitDecision = Callable[[Return, str], decide.ReturnChange | None]
 
 
 def _park(return_id: str, wait: Wait, token: str, decide_wait: WaitDecision | None = None) -> None:
-    """Keep ``token`` while the return waits; answer it at once when the return moved on."""
+    """Keep ``token`` while the return waits; answer it at once when the return does not wait
+    here: it moved on, or (a POP parcel registered before approval) it waits elsewhere."""
 
     def park(ret: Return) -> decide.ReturnChange | None:
         at = transitions.now()
-        change = decide_wait(ret, at) if decide_wait is not None else decide.park(ret, wait, token, at)
-        if change is None:
-            tasks.answer(token, wait, ret)
-        return change
+        return decide_wait(ret, at) if decide_wait is not None else decide.park(ret, wait, token, at)
 
-    transitions.apply(return_id, park)
+    stored = transitions.apply(return_id, park)
+    if stored.task is None or stored.task.token != token:
+        tasks.answer(token, wait, stored)
 
 
 def await_review(return_id: str, token: str) -> None:
@@ -73,24 +73,47 @@ def auto_approve(return_id: str) -> dict[str, str]:
 
 
 def await_receipt(return_id: str, token: str) -> None:
-    """Park the receipt token and hand the receiver a signed callback URL."""
+    """Park the receipt token and hand the receiver (a warehouse, or the POP seller) a signed
+    callback URL. A POP seller's URL lives longer by the seller's time limit, which may start
+    (with the customer's parcel registration) as late as the end of the usual one."""
 
     def waiting(ret: Return, at: str) -> decide.ReturnChange | None:
-        url, expires_at = signing.callback_url(return_id, clock.parse(at))
+        longer = settings.seller_receipt_timeout_seconds if ret.receiver == "seller" else 0
+        url, expires_at = signing.callback_url(return_id, clock.parse(at), longer_by=longer)
         return decide.await_receipt(ret, token, url, clock.timestamp(expires_at), at)
 
     _park(return_id, Wait.RECEIPT, token, waiting)
+
+
+def await_seller_receipt(return_id: str, token: str) -> None:
+    """POP, the parcel registered: park the token under the seller's time limit (contract
+    section 8); the seller's receipt (the same signed URL) completes it."""
+    _park(return_id, Wait.SELLER_RECEIPT, token, lambda ret, at: decide.await_seller_receipt(ret, token, at))
 
 
 def expire(return_id: str) -> dict[str, str]:
     """The receipt time limit passed with nothing received: EXPIRED, its units released."""
 
     def expire_now(ret: Return) -> decide.ReturnChange | None:
-        if ret.status != ReturnStatus.AWAITING_RECEIPT:
-            return None  # received meanwhile
+        if tasks.next_step(ret) != Step.AWAIT_RECEIPT:
+            return None  # received meanwhile, or a POP parcel registered: the seller's limit runs
         return decide.receipt_time_limit(ret, settings.receipt_timeout_seconds, transitions.now())
 
     return tasks.route(transitions.apply(return_id, expire_now))
+
+
+def seller_receipt_time_limit(return_id: str) -> dict[str, str]:
+    """POP: the seller recorded no receipt within its time limit of the parcel registration, so
+    the goods are taken as received intact, in full, and refunded (contract section 8)."""
+
+    def take(ret: Return) -> decide.ReturnChange | None:
+        if tasks.next_step(ret) != Step.AWAIT_SELLER_RECEIPT:
+            return None  # the seller's receipt came in meanwhile
+        return decide.seller_receipt_time_limit(
+            ret, settings.seller_receipt_timeout_seconds, quote_context(ret), transitions.now()
+        )
+
+    return tasks.route(transitions.apply(return_id, take))
 
 
 def await_damage_review(return_id: str, token: str) -> None:

@@ -641,7 +641,7 @@ def seller_receipt_time_limit(
     shipment = ret.shipment
     why = (
         f"the seller recorded no receipt within {limit_seconds}s of the customer's parcel registration"
-        f" ({shipment.carrier} {shipment.trackingNumber}, registered {shipment.at})"
+        f" ({shipment.carrier} {shipment.trackingNumber})"
     )
     lines = [
         ReceivedLine(lineId=line.lineId, quantity=line.quantity, condition="intact") for line in ret.lines

@@ -256,11 +256,14 @@ def seller_clock_started(ret: Return) -> bool:
 
 
 def next_step(ret: Return) -> Step:
-    """Where the workflow goes for this return now (its status, and what waits within it)."""
+    """Where the workflow goes for this return now (its status, and what waits within it).
+
+    The seller's wait needs the signed URL out first: a POP parcel registered before approval
+    still goes through the usual receipt step, which hands the URL over and moves on."""
     return step_for(
         ret.status,
         held_for_cs=ret.heldForCs,
-        seller_clock=seller_clock_started(ret),
+        seller_clock=seller_clock_started(ret) and ret.callback is not None,
         proposal=None if ret.proposal is None else ret.proposal.kind,
     )
 

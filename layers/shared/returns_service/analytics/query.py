@@ -15,34 +15,26 @@ from functools import cache
 from importlib import resources
 from typing import Literal, get_args
 
+from returns_service.period import MAX_PERIOD_DAYS, Period, PeriodError, parse_date
+
+__all__ = [
+    "GROUP_BYS",
+    "MAX_PERIOD_DAYS",
+    "GroupBy",
+    "PeriodError",
+    "Request",
+    "bind",
+    "parse_date",
+    "placeholders",
+    "sql",
+]
+
 GroupBy = Literal["brand", "category", "sku", "sellerId", "reason"]
 GROUP_BYS: tuple[str, ...] = get_args(GroupBy)
-MAX_PERIOD_DAYS = 366
 # Snapshots and returns of an order delivered on day D arrive from day D on; one day earlier is
 # read as well, for an order system whose clock runs a little ahead of Firehose's.
 RECORDS_SLACK = timedelta(days=1)
 _PLACEHOLDER = re.compile(r"\?\s*/\*:([a-z_]+)\*/")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-class PeriodError(ValueError):
-    """The period or groupBy is malformed (``malformed``: 400) or not allowed (422); ``field``
-    names the parameter (``from``, ``to``, ``groupBy``)."""
-
-    def __init__(self, message: str, *, field: str, malformed: bool) -> None:
-        super().__init__(message)
-        self.field = field
-        self.malformed = malformed
-
-
-def parse_date(text: str, name: str) -> date:
-    """A ``YYYY-MM-DD`` date; PeriodError (malformed) for anything else."""
-    if not _DATE.match(text):
-        raise PeriodError(f"{name} must be a date as YYYY-MM-DD, got {text!r}", field=name, malformed=True)
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise PeriodError(f"{name} is not a calendar date: {text!r}", field=name, malformed=True) from None
 
 
 @dataclass(frozen=True)
@@ -56,23 +48,14 @@ class Request:
     @classmethod
     def of(cls, start: str, end: str, group_by: str) -> Request:
         """From the route's or the command's text; PeriodError for a bad period or groupBy."""
-        first, last = parse_date(start, "from"), parse_date(end, "to")
-        if first > last:
-            raise PeriodError(f"from ({first}) is after to ({last})", field="from", malformed=False)
-        days = (last - first).days + 1
-        if days > MAX_PERIOD_DAYS:
-            raise PeriodError(
-                f"the period has {days} days; at most {MAX_PERIOD_DAYS} (both ends counted)",
-                field="to",
-                malformed=False,
-            )
+        period = Period.of(start, end)
         if group_by not in GROUP_BYS:
             raise PeriodError(
                 f"groupBy must be one of {', '.join(GROUP_BYS)}, got {group_by!r}",
                 field="groupBy",
                 malformed=False,
             )
-        return cls(first, last, group_by)  # type: ignore[arg-type]
+        return cls(period.start, period.end, group_by)  # type: ignore[arg-type]
 
     def parameters(self) -> dict[str, str]:
         """The values of the SQL's named placeholders (dates as YYYY-MM-DD)."""

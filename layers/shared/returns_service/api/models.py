@@ -139,6 +139,40 @@ class CustomerReturnsPage(_Body):
     nextToken: str | None = None
 
 
+class SettlementItem(_Body):
+    """A paid POP refund and its split (contract section 8): ``returnId`` or ``cancellationId``
+    says what was refunded; amounts are signed (a negative ``sellerDebit`` is owed to the seller)."""
+
+    refundId: str
+    orderId: str
+    returnId: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    cancellationId: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    currency: str
+    refundAmount: str
+    sellerDebit: str
+    platformShare: str
+    paidAt: str
+
+
+class SettlementTotal(_Body):
+    """What the seller and the platform bear over the whole period, in one currency."""
+
+    currency: str
+    sellerDebit: str
+    platformShare: str
+
+
+class SettlementsPage(_Body):
+    """``GET /cs/sellers/{sellerId}/settlements``: one page of the seller's settlements in the
+    order they were paid, and the totals of the whole period (every page, not this one), by
+    currency in alphabetical order; ``nextToken`` (opaque, signed, valid only for the same seller
+    and period) asks for the next page, null on the last."""
+
+    items: list[SettlementItem]
+    totals: list[SettlementTotal]
+    nextToken: str | None = None
+
+
 class CsReturnView(ReturnView):
     """``GET /cs/returns/{returnId}``: the return with its quote, history and the order."""
 

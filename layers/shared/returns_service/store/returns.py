@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from returns_core.lifecycle import Change, DomainEvent, Return, ReturnStatus
 from returns_service import aws
 from returns_service.settings import settings
-from returns_service.store import ledger, orders, outbox
+from returns_service.store import ledger, orders, outbox, settlements
 from returns_service.store.dynamo import (
     cancellation_codes,
     is_condition_failure,
@@ -172,7 +172,8 @@ def record_pending_refund(change: Change[Return], book: ledger.Ledger, entry: le
 
 def mark_refunded(change: Change[Return]) -> None:
     """The provider paid: the ledger entry is paid, the return REFUNDED and closed (its events and
-    the units not refunded released), all in one transaction."""
+    the units not refunded released), and a POP refund's settlement record written, all in one
+    transaction."""
     ret = change.after
     if ret.refund is None:
         raise ValueError("mark_refunded needs the refund on the return")
@@ -180,6 +181,18 @@ def mark_refunded(change: Change[Return]) -> None:
         ledger.mark_paid_update(ret.orderId, ret.returnId, ret.refund.paidAt),
         {"Update": _update(change)},
     ]
+    if ret.refund.settlement is not None:  # a POP refund: its settlement record, once
+        record = settlements.SettlementRecord.of(
+            ret.refund.settlement,
+            order_id=ret.orderId,
+            refund_id=ret.refund.refundId,
+            case_kind="return",
+            case_id=ret.returnId,
+            currency=ret.currency,
+            refund_amount=ret.refund.refundAmount,
+            paid_at=ret.refund.paidAt,
+        )
+        items.append(settlements.put_item(record))
     release = orders.release_update(ret.orderId, dict(change.released))
     if release is not None:
         items.append(release)
