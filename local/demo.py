@@ -12,6 +12,11 @@ Then the same items before they ship (售前取消): O-PAID-7 is paid, not shipp
 refunds 0.00, then the other 100.00, each stopped by fulfilment on the signed URL of its
 `Cancellation Requested` event. O-PLACED-8 is not paid: its cancellation completes at once.
 
+Then a marketplace (POP) return of O-POP-6 (contract section 8): one mug back, the parcel
+registered by the customer, received by the seller through the same signed URL, the refund
+(31.50) split between the seller (35.00) and the platform (-3.50), and finance's settlements
+route listing it with the period's totals.
+
 The demo starts `python -m local.server` when nothing answers on $PORT, and stops it at the end.
 On a server where the story was already told, it replays it on fresh copies of the orders.
 """
@@ -153,6 +158,23 @@ class Story:
             fee="6.00",
         )
         self._cancellations(customer)
+        market = self._fresh_order("O-POP-6", client.token("cust-1002"))
+        self.out(
+            f"\n== {market}: a marketplace (POP) order of seller-901 (cust-1002): a kettle at 129.00 and"
+            " two mugs at 35.00 under the shop's 满150减20 (funded by the seller) and the platform's"
+            " 9折 coupon (funded by the platform), 161.10 paid"
+        )
+        self.results["pop"] = self._return(
+            "8. one mug back, no longer needed: it goes back to the seller, and the refund is split",
+            market,
+            "L2",
+            no_longer_needed,
+            client.token("cust-1002"),
+            agent,
+            "merchant",
+            seller="seller-901",
+        )
+        self.results["pop"]["settlements"] = self._settlements("seller-901", agent, self.results["pop"])
         self.out("")
         self.out("== done: every return REFUNDED, every cancellation COMPLETED")
         self.results["analytics"] = self._analytics(agent)
@@ -212,15 +234,19 @@ class Story:
         agent: str,
         paid_by: str,
         fee: str | None = None,
+        *,
+        seller: str | None = None,
     ) -> dict[str, Any]:
         """One return of one unit of `line_id`, from the quote to the refund; with a `fee`, CS
-        proposes it and the customer accepts it first (contract section 5a)."""
+        proposes it and the customer accepts it first (contract section 5a); with a `seller` (a
+        POP order) the customer registers the parcel and the seller receives it (section 8)."""
         client = self.client
         self.out(f"\n{title}")
         lines = [{"lineId": line_id, "quantity": 1}]
         path = f"/orders/{order_id}/return-quotes"
         quote = client.expect(200, "POST", path, {"lines": lines, "reason": reason}, token=customer)
         self._show_quote("quote", quote)
+        self._show_settlement(quote)
         body = {
             "orderId": order_id,
             "lines": lines,
@@ -256,15 +282,29 @@ class Story:
             accepted = client.expect(200, "POST", f"/returns/{return_id}/proposal", answer, token=customer)
             self.out(f"   the customer accepted: {accepted['status']}")
 
-        callback = self._callback_url(return_id)
-        self.out(f"   warehouse callback: {urlsplit(callback).path}?expires=...&signature=...")
+        awaiting = self._event("Return Awaiting Receipt", return_id)
+        callback = self._local(str(awaiting["callbackUrl"]))
+        receiver = awaiting["receivedBy"] + (f" {awaiting['sellerId']}" if awaiting.get("sellerId") else "")
+        self.out(f"   Return Awaiting Receipt: received by the {receiver}")
+        self.out(f"   signed receipt URL: {urlsplit(callback).path}?expires=...&signature=...")
+        if seller is not None:
+            parcel = {"carrier": "SF Express", "trackingNumber": f"SF{uuid.uuid4().int % 10**10:010d}"}
+            client.expect(200, "POST", f"/returns/{return_id}/shipment", parcel, token=customer)
+            self.out(
+                f"   the customer registered the parcel ({parcel['carrier']} {parcel['trackingNumber']}):"
+                " the seller's receipt time limit runs"
+            )
         receipt = {
             "lines": [{**line, "condition": "intact"} for line in lines],
-            "inspector": "wh-demo",
+            "inspector": seller or "wh-demo",
             "note": "received intact",
         }
         received = client.expect(200, "POST", callback, receipt)
-        self.out(f"   received at the warehouse: {received['status']}")
+        got = self._event("Return Received", return_id)
+        where = (
+            "by the seller " + str(got["sellerId"]) if got["receivedBy"] == "seller" else "at the warehouse"
+        )
+        self.out(f"   received {where}: {received['status']}")
 
         final = self._wait(return_id, customer, FINAL)
         if final["status"] != "REFUNDED":
@@ -273,7 +313,42 @@ class Story:
         payments = ", ".join(f"{p['paymentId']} {p['amount']}" for p in refund.get("payments", []))
         self.out(f"   {final['status']}: {refund.get('refundAmount')} ({payments})")
         self._show_quote("final quote", final["quote"])
-        return {"returnId": return_id, "quote": quote, "final": final}
+        issued = self._event("Refund Issued", return_id)
+        if issued.get("settlement"):
+            split = issued["settlement"]
+            self.out(
+                f"   Refund Issued: {issued['refundAmount']}, seller {split['sellerId']} pays"
+                f" {split['sellerDebit']}, the platform {split['platformShare']}"
+            )
+        return {"returnId": return_id, "quote": quote, "final": final, "refundIssued": issued}
+
+    def _show_settlement(self, quote: dict[str, Any]) -> None:
+        split = quote.get("settlement")
+        if split:
+            self.out(
+                f"     settlement: seller {split['sellerId']} {split['sellerDebit']},"
+                f" platform {split['platformShare']} (together the refund, {quote['refundAmount']})"
+            )
+
+    def _settlements(self, seller: str, agent: str, refunded: dict[str, Any]) -> dict[str, Any]:
+        """Finance's view: the seller's settlements of the day the refund was paid."""
+        day = str(refunded["final"]["refund"]["paidAt"])[:10]
+        path = f"/cs/sellers/{seller}/settlements?from={day}&to={day}&limit=100"
+        listed: dict[str, Any] = self.client.expect(200, "GET", path, token=agent)
+        self.out(f"\n9. finance: GET /cs/sellers/{seller}/settlements?from={day}&to={day}")
+        refund_id = refunded["final"]["refund"]["refundId"]
+        for item in listed["items"]:
+            if item["refundId"] == refund_id:
+                self.out(
+                    f"   {item['refundId']} ({item['returnId']}): refund {item['refundAmount']}"
+                    f" {item['currency']}, seller {item['sellerDebit']}, platform {item['platformShare']}"
+                )
+        for total in listed["totals"]:
+            self.out(
+                f"   the period's totals, {total['currency']}: seller {total['sellerDebit']},"
+                f" platform {total['platformShare']}"
+            )
+        return listed
 
     def _cancel(
         self,
@@ -355,8 +430,23 @@ class Story:
                 raise DemoError(f"{return_id} is {answer['status']}, waited for {sorted(wanted)}")
             time.sleep(0.1)
 
-    def _callback_url(self, return_id: str) -> str:
-        return self._signed_url("Return Awaiting Receipt", "returnId", return_id)
+    def _event(self, detail_type: str, return_id: str) -> dict[str, Any]:
+        """The `detail` of the return's latest event of `detail_type` (waiting for it)."""
+        deadline = time.monotonic() + self.poll_timeout
+        while True:
+            events = self.client.expect(200, "GET", f"/_local/events?detailType={quote_url(detail_type)}")
+            found = [e["Detail"] for e in events["events"] if e["Detail"].get("returnId") == return_id]
+            if found:
+                return dict(found[-1])
+            if time.monotonic() > deadline:
+                raise DemoError(f"no {detail_type} event for {return_id}")
+            time.sleep(0.1)
+
+    def _local(self, url: str) -> str:
+        """A signed URL of an event, on this server (the event's host is the template's
+        CallbackBaseUrl; the signature covers the path and the expiry)."""
+        parts = urlsplit(url)
+        return f"{self.client.base_url}{parts.path}?{parts.query}"
 
     def _signed_url(self, detail_type: str, key: str, case_id: str) -> str:
         """The signed URL of the case's `detail_type` event, on this server (the event's host is

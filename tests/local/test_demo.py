@@ -84,6 +84,35 @@ def test_the_seed_story_over_http(server: tuple[Client, subprocess.Popen[str]]) 
     for status in ("REQUESTED", "PENDING_REVIEW", "AWAITING_RECEIPT", "REFUNDING", "REFUNDED"):
         assert status in statuses
     assert any("promotion_clawback -50.00" in line for line in lines)
+
+    # A POP return (contract section 8): the seller receives, the refund is split.
+    pop = results["pop"]
+    split = {"sellerId": "seller-901", "sellerDebit": "35.00", "platformShare": "-3.50"}
+    assert pop["quote"]["refundAmount"] == "31.50" and pop["quote"]["settlement"] == split
+    assert pop["final"]["status"] == "REFUNDED" and pop["final"]["refund"]["refundAmount"] == "31.50"
+    assert pop["refundIssued"]["settlement"] == split
+    listed = pop["settlements"]
+    mine = [item for item in listed["items"] if item["refundId"] == pop["final"]["refund"]["refundId"]]
+    assert mine == [
+        {
+            "refundId": pop["final"]["refund"]["refundId"],
+            "orderId": pop["final"]["orderId"],
+            "returnId": pop["returnId"],
+            "currency": "CNY",
+            "refundAmount": "31.50",
+            "sellerDebit": "35.00",
+            "platformShare": "-3.50",
+            "paidAt": pop["final"]["refund"]["paidAt"],
+        }
+    ]
+    debits = sum(Decimal(item["sellerDebit"]) for item in listed["items"])
+    shares = sum(Decimal(item["platformShare"]) for item in listed["items"])
+    assert listed["totals"] == [{"currency": "CNY", "sellerDebit": f"{debits}", "platformShare": f"{shares}"}]
+    assert any("Return Awaiting Receipt: received by the seller seller-901" in line for line in lines)
+    assert any("received by the seller seller-901: REFUNDING" in line for line in lines)
+    assert any("settlement: seller seller-901 35.00, platform -3.50" in line for line in lines)
+
+
     assert "== done: every return REFUNDED, every cancellation COMPLETED" in lines
 
     # The brands as CS analytics sees them. The server also holds the console's sample returns
