@@ -76,6 +76,7 @@ LOCAL_PARAMETERS: dict[str, str] = {
     "LogLevel": "WARNING",
     "ReviewTimeoutSeconds": "600",
     "ReceiptTimeoutSeconds": "3600",
+    "SellerReceiptTimeoutSeconds": "3600",
     "FulfilmentStopTimeoutSeconds": "600",
     "InterceptionTimeoutSeconds": "900",
     "StepRetryIntervalSeconds": "1",
@@ -482,11 +483,18 @@ def _time_limits(parameters: Mapping[str, Any]) -> list[str]:
     """What a person trying the API locally must know: returns move on by themselves."""
     review = int(parameters.get("ReviewTimeoutSeconds", 0) or 0)
     receipt = int(parameters.get("ReceiptTimeoutSeconds", 0) or 0)
+    seller = int(parameters.get("SellerReceiptTimeoutSeconds", 0) or 0)
     if not review:
         return []
     return [
         f"Time limits: a return not reviewed within {_duration(review)} is approved automatically"
-        + (f"; nothing received within {_duration(receipt)} after approval -> EXPIRED." if receipt else "."),
+        + (f"; nothing received within {_duration(receipt)} after approval -> EXPIRED." if receipt else ".")
+        + (
+            f" POP: a seller who records no receipt within {_duration(seller)} of the customer's parcel"
+            " registration -> taken as received intact and refunded."
+            if seller
+            else ""
+        ),
         "  Longer: STACK_PARAMETERS='ReviewTimeoutSeconds=86400 ReceiptTimeoutSeconds=86400' make run",
     ]
 

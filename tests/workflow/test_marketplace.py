@@ -23,9 +23,9 @@ from local.payments import running
 from local.stack import MOTO_CONFIG, deploy
 from returns_core import money
 from returns_core.refunds.models import Settlement
-from returns_service import aws, receipt, returns, settlements
-from returns_service.models import ReceivedLine
+from returns_service import aws, settlements
 from returns_service.store import settlements as records
+from tests.api.client import Api
 from tests.fast_parameters import FAST_PARAMETERS
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve
@@ -67,9 +67,24 @@ def detail(flow: Flow, return_id: str, detail_type: str) -> dict[str, Any]:
     return dict(found[0])
 
 
-def register_parcel(order: dict[str, Any], return_id: str) -> None:
-    """The customer registers the parcel (POST /returns/{returnId}/shipment)."""
-    returns.record_shipment(return_id, order["customerId"], "SF Express", f"SF{return_id[-6:]}")
+def api(flow: Flow) -> Api:
+    """The HTTP API of the module's stack (every answer checked for leaks and its error body)."""
+    return Api(flow.stack)
+
+
+def register_parcel(flow: Flow, order: dict[str, Any], return_id: str) -> None:
+    """The customer registers the parcel: ``POST /returns/{returnId}/shipment``."""
+    parcel = {"carrier": "SF Express", "trackingNumber": f"SF{return_id[-6:]}"}
+    path = f"/returns/{return_id}/shipment"
+    answer = api(flow).call("POST", path, body=parcel, claims={"sub": order["customerId"]})
+    assert answer.status == 200, answer.json
+
+
+def seller_receipt(flow: Flow, return_id: str, condition: str = "intact") -> Any:
+    """The seller posts its receipt to the signed URL of ``Return Awaiting Receipt`` (no JWT)."""
+    url = detail(flow, return_id, "Return Awaiting Receipt")["callbackUrl"]
+    body = {"lines": [{"lineId": "L2", "quantity": 1, "condition": condition}], "inspector": "seller-901"}
+    return api(flow).receipt(url, body)
 
 
 def mug_back_awaiting_seller(flow: Flow) -> tuple[dict[str, Any], str]:
@@ -87,11 +102,11 @@ def timed(market: Flow) -> dict[str, tuple[dict[str, Any], str]]:
     """The returns whose time limits the tests wait out, started together so that the limits run
     at once: a silent seller, a parcel registered before approval, no parcel at all."""
     silent = mug_back_awaiting_seller(market)
-    register_parcel(*silent)
+    register_parcel(market, *silent)
     early_order = copy_of(market, "O-POP-6")
     early = market.create(early_order, {"L2": 1}, "no_longer_needed").returnId
     market.wait(early, "PENDING_REVIEW", parked="review")
-    register_parcel(early_order, early)
+    register_parcel(market, early_order, early)
     approve(early)
     return {"silent": silent, "early": (early_order, early), "no_parcel": mug_back_awaiting_seller(market)}
 
@@ -107,13 +122,9 @@ def states_entered(flow: Flow, return_id: str) -> list[str]:
 
 def list_settlements(flow: Flow, seller: str, **query: str) -> Any:
     today = datetime.now(UTC).date().isoformat()
-    response = flow.stack.http(
-        "GET",
-        f"/cs/sellers/{seller}/settlements",
-        query={"from": today, "to": today, **query},
-        claims=AGENT,
+    return api(flow).call(
+        "GET", f"/cs/sellers/{seller}/settlements", query={"from": today, "to": today, **query}, claims=AGENT
     )
-    return response
 
 
 def test_the_seller_receives_and_the_refund_is_split(market: Flow) -> None:
@@ -121,13 +132,10 @@ def test_the_seller_receives_and_the_refund_is_split(market: Flow) -> None:
     awaiting = detail(market, return_id, "Return Awaiting Receipt")
     assert (awaiting["receivedBy"], awaiting["sellerId"]) == ("seller", "seller-901")
 
-    register_parcel(order, return_id)  # the seller's clock starts: the workflow waits for the seller
+    register_parcel(market, order, return_id)  # the seller's clock starts: its wait, not the usual
     market.wait(return_id, "AWAITING_RECEIPT", parked="seller_receipt")
-    expires, signature = market.callback(return_id)  # the same signed URL serves the seller
-    receipt.verify_callback(return_id, expires, signature)
-    receipt.record_receipt(
-        return_id, [ReceivedLine(lineId="L2", quantity=1, condition="intact")], "seller-901", "sealed"
-    )
+    answer = seller_receipt(market, return_id)  # the same signed URL serves the seller
+    assert answer.status == 200 and answer.json["status"] == "REFUNDING", answer.json
     done = market.finished(return_id, "REFUNDED")
 
     received = detail(market, return_id, "Return Received")
@@ -184,12 +192,8 @@ def test_a_silent_seller_leaves_the_customer_refunded_by_the_system(market: Flow
     assert closed["lines"][0]["received"] == 1  # analytics counts what was asked as received
     assert market.reserved(order["orderId"]) == {"L2": 1}  # the mug is gone for good
     # A seller's receipt after the time limit took the goods: the return takes none any more.
-    expires, signature = market.callback(return_id)
-    receipt.verify_callback(return_id, expires, signature)
-    with pytest.raises(Exception, match=r"already|not waiting"):
-        receipt.record_receipt(
-            return_id, [ReceivedLine(lineId="L2", quantity=1, condition="damaged")], "seller-901", "late"
-        )
+    late = seller_receipt(market, return_id, "damaged")
+    assert late.status == 409 and "receipt was recorded" in late.json["error"]["message"], late.json
 
 
 def test_a_parcel_registered_before_approval_starts_the_sellers_wait_at_approval(market: Flow, timed) -> None:
@@ -224,11 +228,12 @@ def test_a_b2c_return_is_received_by_the_warehouse_and_has_no_settlement(market:
     market.wait(return_id, "PENDING_REVIEW", parked="review")
     approve(return_id)
     market.wait(return_id, "AWAITING_RECEIPT", parked="receipt")
-    register_parcel(order, return_id)  # B2C: only a note, the usual wait keeps its token
+    register_parcel(market, order, return_id)  # B2C: only a note, the usual wait keeps its token
     market.wait(return_id, "AWAITING_RECEIPT", parked="receipt")
     awaiting = detail(market, return_id, "Return Awaiting Receipt")
     assert (awaiting["receivedBy"], awaiting["sellerId"]) == ("warehouse", None)
-    receipt.record_receipt(return_id, [ReceivedLine(lineId="L1", quantity=1, condition="intact")], "wh-7", "")
+    body = {"lines": [{"lineId": "L1", "quantity": 1, "condition": "intact"}], "inspector": "wh-7"}
+    assert api(market).receipt(awaiting["callbackUrl"], body).status == 200
     done = market.finished(return_id, "REFUNDED")
     assert done.quote is not None and done.quote.settlement is None
     assert done.refund is not None and done.refund.settlement is None
@@ -271,7 +276,7 @@ def test_finance_pages_through_a_sellers_settlements_with_the_periods_totals(mar
     first = list_settlements(market, "seller-901", limit="1").json["nextToken"]
     assert first is not None
     # The token is bound to its seller and period; a forged or edited one is refused.
-    other = market.stack.http(
+    other = api(market).call(
         "GET",
         "/cs/sellers/seller-901/settlements",
         query={"from": "2020-01-01", "to": "2020-01-02", "nextToken": first},
@@ -291,7 +296,7 @@ def test_finance_pages_through_a_sellers_settlements_with_the_periods_totals(mar
     ],
 )
 def test_a_bad_period_is_refused(market: Flow, start: str, end: str, status: int, says: str) -> None:
-    response = market.stack.http(
+    response = api(market).call(
         "GET", "/cs/sellers/seller-901/settlements", query={"from": start, "to": end}, claims=AGENT
     )
     assert response.status == status and says in response.json["error"]["message"], response.json
@@ -299,12 +304,12 @@ def test_a_bad_period_is_refused(market: Flow, start: str, end: str, status: int
 
 def test_only_cs_reads_settlements(market: Flow) -> None:
     today = datetime.now(UTC).date().isoformat()
-    query = {"from": today, "to": today}
-    customer = market.stack.http(
+    query: dict[str, str | list[str]] = {"from": today, "to": today}
+    customer = api(market).call(
         "GET", "/cs/sellers/seller-901/settlements", query=query, claims={"sub": "cust-1002"}
     )
     assert customer.status == 403
-    missing = market.stack.http(
+    missing = api(market).call(
         "GET", "/cs/sellers/seller-901/settlements", query={"from": today}, claims=AGENT
     )
     assert missing.status == 400
