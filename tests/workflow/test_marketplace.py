@@ -22,11 +22,13 @@ from local.orders import load_example_orders, publish_order
 from local.payments import running
 from local.stack import MOTO_CONFIG, deploy
 from returns_core import money
+from returns_core.lifecycle.cancellation import Wait
 from returns_core.refunds.models import Settlement
 from returns_service import aws, settlements
 from returns_service.store import settlements as records
 from tests.api.client import Api
 from tests.fast_parameters import FAST_PARAMETERS
+from tests.workflow.cancellation_flow import CancellationFlow
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve
 
@@ -361,4 +363,40 @@ def test_settlement_records_are_summed_per_currency_and_paged_in_the_order_paid(
     assert [item.refundId for item in one_day.items] == ["RF-FX-3", "RF-FX-4"]
     assert [total.model_dump() for total in one_day.totals] == [
         {"currency": "CNY", "sellerDebit": "20.00", "platformShare": "40.00"}
+    ]
+
+
+def test_a_pop_cancellations_refund_is_settled_and_listed_too(market: Flow) -> None:
+    """Contract section 7: a cancellation's refund is split and recorded as a return's is. O-POP-6
+    paid, not shipped: one mug cancelled, stopped by fulfilment, refunded 31.50."""
+    cancellations = CancellationFlow(market.stack, market.payments)
+    snapshot = {**load_example_orders()["O-POP-6"], "orderId": f"O-POP-6-C{uuid.uuid4().hex[:5].upper()}"}
+    order = cancellations.order(snapshot, status="PAID", deliveredAt=None)
+    created = cancellations.create(order, {"L2": 1})
+    assert created.quote is not None and created.quote.settlement is not None
+    assert created.quote.settlement.model_dump() == MUG_SPLIT
+    cancellations.wait(created.cancellationId, "AWAITING_FULFILMENT", parked=Wait.FULFILMENT)
+    cancellations.answer(created.cancellationId, Wait.FULFILMENT, "stopped")
+    done = cancellations.finished(created.cancellationId, "COMPLETED")
+    assert done.refund is not None and done.refund.settlement is not None
+    issued = [
+        e["Detail"]
+        for e in cancellations.events(created.cancellationId)
+        if e["DetailType"] == "Refund Issued"
+    ]
+    assert [detail["settlement"] for detail in issued] == [MUG_SPLIT]
+
+    listed = list_settlements(market, "seller-901", limit="100").json
+    mine = [item for item in listed["items"] if item.get("cancellationId") == created.cancellationId]
+    assert mine == [
+        {
+            "refundId": done.refund.refundId,
+            "orderId": order["orderId"],
+            "cancellationId": created.cancellationId,
+            "currency": "CNY",
+            "refundAmount": "31.50",
+            "sellerDebit": "35.00",
+            "platformShare": "-3.50",
+            "paidAt": done.refund.paidAt,
+        }
     ]

@@ -24,7 +24,7 @@ from returns_service.clock import now, timestamp
 from returns_service.errors import NotFound
 from returns_service.settings import settings
 from returns_service.store import cancellations as store
-from returns_service.store import ledger, orders
+from returns_service.store import ledger, orders, settlements
 from returns_service.store.ledger import Ledger
 
 logger = Logger(child=True)
@@ -84,7 +84,7 @@ def time_limit(cancellation_id: str, waiting: Wait) -> dict[str, str]:
 def issue_refund(cancellation_id: str) -> dict[str, str]:
     """The refund step of returns (``refunding``): quoted against the order's ledger with the
     cancelled units as a cancellation, recorded, paid once, then COMPLETED with ``Refund Issued``
-    and ``Cancellation Completed``."""
+    and ``Cancellation Completed`` (and a POP refund's settlement record, in the same write)."""
     c = decisions.load(cancellation_id)
     if c.status != S.REFUNDING:
         return decisions.route(c)
@@ -102,9 +102,20 @@ def issue_refund(cancellation_id: str) -> dict[str, str]:
             return None  # a concurrent run of this step completed it (the provider paid once)
         return rules.mark_refunded(current, paid_at)
 
-    _, after = decisions.apply(
-        cancellation_id, decide, also=[ledger.mark_paid_update(c.orderId, c.cancellationId, paid_at)]
-    )
+    also = [ledger.mark_paid_update(c.orderId, c.cancellationId, paid_at)]
+    if pending.settlement is not None:  # a POP refund: its settlement record (contract section 8)
+        record = settlements.SettlementRecord.of(
+            pending.settlement,
+            order_id=c.orderId,
+            refund_id=pending.refundId,
+            case_kind="cancellation",
+            case_id=c.cancellationId,
+            currency=c.currency,
+            refund_amount=pending.refundAmount,
+            paid_at=paid_at,
+        )
+        also.append(settlements.put_item(record))
+    _, after = decisions.apply(cancellation_id, decide, also=also)
     return decisions.route(after)
 
 
