@@ -112,7 +112,6 @@ def test_the_seed_story_over_http(server: tuple[Client, subprocess.Popen[str]]) 
     assert any("received by the seller seller-901: REFUNDING" in line for line in lines)
     assert any("settlement: seller seller-901 35.00, platform -3.50" in line for line in lines)
 
-
     assert "== done: every return REFUNDED, every cancellation COMPLETED" in lines
 
     # The brands as CS analytics sees them. The server also holds the console's sample returns
