@@ -546,6 +546,9 @@ def test_a_cancellation_before_delivery_from_the_queue_to_its_refund(
     client.expect(200, "POST", cancellation_callback(local_console, cancellation_id), {"outcome": "stopped"})
     expect(heading.locator(".status")).to_have_attribute("data-status", "COMPLETED", timeout=20_000)
     expect(page.locator("#refund-card")).to_contain_text("Refunded 0.00 CNY")
+    page.get_by_role("link", name="Back to the cancellations").click()
+    expect(page.locator("#cancellation-results")).to_be_visible()
+    expect(page.locator("main")).not_to_contain_text("null")
 
 
 def test_cs_cancels_out_of_stock_units_for_the_customer(local_console: LocalConsole, open_console: OpenPage):

@@ -241,7 +241,7 @@ export async function analyticsPage(view, params) {
     const showAll = more
       ? h("button", { type: "button", class: "secondary", onclick: () => holder.replaceChildren(...drawRows(true)) }, `Show all ${report.rows.length} rows`)
       : null;
-    return [table, showAll];
+    return showAll ? [table, showAll] : [table];
   };
   const holder = h("div", null, ...drawRows(false));
   pieces.push(holder, h("div", { class: "actions-row" }, csvButton), csvSlot);

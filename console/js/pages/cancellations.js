@@ -104,7 +104,7 @@ export async function cancellationsPage(view, params) {
         h("tbody", null, rows),
       ),
     ),
-    pager.childElementCount ? pager : null,
+    ...(pager.childElementCount ? [pager] : []),
   );
 }
 
