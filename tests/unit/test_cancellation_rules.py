@@ -404,3 +404,10 @@ def test_the_readme_draws_exactly_the_cancellation_table() -> None:
     expected.add(("[*]", str(rules.CANCELLATIONS.initial)))
     expected |= {(str(status), "[*]") for status in rules.FINAL}
     assert drawn == expected
+
+
+def test_a_cancellation_keeps_the_facts_of_its_own_lines_only() -> None:
+    c = requested("SHIPPED", L3=1)
+    assert [line.lineId for line in c.order.lines] == ["L3"]
+    asked = rules.wait(rules.begin(c, AT).after, Wait.INTERCEPTION, "tok", "u", "e", AT).events[0]
+    assert asked.detail["packageIds"] == ["PKG-2"]

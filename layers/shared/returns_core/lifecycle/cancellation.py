@@ -423,6 +423,9 @@ def request(
 ) -> CancellationChange:
     """A new cancellation (REQUESTED), its units reserved on the order."""
     note = "cancellation requested" if by == "customer" else "cancelled by CS on the customer's behalf"
+    # Only the facts of its own lines: the item does not grow with the rest of the order.
+    cancelled = {line_id for line_id, _ in plan.lines}
+    terms = terms.model_copy(update={"lines": [line for line in terms.lines if line.lineId in cancelled]})
     after = Cancellation(
         cancellationId=cancellation_id,
         orderId=order_id,

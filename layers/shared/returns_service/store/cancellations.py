@@ -25,7 +25,7 @@ from returns_core.lifecycle.cancellation import Cancellation, CancellationChange
 from returns_service import aws
 from returns_service.settings import settings
 from returns_service.store import orders, outbox
-from returns_service.store.dynamo import cancellation_codes, plain_item, serialize_item
+from returns_service.store.dynamo import cancellation_codes, is_condition_failure, plain_item, serialize_item
 from returns_service.store.outbox import OUTBOX
 
 logger = Logger(child=True)
@@ -117,6 +117,15 @@ def save(
         if update is not None:
             transaction.append(update)
     transaction.extend(also)
+    if len(transaction) == 1:
+        # Only the cancellation changes: one conditional put (a transaction would cost twice).
+        try:
+            aws.dynamodb_client().put_item(**put)
+        except ClientError as error:
+            if is_condition_failure(error):
+                raise StateChanged(["ConditionalCheckFailed"]) from error
+            raise
+        return  # the table's stream publishes the events stored with it (store/outbox.py)
     try:
         aws.dynamodb_client().transact_write_items(TransactItems=transaction)  # type: ignore[arg-type]
     except ClientError as error:
