@@ -1,12 +1,13 @@
-"""``python -m benchmarks``: the engine's quotes per second, the workflow's bench when it exists, then
-the analytics query on a synthetic month (``python -m benchmarks.analytics`` alone)."""
+"""``python -m benchmarks``: the engine's quotes per second, the workflow's bench when it exists, what
+a paid cancellation costs, then the analytics query on a synthetic month (``python -m
+benchmarks.analytics`` alone)."""
 
 from __future__ import annotations
 
 import importlib
 import importlib.util
 
-from benchmarks import analytics, engine
+from benchmarks import analytics, cancellation, engine
 
 
 def main() -> None:
@@ -15,6 +16,8 @@ def main() -> None:
     if importlib.util.find_spec("benchmarks.workflow") is not None:
         print()
         importlib.import_module("benchmarks.workflow").main()
+    print()
+    cancellation.main()
     print()
     analytics.main()
 
