@@ -188,3 +188,28 @@ def test_a_refund_that_keeps_failing_waits_for_cs_to_retry(cancellations: Cancel
         f"RF-{created.cancellationId}"
     ]
     assert [h.status for h in done.history][-4:] == ["REFUNDING", "REFUND_FAILED", "REFUNDING", "COMPLETED"]
+
+
+def test_a_completed_cancellation_leaves_the_units_sold_of_analytics(
+    cancellations: CancellationFlow, orders
+) -> None:
+    """Analytics takes `Cancellation Completed` (section 9: unitsSold is the cohort's units less
+    those of completed cancellations): L2 cancelled before shipping, the order then delivered."""
+    from datetime import UTC, datetime, timedelta
+
+    order = cancellations.order(orders["O-PAID-7"])
+    created = cancellations.create(order, {"L2": 1})
+    cancellations.wait(created.cancellationId, "AWAITING_FULFILMENT", parked=Wait.FULFILMENT)
+    cancellations.answer(created.cancellationId, Wait.FULFILMENT, "stopped")
+    cancellations.finished(created.cancellationId, "COMPLETED")
+    today = datetime.now(UTC)
+    delivered = {**order, "version": order["version"] + 1, "status": "DELIVERED"}
+    delivered["deliveredAt"] = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    cancellations.order(delivered)
+    agent = {"sub": "agent-7", "cognito:groups": ["cs"]}
+    since = (today - timedelta(days=3)).strftime("%Y-%m-%d")  # the snapshot is moved to a day ago
+    query = {"from": since, "to": today.strftime("%Y-%m-%d"), "groupBy": "sku"}
+    answer = cancellations.stack.http("GET", "/cs/analytics/returns", query=query, claims=agent)
+    assert answer.status == 200, answer.text
+    sold = {row["key"]: row["unitsSold"] for row in answer.json["rows"]}
+    assert sold == {"SKU-HEADSET-3": 1}  # SKU-CABLE-4's one unit was cancelled: no unit sold
