@@ -1,4 +1,5 @@
-"""Warehouse API: the receipt callback. No JWT: the signed URL handed out in the
+"""Warehouse API: the receipt callback, for a platform warehouse or, on a POP order, the seller
+(``receivedBy`` in the event says which). No JWT: the signed URL handed out in the
 ``Return Awaiting Receipt`` event is the credential (HMAC-SHA256 over return id and expiry).
 
 The signature is checked before anything else, so a caller without a valid URL gets 403 and
@@ -30,7 +31,14 @@ app = http.new_resolver()
 
 @app.post(
     "/warehouse/returns/<returnId>/receipt",
-    summary="Record what the warehouse received (signed URL from the Return Awaiting Receipt event)",
+    summary="Record what the warehouse (or, on a POP order, the seller) received",
+    description=(
+        "The signed URL of the `Return Awaiting Receipt` event, posted by whoever it names in"
+        " `receivedBy`: a platform warehouse, or the seller of a POP order (contract section 8)."
+        " On a POP return whose parcel the customer registered, a seller who posts nothing within"
+        " `SellerReceiptTimeoutSeconds` is taken to have received everything intact; a receipt"
+        " after that is 409."
+    ),
     tags=["warehouse"],
     responses=http.responses(200, "The return after the receipt", 403, 404, 409, 422),
 )
