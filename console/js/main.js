@@ -7,11 +7,13 @@ import { analyticsPage } from "./pages/analytics.js";
 import { cancellationPage, cancellationsPage, newCancellationPage } from "./pages/cancellations.js";
 import { queuePage } from "./pages/queue.js";
 import { returnPage } from "./pages/return.js";
+import { settlementsPage } from "./pages/settlements.js";
 
 const SECTIONS = [
   { href: "#/queue", label: "Returns queue", match: /^\/(queue|returns)/ },
   { href: "#/cancellations", label: "Cancellations", match: /^\/cancellations/ },
   { href: "#/analytics", label: "Analytics", match: /^\/analytics/ },
+  { href: "#/settlements", label: "Settlements", match: /^\/settlements/ },
 ];
 
 const ROUTES = [
@@ -21,6 +23,7 @@ const ROUTES = [
   [/^\/cancellations\/new$/, (view) => newCancellationPage(view)],
   [/^\/cancellations\/([^/]+)$/, (view, match) => cancellationPage(view, decodeURIComponent(match[1]))],
   [/^\/analytics$/, (view, _match, params) => analyticsPage(view, params)],
+  [/^\/settlements$/, (view, _match, params) => settlementsPage(view, params)],
 ];
 
 let config = null;

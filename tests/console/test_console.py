@@ -577,3 +577,36 @@ def test_cs_cancels_out_of_stock_units_for_the_customer(local_console: LocalCons
     page.get_by_label("Units (leave empty for everything not yet cancelled or returned)").fill("L1 x1")
     page.get_by_role("button", name="Cancel these units").click()
     expect(page.get_by_role("alert")).to_contain_text("Not allowed:")
+
+
+def test_a_sellers_settlements_list_each_pop_refund_and_the_totals(
+    local_console: LocalConsole, open_console: OpenPage
+):
+    # A phone case of seller-778 back for a quality issue: refunded in full, the seller pays it.
+    order_id = local_console.fresh_order("O-POP-4")
+    lines = [{"lineId": "L1", "quantity": 1}]
+    return_id = local_console.ask_return(order_id, lines, "quality_issue")
+    local_console.approve(return_id)
+    local_console.receive(return_id, [{**lines[0], "condition": "intact"}])
+    refunded = local_console.wait_status(return_id, "REFUNDED")
+    refund_id = refunded["refund"]["refundId"]
+    seller_debit = refunded["quote"]["settlement"]["sellerDebit"]
+
+    page = open_console("agent-1")
+    page.get_by_role("link", name="Settlements").click()
+    page.get_by_role("button", name="Show").click()
+    expect(page.locator(".field-error")).to_have_text("Enter the seller's id, e.g. seller-778.")
+    page.get_by_role("textbox", name="Seller").fill("seller-778")
+    page.get_by_role("button", name="Show").click()
+    row = page.locator(f'#settlements-table tr[data-refund-id="{refund_id}"]')
+    expect(row).to_contain_text(order_id)
+    expect(row).to_contain_text(f"{refunded['refund']['refundAmount']} CNY")
+    expect(row.locator("td").nth(5)).to_have_text(seller_debit)
+    row.get_by_role("link", name=return_id).click()
+    expect(page.locator("#return-heading")).to_contain_text(return_id)
+    page.go_back()
+    expect(page.locator("#settlement-totals")).to_contain_text("Period total (CNY)")
+    expect(page.locator("main")).not_to_contain_text("null")
+    page.get_by_role("textbox", name="Seller").fill("seller-nobody")
+    page.get_by_role("button", name="Show").click()
+    expect(page.get_by_text("No refund of this seller's orders was paid in this period.")).to_be_visible()
