@@ -51,8 +51,12 @@ function form(sellerId, from, to) {
 }
 
 function sourceLink(item) {
-  if (item.returnId) return h("a", { href: `#/returns/${encodeURIComponent(item.returnId)}` }, h("span", { class: "mono" }, item.returnId));
-  if (item.cancellationId) return h("span", { class: "mono" }, item.cancellationId);
+  if (item.returnId) {
+    return h("a", { href: `#/returns/${encodeURIComponent(item.returnId)}` }, h("span", { class: "mono" }, item.returnId));
+  }
+  if (item.cancellationId) {
+    return h("a", { href: `#/cancellations/${encodeURIComponent(item.cancellationId)}` }, h("span", { class: "mono" }, item.cancellationId));
+  }
   return "—";
 }
 
