@@ -124,6 +124,16 @@ class Flow:
         described = self.stack.wait_execution(arn, timeout=timeout)
         return dict(described)
 
+    def states_entered(self, return_id: str) -> list[str]:
+        """The states a return's execution went through, in order (each one a billed transition)."""
+        arn = self.execution(return_id)["executionArn"]
+        history = self.stack.client("stepfunctions").get_execution_history(executionArn=arn, maxResults=1000)
+        return [
+            e["stateEnteredEventDetails"]["name"]
+            for e in history["events"]
+            if e["type"].endswith("StateEntered")
+        ]
+
     def finished(self, return_id: str, status: str) -> ReturnView:
         """The return ended in ``status``, its execution SUCCEEDED, and Return Closed went out."""
         view = self.wait(return_id, status)

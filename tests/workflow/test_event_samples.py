@@ -24,12 +24,10 @@ WAITS = {
     "await_customer_answer",
 }
 STEPS = {
-    "check_eligibility",
     "auto_approve",
     "expire_return",
     "take_as_received",
     "issue_refund",
-    "close_return",
     "customer_answer_time_limit",
     "damage_review_time_limit",
 }

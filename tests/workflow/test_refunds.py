@@ -126,7 +126,7 @@ def test_a_repeated_refund_step_never_pays_twice(flow: Flow, orders) -> None:
     return_id = refund_through(flow, order, {"L1": 1}, "quality_issue")
     assert flow.payments.calls == 1
     again = flow.stack.invoke("IssueRefundFunction", {"returnId": return_id})
-    assert again == {"returnId": return_id, "next": "close"}
+    assert again == {"returnId": return_id, "next": "Closed"}
     assert flow.payments.calls == 1 and len(flow.payments.refunds) == 1
 
 

@@ -3,7 +3,7 @@
 A waiting step parks its token on the return (a save conditioned on the revision it read); a
 decision that moves the return on takes the token in the same save, then answers the workflow
 with where the return goes. Two decisions cannot both take it: the second one's save is stale.
-A step that arrives after the return moved on answers its own token at once.
+A step that arrives after the return moved on answers its own token at once (``Reroute``).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import json
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
 
-from returns_core.lifecycle import Change, Return, ReturnStatus, Step, Wait, rules
+from returns_core.lifecycle import Change, Return, Step, Wait, rules
 from returns_core.lifecycle.model import WaitingTask
 from returns_service import aws
 from returns_service.store.dynamo import error_code
@@ -21,20 +21,7 @@ from returns_service.store.dynamo import error_code
 logger = Logger(child=True)
 
 _GONE = frozenset({"TaskTimedOut", "InvalidToken", "TaskDoesNotExist"})
-
-# The state machine's Route choice names (statemachine/returns.asl.json).
-_ROUTE = {
-    Step.AWAIT_REVIEW: "review",
-    Step.AWAIT_REVIEW_BY_CS: "review_by_cs",
-    Step.AWAIT_RECEIPT: "receipt",
-    Step.AWAIT_SELLER_RECEIPT: "seller_receipt",
-    Step.AWAIT_DAMAGE_REVIEW: "damage_review",
-    Step.AWAIT_FEE_ANSWER: "fee_answer",
-    Step.AWAIT_DEDUCTION_ANSWER: "deduction_answer",
-    Step.ISSUE_REFUND: "refund",
-    Step.AWAIT_REFUND_RETRY: "refund_failed",
-    Step.CLOSED: "close",
-}
+REROUTE = "Reroute"  # "Reroute.<state>": every wait of statemachine/returns.asl.json catches it
 
 
 def next_step(ret: Return) -> Step:
@@ -42,13 +29,8 @@ def next_step(ret: Return) -> Step:
 
 
 def route(ret: Return) -> dict[str, str]:
-    """The output a step gives the state machine: the return and where it goes next."""
-    step = next_step(ret)
-    if step == Step.AWAIT_REVIEW and ret.status == ReturnStatus.REQUESTED:
-        name = "eligibility"
-    else:  # a step the state machine has no state for yet ends it as Unroutable, saying which
-        name = _ROUTE.get(step, str(step))
-    return {"returnId": ret.returnId, "next": name}
+    """What a time-limit step tells the state machine: the return and the state it goes to."""
+    return {"returnId": ret.returnId, "next": str(next_step(ret))}
 
 
 def claimed(change: Change[Return]) -> WaitingTask | None:
@@ -61,9 +43,28 @@ def claimed(change: Change[Return]) -> WaitingTask | None:
 
 
 def answer(token: str, wait: Wait, ret: Return) -> None:
-    """Complete a waiting task with where the return goes; a token the workflow no longer waits
-    on (its time limit passed) is ignored: the time-limit step follows the stored status."""
-    complete(token, route(ret), str(wait))
+    """Complete a waiting task with where the return goes: the wait's usual way on (success, no
+    extra state), or ``Reroute`` to the state its status calls for. A token the workflow no
+    longer waits on (its time limit passed) is ignored: the time-limit step follows the status."""
+    step = next_step(ret)
+    if step == wait.then:
+        complete(token, {"returnId": ret.returnId}, str(wait))
+    else:
+        reroute(token, ret, str(wait))
+
+
+def reroute(token: str, ret: Return, wait: str) -> None:
+    """SendTaskFailure ``Reroute.<state>``: the waiting state catches it straight to the state the
+    return's status calls for."""
+    step = next_step(ret)
+    try:
+        aws.stepfunctions().send_task_failure(
+            taskToken=token, error=f"{REROUTE}.{step}", cause=f"the return is {ret.status}"
+        )
+    except ClientError as error:
+        if error_code(error) not in _GONE:
+            raise
+        logger.info("task token no longer waited for", extra={"code": error_code(error), "wait": wait})
 
 
 def complete(token: str, output: dict[str, str], wait: str) -> None:

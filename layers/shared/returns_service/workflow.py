@@ -2,7 +2,8 @@
 
 Each step is load -> decide (returns_core.lifecycle) -> save. A step that finds the return moved
 on (a cancel, a CS decision after the time limit) changes nothing and sends the workflow where the
-stored status says (``tasks.route``); a waiting step in that case answers its own token at once.
+stored status says: a time-limit step in its output (``tasks.route``), a waiting step by answering
+its own token at once (``Reroute``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from returns_core.lifecycle import FINAL, Return, ReturnStatus, Step, Wait
+from returns_core.lifecycle import Return, ReturnStatus, Step, Wait
 from returns_core.lifecycle import decisions as decide
 from returns_core.lifecycle.rules import Windows
 from returns_core.lifecycle.statuses import ANSWER_WAIT
@@ -20,32 +21,13 @@ from returns_service.review import quote_context
 from returns_service.settings import settings
 from returns_service.store import ledger, orders
 
-
-def check_eligibility(return_id: str) -> dict[str, str]:
-    """REQUESTED -> PENDING_REVIEW (with its quote) or REJECTED (with the reason)."""
-
-    def check(ret: Return) -> decide.ReturnChange | None:
-        if ret.status != ReturnStatus.REQUESTED:
-            return None  # decided already, or cancelled meanwhile
-        order = orders.load(ret.orderId)
-        return decide.check_eligibility(
-            ret,
-            None if order is None else order.snapshot,
-            {} if order is None else order.reserved,
-            ledger.load(ret.orderId).previous_returns(excluding=ret.returnId),
-            Windows(settings.customer_choice_window_days, settings.merchant_fault_window_days),
-            transitions.now(),
-        )
-
-    return tasks.route(transitions.apply(return_id, check))
-
-
 WaitDecision = Callable[[Return, str], decide.ReturnChange | None]
 
 
 def _park(return_id: str, wait: Wait, token: str, decide_wait: WaitDecision | None = None) -> None:
-    """Keep ``token`` while the return waits; answer it at once when the return does not wait
-    here: it moved on, or (a POP parcel registered before approval) it waits elsewhere."""
+    """Keep ``token`` while the return waits. When what this step stored (or found) does not hold
+    the token - the return moved on, or this very step ended it - the token is answered at once
+    with where the return goes (``Reroute``); never before the write, never a token it kept."""
 
     def park(ret: Return) -> decide.ReturnChange | None:
         at = transitions.now()
@@ -53,12 +35,30 @@ def _park(return_id: str, wait: Wait, token: str, decide_wait: WaitDecision | No
 
     stored = transitions.apply(return_id, park)
     if stored.task is None or stored.task.token != token:
-        tasks.answer(token, wait, stored)
+        tasks.reroute(token, stored, str(wait))
 
 
 def await_review(return_id: str, token: str) -> None:
-    """Park the review token; CS decides (or the review time limit passes)."""
-    _park(return_id, Wait.REVIEW, token)
+    """The workflow's first step: a REQUESTED return's eligibility (delivered, window, returnable,
+    units left) decided, and, when eligible, the review token kept in the same write; CS decides
+    then (or the review time limit passes). Not eligible: REJECTED and closed, the token rerouted."""
+
+    def review(ret: Return, at: str) -> decide.ReturnChange | None:
+        if ret.status != ReturnStatus.REQUESTED:
+            return decide.park(ret, Wait.REVIEW, token, at)
+        order = orders.load(ret.orderId)
+        checked = decide.check_eligibility(
+            ret,
+            None if order is None else order.snapshot,
+            {} if order is None else order.reserved,
+            ledger.load(ret.orderId).previous_returns(excluding=ret.returnId),
+            Windows(settings.customer_choice_window_days, settings.merchant_fault_window_days),
+            at,
+        )
+        parked = decide.park(checked.after, Wait.REVIEW, token, at)
+        return checked if parked is None else decide.chain(checked, parked)  # not eligible: closed
+
+    _park(return_id, Wait.REVIEW, token, review)
 
 
 def auto_approve(return_id: str) -> dict[str, str]:
@@ -159,6 +159,8 @@ def customer_answer_time_limit(return_id: str) -> dict[str, str]:
 
 
 def issue_refund(return_id: str) -> dict[str, str]:
+    """REFUNDING -> REFUNDED and closed (the state machine's last step); a failure is the state
+    machine's to retry or to catch (AwaitRefundRetry)."""
     return tasks.route(refund.issue_refund(return_id))
 
 
@@ -188,12 +190,3 @@ def _error_text(error: dict[str, Any] | None) -> str:
         except ValueError:
             pass
     return f"{name}: {cause}" if cause else name
-
-
-def close_return(return_id: str) -> dict[str, Any]:
-    """The return ended: its close (units released, ``Return Closed``) was part of the change
-    that ended it, so nothing is left to do here but end the execution."""
-    ret = transitions.load(return_id)
-    if ret.status not in FINAL:
-        return tasks.route(ret)
-    return {"returnId": return_id, "next": "done", "status": str(ret.status)}
