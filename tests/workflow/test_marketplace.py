@@ -9,6 +9,7 @@ on its own copy of an example order.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -63,8 +64,14 @@ def copy_of(flow: Flow, order_id: str) -> dict[str, Any]:
     return flow.order({**snapshot, "orderId": f"{order_id}-{uuid.uuid4().hex[:6].upper()}"})
 
 
-def detail(flow: Flow, return_id: str, detail_type: str) -> dict[str, Any]:
+def detail(flow: Flow, return_id: str, detail_type: str, timeout: float = 10) -> dict[str, Any]:
+    """The one event of ``detail_type``: its stream record reaches the bus just after the write
+    that holds it is visible, so wait for it a little."""
+    deadline = time.monotonic() + timeout
     found = [e["Detail"] for e in flow.events(return_id) if e["DetailType"] == detail_type]
+    while not found and time.monotonic() < deadline:
+        time.sleep(0.04)
+        found = [e["Detail"] for e in flow.events(return_id) if e["DetailType"] == detail_type]
     assert len(found) == 1, (detail_type, flow.event_types(return_id))
     return dict(found[0])
 
