@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install test lint typecheck cfn-lint pytest bench mutation openapi run demo screenshots console-publish sam-build clean
+.PHONY: help install test lint typecheck cfn-lint pytest bench bench-coldstart mutation openapi run demo screenshots console-publish sam-build clean
 
 help: ## what each target does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -41,8 +41,12 @@ cfn-lint: install ## cfn-lint on template.yaml
 pytest: install ## the whole pytest suite
 	$(BIN)/pytest
 
-bench: install ## the engine against a unit-by-unit model; what a return costs to run
+bench: install $(SAM_STAMP) ## the engine against a unit-by-unit model; cold starts and the layer; what a return costs
 	$(BIN)/python -m benchmarks
+
+# Only the cold starts and the layer's size (part of `make bench`; runs sam build).
+bench-coldstart: install $(SAM_STAMP)
+	$(BIN)/python -m benchmarks.coldstart
 
 # Only the analytics query on a synthetic month (part of `make bench`).
 bench-analytics: install

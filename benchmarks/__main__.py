@@ -1,5 +1,6 @@
-"""``python -m benchmarks``: the engine's quotes per second, the workflow's bench when it exists, what
-a paid cancellation costs, then the analytics query on a synthetic month (``python -m
+"""``python -m benchmarks``: the engine's quotes per second, the functions' cold starts and the
+layer's size (``python -m benchmarks.coldstart`` alone), the workflow's bench when it exists, what a
+paid cancellation costs, then the analytics query on a synthetic month (``python -m
 benchmarks.analytics`` alone)."""
 
 from __future__ import annotations
@@ -7,11 +8,13 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-from benchmarks import analytics, cancellation, engine
+from benchmarks import analytics, cancellation, coldstart, engine
 
 
 def main() -> None:
     engine.main()
+    print()
+    coldstart.main()
     # The workflow bench is another engineer's module: run it when it is there, never fake it.
     if importlib.util.find_spec("benchmarks.workflow") is not None:
         print()

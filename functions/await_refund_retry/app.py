@@ -4,7 +4,7 @@ template's RefundsFailedAlarm mails AlarmTopic, since finance has to look."""
 
 from __future__ import annotations
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -13,11 +13,9 @@ from returns_service import workflow
 from returns_service.step_events import WaitEvent
 
 logger = Logger()
-tracer = Tracer()
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @event_parser(model=WaitEvent)
 def handler(event: WaitEvent, context: LambdaContext) -> None:
     logger.append_keys(returnId=event.returnId)

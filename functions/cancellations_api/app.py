@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -37,7 +36,6 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-tracer = Tracer()
 app = http.new_resolver()
 
 
@@ -124,6 +122,5 @@ def get_cancellation(cancellation_id: CancellationId) -> CancellationView:
 
 
 @http.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return http.serve(app, event, context, guards=[customer_of])

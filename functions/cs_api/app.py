@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
@@ -38,7 +37,6 @@ Day = "a UTC date, YYYY-MM-DD"
 PAGE_DEFAULT = 20
 PAGE_MAX = 100
 
-tracer = Tracer()
 app = http.new_resolver()
 
 
@@ -249,7 +247,6 @@ def seller_settlements(
 
 
 @http.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The group is checked before routing: a non-agent learns nothing, not even what is malformed.
     return http.serve(app, event, context, guards=[cs_agent_of])

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -31,7 +30,6 @@ IdempotencyKey = Annotated[
     ),
 ]
 
-tracer = Tracer()
 app = http.new_resolver()
 
 
@@ -118,7 +116,6 @@ def retry_refund(cancellation_id: CancellationId) -> CancellationView:
 
 
 @http.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     # The group is checked before routing: a non-agent learns nothing, not even what is malformed.
     return http.serve(app, event, context, guards=[cs_agent_of])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -20,7 +20,6 @@ from returns_core.order import OrderSnapshot
 from returns_service.store import orders
 
 logger = Logger()
-tracer = Tracer()
 
 
 class OrderUpdated(EventBridgeModel):
@@ -30,7 +29,6 @@ class OrderUpdated(EventBridgeModel):
 
 
 @logger.inject_lambda_context(clear_state=True)
-@tracer.capture_lambda_handler
 @event_parser(model=OrderUpdated)
 def handler(event: OrderUpdated, context: LambdaContext) -> dict[str, Any]:
     snapshot = OrderSnapshot.model_validate(event.detail)

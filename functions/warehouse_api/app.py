@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from aws_lambda_powertools import Tracer
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -25,7 +24,6 @@ from returns_service.models import ReturnView
 
 RECEIPT_PATH = re.compile(r"^/warehouse/returns/(?P<returnId>[^/]+)/receipt/?$")
 
-tracer = Tracer()
 app = http.new_resolver()
 
 
@@ -66,6 +64,5 @@ def verify_signature(event: APIGatewayProxyEventV2) -> None:
 
 
 @http.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)
-@tracer.capture_lambda_handler
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return http.serve(app, event, context, guards=[verify_signature])

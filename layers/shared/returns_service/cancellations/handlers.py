@@ -1,12 +1,12 @@
-"""The Lambda handler every step of the cancellation workflow shares: Powertools logging, tracing
-and parsing of what the state machine passes, around one call of ``cancellations.workflow``."""
+"""The Lambda handler every step of the cancellation workflow shares: Powertools logging and
+parsing of what the state machine passes, around one call of ``cancellations.workflow``."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
 
-from aws_lambda_powertools import Logger, Tracer
+from aws_lambda_powertools import Logger
 from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
@@ -14,7 +14,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from returns_core.lifecycle.cancellation import Wait
 
 logger = Logger()
-tracer = Tracer()
 
 Handler = Callable[[dict[str, Any], LambdaContext], Any]
 
@@ -40,7 +39,6 @@ def step(action: Callable[[CancellationStep], dict[str, Any]]) -> Handler:
     """A step acting on a cancellation: gives ``{cancellationId, next}`` to the Route."""
 
     @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler
     @event_parser(model=CancellationStep)
     def handler(event: CancellationStep, context: LambdaContext) -> dict[str, Any]:
         logger.append_keys(cancellationId=event.cancellationId)
@@ -53,7 +51,6 @@ def waiting(action: Callable[[CancellationWait], None]) -> Handler:
     """A ``.waitForTaskToken`` step: parks the token on the cancellation."""
 
     @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler
     @event_parser(model=CancellationWait)
     def handler(event: CancellationWait, context: LambdaContext) -> None:
         logger.append_keys(cancellationId=event.cancellationId, waitingFor=str(event.waitingFor))
