@@ -44,8 +44,7 @@ pytest: install ## the whole pytest suite
 bench: install $(SAM_STAMP) ## the engine against a unit-by-unit model; cold starts and the layer; what a return costs
 	$(BIN)/python -m benchmarks
 
-# Only the cold starts and the layer's size (part of `make bench`; runs sam build).
-bench-coldstart: install $(SAM_STAMP)
+bench-coldstart: install $(SAM_STAMP) ## only the cold starts and the layer's size (part of make bench)
 	$(BIN)/python -m benchmarks.coldstart
 
 # Only the analytics query on a synthetic month (part of `make bench`).
