@@ -1,5 +1,6 @@
-"""The architecture, checked: statuses are written only by the lifecycle core, DynamoDB is
-spoken only by the repository (returns_service/store), and the layer carries no test seams."""
+"""The architecture, checked: statuses (a return's, a cancellation's) are written only by the
+lifecycle core, DynamoDB is spoken only by the repository (returns_service/store: expressions,
+transactions, table names, the client itself), and the layer carries no test seams."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from returns_core.lifecycle import ReturnStatus
+from returns_core.lifecycle.cancellation import CancellationStatus
+from returns_service.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 LAYER = ROOT / "layers" / "shared"
@@ -40,7 +43,11 @@ DYNAMODB_CALLS = {
     "batch_write_item",
     "Table",
 }
-TABLE_SETTINGS = {"orders_table", "returns_table", "idempotency_table"}
+# Every table the settings name (a new table's setting is covered without touching this test).
+TABLE_SETTINGS = {name for name in Settings.variables() if name.endswith("_table")}
+# The DynamoDB clients of returns_service/aws.py: only the repository calls them.
+DYNAMODB_CLIENTS = {"dynamodb", "dynamodb_client"}
+AWS_CLIENTS = LAYER / "returns_service" / "aws.py"  # where the clients are made (no expression)
 
 
 def sources(*roots: Path, outside: Path) -> Iterator[tuple[Path, ast.AST]]:
@@ -55,14 +62,15 @@ def where(path: Path, node: ast.AST) -> str:
     return f"{path.relative_to(ROOT)}:{getattr(node, 'lineno', '?')}"
 
 
-# Words that are a return status's name but mean something else where they are written.
+# Words that are a status's name but mean something else where they are written.
 NOT_RETURN_STATUSES = {
     ("layers/shared/returns_service/analytics/engines.py", "CANCELLED"): "an Athena query's state",
+    ("layers/shared/returns_service/analytics/engines.py", "FAILED"): "an Athena query's state",
 }
 
 
 def test_no_status_literal_outside_the_core() -> None:
-    statuses = {str(status) for status in ReturnStatus}
+    statuses = {str(status) for status in ReturnStatus} | {str(status) for status in CancellationStatus}
     found = [
         f"{where(path, node)} {node.value!r}"
         for path, tree in sources(*PRODUCTION, outside=CORE)
@@ -93,6 +101,20 @@ def test_no_dynamodb_expression_call_or_table_outside_the_repository() -> None:
                 and "dynamodb" in ast.unparse(node.func.value)
             ):
                 found.append(f"{where(path, node)} call {ast.unparse(node.func)}")
+            elif (
+                isinstance(node, ast.Attribute)
+                and node.attr in DYNAMODB_CLIENTS
+                and ast.unparse(node.value) == "aws"
+            ):
+                found.append(f"{where(path, node)} client {ast.unparse(node)}")
+            elif isinstance(node, ast.ImportFrom) and any(
+                alias.name in DYNAMODB_CLIENTS for alias in node.names
+            ):
+                found.append(f"{where(path, node)} client imported from {node.module}")
+            elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("boto3.dynamodb"):
+                found.append(f"{where(path, node)} import {node.module}")
+            elif isinstance(node, ast.Constant) and node.value == "dynamodb" and path != AWS_CLIENTS:
+                found.append(f"{where(path, node)} client 'dynamodb'")
     assert found == [], "DynamoDB outside returns_service/store:\n" + "\n".join(found)
 
 
