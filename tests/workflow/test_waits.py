@@ -142,3 +142,17 @@ def test_steps_arriving_late_follow_the_stored_status(flow: Flow, orders, monkey
     assert flow.item(created.returnId) == before
     assert flow.reserved(order["orderId"]) == {"L1": 0}
     assert flow.event_types(created.returnId).count("Return Closed") == 1
+
+
+def test_a_time_limit_step_does_not_answer_the_token_that_timed_out(flow: Flow, orders, monkeypatch) -> None:
+    """The wait's token timed out: nobody waits on it, so the time limit's step (whose function
+    may not call Step Functions) takes it off the return without answering it."""
+    order = flow.order(orders["O-SEED-1"])
+    return_id = flow.create(order, {"L1": 1}, "quality_issue").returnId
+    flow.wait(return_id, "PENDING_REVIEW", parked="review")
+    answered: list[str] = []
+    monkeypatch.setattr(tasks, "complete", lambda token, output, wait: answered.append(token))
+    monkeypatch.setattr(tasks, "reroute", lambda token, ret, wait: answered.append(token))
+    assert workflow.auto_approve(return_id) == {"returnId": return_id, "next": "AwaitReceipt"}
+    approved = flow.item(return_id)
+    assert approved.status == "AWAITING_RECEIPT" and approved.task is None and answered == []

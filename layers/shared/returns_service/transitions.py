@@ -44,11 +44,15 @@ def load(return_id: str, customer_id: str | None = None) -> Return:
     return ret
 
 
-def apply(return_id: str, decide: Decide, *, customer_id: str | None = None) -> Return:
+def apply(
+    return_id: str, decide: Decide, *, customer_id: str | None = None, timed_out: bool = False
+) -> Return:
     """Load, decide, save (again on a stale save); answer the token the change took.
 
     ``decide`` returns None when there is nothing to change. Lifecycle refusals become the API's
-    errors (NotAllowed -> 409, Invalid -> 422).
+    errors (NotAllowed -> 409, Invalid -> 422). ``timed_out``: a time limit's step, whose change
+    takes the token of the wait that timed out; nobody waits on it, so it is not answered (the
+    step tells the state machine where to go in its output, and needs no Step Functions call).
     """
     for _ in range(ATTEMPTS):
         ret = load(return_id, customer_id)
@@ -62,15 +66,16 @@ def apply(return_id: str, decide: Decide, *, customer_id: str | None = None) -> 
             repository.save(change)
         except repository.Stale:
             continue
-        stored(change)
+        stored(change, answer=not timed_out)
         return change.after
     raise Conflict("the return changed while deciding; try again")
 
 
-def stored(change: Change[Return]) -> None:
+def stored(change: Change[Return], *, answer: bool = True) -> None:
     """What follows a saved change: its token answered, a close counted. (Its events were saved
     with it; the table's stream publishes them: store/outbox.py.)"""
-    tasks.settle(change)
+    if answer:
+        tasks.settle(change)
     before = change.before.status if change.before is not None else None
     if change.after.status in FINAL and before != change.after.status:
         with single_metric(name="ReturnsClosed", unit=MetricUnit.Count, value=1) as metric:

@@ -69,7 +69,7 @@ def auto_approve(return_id: str) -> dict[str, str]:
             return None  # decided meanwhile
         return decide.review_time_limit(ret, settings.review_timeout_seconds, transitions.now())
 
-    return tasks.route(transitions.apply(return_id, approve))
+    return tasks.route(transitions.apply(return_id, approve, timed_out=True))
 
 
 def await_receipt(return_id: str, token: str) -> None:
@@ -99,7 +99,7 @@ def expire(return_id: str) -> dict[str, str]:
             return None  # received meanwhile, or a POP parcel registered: the seller's limit runs
         return decide.receipt_time_limit(ret, settings.receipt_timeout_seconds, transitions.now())
 
-    return tasks.route(transitions.apply(return_id, expire_now))
+    return tasks.route(transitions.apply(return_id, expire_now, timed_out=True))
 
 
 def seller_receipt_time_limit(return_id: str) -> dict[str, str]:
@@ -113,7 +113,7 @@ def seller_receipt_time_limit(return_id: str) -> dict[str, str]:
             ret, settings.seller_receipt_timeout_seconds, quote_context(ret), transitions.now()
         )
 
-    return tasks.route(transitions.apply(return_id, take))
+    return tasks.route(transitions.apply(return_id, take, timed_out=True))
 
 
 def await_damage_review(return_id: str, token: str) -> None:
@@ -131,7 +131,7 @@ def damage_review_time_limit(return_id: str) -> dict[str, str]:
             ret, settings.damage_review_timeout_seconds, quote_context(ret), transitions.now()
         )
 
-    return tasks.route(transitions.apply(return_id, accept))
+    return tasks.route(transitions.apply(return_id, accept, timed_out=True))
 
 
 def await_customer_answer(return_id: str, token: str) -> None:
@@ -155,7 +155,7 @@ def customer_answer_time_limit(return_id: str) -> dict[str, str]:
             return None  # answered meanwhile
         return decide.answer_time_limit(ret, settings.customer_answer_timeout_seconds, transitions.now())
 
-    return tasks.route(transitions.apply(return_id, unanswered))
+    return tasks.route(transitions.apply(return_id, unanswered, timed_out=True))
 
 
 def issue_refund(return_id: str) -> dict[str, str]:
