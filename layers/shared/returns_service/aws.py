@@ -9,6 +9,7 @@ import boto3
 from botocore.config import Config
 
 if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from mypy_boto3_athena import AthenaClient
     from mypy_boto3_dynamodb import DynamoDBClient, DynamoDBServiceResource
     from mypy_boto3_events import EventBridgeClient
@@ -47,3 +48,13 @@ def secretsmanager() -> SecretsManagerClient:
 @cache
 def athena() -> AthenaClient:
     return boto3.client("athena", config=_CONFIG)
+
+
+@cache
+def secrets() -> SecretsProvider:
+    """Powertools' secrets provider on this module's client (its timeouts and retries; one client
+    per instance, cleared with the others), values cached per function instance. Imported here,
+    not at the top: only the functions that read a secret load Powertools' parameters."""
+    from aws_lambda_powertools.utilities.parameters import SecretsProvider
+
+    return SecretsProvider(boto3_client=secretsmanager())

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Protocol
 
-from aws_lambda_powertools.utilities import parameters
-
+from returns_service import aws
 from returns_service.settings import settings
 
 
@@ -77,7 +76,7 @@ class HttpPaymentProvider:
         self._timeout = timeout
 
     def _api_key(self) -> str:
-        value = parameters.get_secret(self._secret_id, max_age=300)
+        value = aws.secrets().get(self._secret_id, max_age=300)
         text = value.decode() if isinstance(value, bytes) else str(value)
         try:
             parsed = json.loads(text)

@@ -13,8 +13,7 @@ import re
 from datetime import UTC, datetime
 from urllib.parse import quote, urlencode
 
-from aws_lambda_powertools.utilities import parameters
-
+from returns_service import aws
 from returns_service.errors import Forbidden
 from returns_service.settings import settings
 
@@ -26,7 +25,7 @@ _SIGNATURE = re.compile(r"[0-9a-fA-F]{64}")
 
 
 def _secret() -> bytes:
-    value = parameters.get_secret(settings.callback_secret_id, max_age=_SECRET_MAX_AGE)
+    value = aws.secrets().get(settings.callback_secret_id, max_age=_SECRET_MAX_AGE)
     if isinstance(value, bytes):
         return value
     return str(value).encode()
