@@ -10,13 +10,18 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, unquote, urlencode
+from urllib.parse import parse_qs, quote, unquote, urlencode
+
+from local.template import TemplateError
+
+LOG = logging.getLogger("local.httpapi")
 
 ANY_METHOD = "ANY"
 
@@ -279,3 +284,102 @@ def cors_headers(config: Mapping[str, Any], origin: str, *, preflight: bool) -> 
     elif config.get("ExposeHeaders"):
         headers["access-control-expose-headers"] = ",".join(str(h) for h in config["ExposeHeaders"])
     return headers
+
+
+class HttpApi:
+    """The template's HTTP API(s): routes, JWT authorizers and CORS, in front of the functions."""
+
+    NO_TOKEN = "no bearer token in the Authorization header"
+
+    def __init__(self, find_function: Callable[[str], Any]) -> None:
+        self.routes: list[Route] = []
+        self.authorizers: dict[str, dict[str, Any]] = {}
+        self.cors: dict[str, dict[str, Any]] = {}
+        self.api_ids: dict[str, str] = {}
+        self._find_function = find_function
+
+    def add_route(self, route: Route) -> None:
+        clash = [r for r in self.routes if r.api == route.api and r.route_key == route.route_key]
+        if clash:
+            raise TemplateError(
+                f"route {route.route_key} is declared by {clash[0].function} and {route.function}"
+            )
+        self.routes.append(route)
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Any = None,
+        raw_body: str | bytes | None = None,
+        headers: Mapping[str, str] | None = None,
+        query: Mapping[str, str | list[str]] | None = None,
+        claims: Mapping[str, Any] | None = None,
+        account_id: str = "123456789012",
+    ) -> HttpResponse:
+        """A request answered as API Gateway would: CORS, route selection, the JWT gate, the
+        function's answer. `claims` are the verified JWT claims (None = no token)."""
+        if "?" in path:
+            path, _, raw_query = path.partition("?")
+            parsed: dict[str, str | list[str]] = {
+                k: v if len(v) > 1 else v[0] for k, v in parse_qs(raw_query, keep_blank_values=True).items()
+            }
+            query = {**parsed, **(query or {})}
+        chosen = select_route(self.routes, method, path)
+        origin = next((str(v) for k, v in (headers or {}).items() if k.lower() == "origin"), None)
+        preflight = method.upper() == "OPTIONS" and any(
+            k.lower() == "access-control-request-method" for k in (headers or {})
+        )
+        cors = self.cors.get(chosen[0].api) if chosen else None
+        if cors is None and len(self.cors) == 1:
+            cors = next(iter(self.cors.values()))
+        if cors is not None and origin is not None and preflight:
+            return HttpResponse.of(204, cors_headers(cors, origin, preflight=True), "")
+        answer = self._route(chosen, method, path, body, raw_body, headers, query, claims, account_id)
+        if cors is not None and origin is not None:
+            answer.headers = {
+                **{k: v for k, v in answer.headers.items() if not k.startswith("access-control-")},
+                **cors_headers(cors, origin, preflight=False),
+            }
+        return answer
+
+    def _route(
+        self,
+        chosen: tuple[Route, dict[str, str]] | None,
+        method: str,
+        path: str,
+        body: Any,
+        raw_body: str | bytes | None,
+        headers: Mapping[str, str] | None,
+        query: Mapping[str, str | list[str]] | None,
+        claims: Mapping[str, Any] | None,
+        account_id: str,
+    ) -> HttpResponse:
+        if chosen is None:
+            return HttpResponse.message(404, "Not Found")
+        route, path_parameters = chosen
+        if route.authorizer is not None and claims is None:
+            return HttpResponse.unauthorized(self.NO_TOKEN)
+        event = build_event(
+            route,
+            path_parameters,
+            method,
+            path,
+            body=body,
+            raw_body=raw_body,
+            headers=headers,
+            query=query,
+            claims=claims if route.authorizer is not None else None,
+            api_id=self.api_ids.get(route.api, "localapi"),
+            account_id=account_id,
+        )
+        function = self._find_function(route.function)
+        if function is None:
+            raise KeyError(f"{route.function} is not a function of the template")
+        try:
+            result = function.call(event)
+        except Exception:
+            LOG.exception("%s failed on %s %s", route.function, method, path)
+            return HttpResponse.message(500, "Internal Server Error")
+        return read_response(result)

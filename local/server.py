@@ -28,10 +28,7 @@ no lock: the recorded events have their own.
 
 from __future__ import annotations
 
-import base64
 import errno
-import hashlib
-import hmac
 import json
 import os
 import shutil
@@ -54,8 +51,18 @@ from local.orders import load_example_orders, moved_to_present, publish_order
 from local.payments import FakePaymentProvider
 from local.stack import MOTO_CONFIG, NO_TOKEN, REPO_ROOT, Stack, deploy
 from local.template import load_template
+from local.tokens import DEV_KEY, TokenError, bearer_token, issue_token, verify_token
 
-DEV_KEY = os.environ.get("LOCAL_JWT_KEY", "returns-local-development-key (not a secret)")
+__all__ = [
+    "DEV_KEY",
+    "LocalService",
+    "TokenError",
+    "bearer_token",
+    "issue_token",
+    "make_server",
+    "verify_token",
+]
+
 TOKEN_TTL_SECONDS = 12 * 3600
 DEFAULT_PORT = 3000
 BACKLOG = 128  # pending connections the kernel queues (socketserver's default, 5, resets bursts)
@@ -126,78 +133,6 @@ def swagger_asset(path: str) -> HttpResponse | None:
     package = resources.files("aws_lambda_powertools.event_handler.openapi.swagger_ui")
     text = package.joinpath(name).read_text(encoding="utf-8")
     return HttpResponse.of(200, {"content-type": content_type, "cache-control": "max-age=86400"}, text)
-
-
-# ---------------------------------------------------------------------------------------------
-# HS256 JWTs (standard library only)
-# ---------------------------------------------------------------------------------------------
-class TokenError(ValueError):
-    """A token the JWT authorizer would refuse; the message says why (in `WWW-Authenticate`)."""
-
-
-def _b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def _b64url_decode(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
-def issue_token(claims: Mapping[str, Any], key: str = DEV_KEY) -> str:
-    """An HS256 JWT of `claims`, signed with `key`."""
-    header = _b64url(json.dumps({"alg": "HS256", "typ": "JWT"}, separators=(",", ":")).encode())
-    payload = _b64url(json.dumps(dict(claims), separators=(",", ":")).encode())
-    signature = hmac.new(key.encode(), f"{header}.{payload}".encode(), hashlib.sha256).digest()
-    return f"{header}.{payload}.{_b64url(signature)}"
-
-
-def verify_token(
-    token: str,
-    *,
-    issuer: str | None,
-    audience: list[str],
-    key: str = DEV_KEY,
-    now: float | None = None,
-) -> dict[str, Any]:
-    """The claims of a valid token, checked as the HTTP API JWT authorizer checks them: signature,
-    `exp`, `nbf`, `iss`, and `aud` (or Cognito's `client_id`) among the configured audiences."""
-    parts = token.split(".")
-    if len(parts) != 3:
-        raise TokenError("not a JWT (three dot-separated parts expected)")
-    try:
-        header = json.loads(_b64url_decode(parts[0]))
-        claims = json.loads(_b64url_decode(parts[1]))
-        signature = _b64url_decode(parts[2])
-    except ValueError as exc:
-        raise TokenError(f"undecodable token: {exc}") from None
-    if not isinstance(header, dict) or header.get("alg") != "HS256":
-        raise TokenError("only HS256 tokens signed with the local development key are accepted")
-    expected = hmac.new(key.encode(), f"{parts[0]}.{parts[1]}".encode(), hashlib.sha256).digest()
-    if not hmac.compare_digest(signature, expected):
-        raise TokenError("bad signature")
-    if not isinstance(claims, dict):
-        raise TokenError("claims are not a JSON object")
-    moment = time.time() if now is None else now
-    if not isinstance(claims.get("exp"), int | float) or claims["exp"] <= moment:
-        raise TokenError("expired (or no exp)")
-    if isinstance(claims.get("nbf"), int | float) and claims["nbf"] > moment:
-        raise TokenError("not valid yet (nbf)")
-    if issuer is not None and claims.get("iss") != issuer:
-        raise TokenError(f"issuer {claims.get('iss')!r} is not {issuer!r}")
-    audiences = claims.get("aud")
-    offered = set(audiences if isinstance(audiences, list) else [audiences]) | {claims.get("client_id")}
-    if audience and not offered & set(audience):
-        raise TokenError(f"audience {audiences!r} is not one of {audience}")
-    return claims
-
-
-def bearer_token(headers: Mapping[str, str]) -> str | None:
-    """The token of the Authorization header (API Gateway accepts it with or without `Bearer`)."""
-    for name, value in headers.items():
-        if name.lower() == "authorization" and value.strip():
-            text = value.strip()
-            return text[7:].strip() if text.lower().startswith("bearer ") else text
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -316,6 +251,9 @@ class LocalService:
             return _json(200, {"ready": True, "routes": len(self.stack.routes)})
         if route == ("GET", "/_local/events"):
             events = self.stack.events_of(query.get("detailType"), query.get("source"))
+            for key in ("returnId", "cancellationId"):
+                if query.get(key):
+                    events = [e for e in events if e["Detail"].get(key) == query[key]]
             return _json(200, {"events": events})
         if route == ("POST", "/_local/tokens"):
             request = _parse_object(body)
@@ -516,7 +454,7 @@ def _banner(service: LocalService, seeded: list[str], port_url: str) -> str:
         "",
         "Local only:",
         '  POST   /_local/tokens   {"sub": "cust-1001", "groups": []}  -> {"token": ...}',
-        "  GET    /_local/events   (?detailType=Return%20Awaiting%20Receipt, Cancellation%20Requested, ...)",
+        "  GET    /_local/events   (?detailType=Return%20Awaiting%20Receipt, ...&returnId=R-...)",
         "  POST   /_local/orders   <order snapshot in any status>  (put on the bus as the order system does)",
         "  GET    /docs            Swagger UI of /openapi.json (served from here: no internet needed)",
         "",

@@ -16,7 +16,8 @@ import pytest
 from moto import mock_aws
 
 from local.httpapi import Route, build_event, format_claims, read_response, select_route
-from local.stack import MOTO_CONFIG, Stack, _substitute, deploy
+from local.stack import MOTO_CONFIG, Stack, deploy
+from local.statemachines import substitute as _substitute
 from local.template import NO_VALUE, Resolver, TemplateError, load_template, parameter_values
 
 FIXTURE = Path(__file__).parent / "fixture" / "template.yaml"

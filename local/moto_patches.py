@@ -1,0 +1,286 @@
+"""Where the local stack reaches into moto, pinned to the moto version of requirements/dev.txt.
+
+moto has no public hook for any of these; each is installed once per process and looks up the
+current stack, so several stacks over a test session need no restore:
+
+- `LambdaSimpleBackend.invoke`: runs the function's handler in-process (moto would echo the event
+  or start Docker), for Step Functions' Lambda tasks and boto3 `invoke`.
+- `EventsBackend.put_events` / `Rule.send_to_targets`: record the entry and deliver it to Lambda,
+  Step Functions and Firehose targets (moto raises NotImplementedError for those).
+- `DynamoHandler.call_action`: one DynamoDB request at a time (DynamoDB applies a conditional
+  write or a transaction atomically; moto checks and writes in two steps), then the stream
+  records of the written tables go to their consumers (local/streams.py).
+- `DynamoDBBackend.transact_write_items`: moto deep-copies every table a transaction touches, to
+  roll back on failure, including the table's whole stream history: the cost of a transaction
+  grew with everything ever written (a third slower after 100 returns). Here only the items the
+  transaction names are copied, and a failed transaction puts them back and drops its stream
+  records. moto's own method still does the work.
+- Step Functions: a definition is validated once per process (moto parses it on every
+  CreateStateMachine, ~0.2 s) and parsed once per process (moto parses it with ANTLR on every
+  execution, ~80 ms); each execution gets its own copy of the parsed program.
+
+Threads of closed stacks (their executions, asynchronous invocations) are retired: moto may let an
+execution run on after its test; it must not reach the next test's stack, whose functions have
+the same names. Their invocations fail and their events are not recorded.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import pickle
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any, Protocol
+
+from local.streams import written_tables
+
+if TYPE_CHECKING:
+    from local.lambdas import LocalFunction
+
+MOTO_VERSION = "5.2.5"  # the version these patches were written against (requirements/dev.txt)
+
+
+class PatchedStack(Protocol):
+    """What the patches ask of the current stack (local.stack.Stack)."""
+
+    def find_function(self, name_or_arn: str) -> LocalFunction | None: ...
+
+    def invoke_for_moto(
+        self, function: LocalFunction, body: Any, headers: Any, response_headers: Any
+    ) -> bytes: ...
+
+    def after_put_events(
+        self, backend: Any, entries: list[dict[str, Any]], results: list[dict[str, Any]]
+    ) -> None: ...
+
+    def after_dynamodb_write(self, tables: set[str]) -> None: ...
+
+
+_CURRENT: PatchedStack | None = None
+_PATCH_LOCK = threading.Lock()
+DYNAMODB_LOCK = threading.Lock()  # one DynamoDB request at a time (see _dynamodb_call_action)
+_PATCHED = False
+_RETIRED_THREADS: weakref.WeakSet[threading.Thread] = weakref.WeakSet()
+_IN_TRANSACTION = threading.local()
+
+
+def set_current(stack: PatchedStack | None) -> None:
+    global _CURRENT
+    _CURRENT = stack
+
+
+def current() -> PatchedStack | None:
+    return _CURRENT
+
+
+def retire_threads(own: list[threading.Thread]) -> None:
+    """Mark the still-running threads of a closing stack (and moto's execution threads)."""
+    from moto.stepfunctions.parser.utils import TMP_THREADS
+
+    for thread in [*TMP_THREADS, *own]:
+        if thread.is_alive() and thread is not threading.current_thread():
+            _RETIRED_THREADS.add(thread)
+
+
+def in_retired_thread() -> bool:
+    return threading.current_thread() in _RETIRED_THREADS
+
+
+def _delivered_locally(arn: str) -> bool:
+    return arn.startswith("arn:") and arn.split(":")[2] in ("lambda", "states", "firehose")
+
+
+def install() -> None:
+    """Install every patch once per process (checks the moto version first)."""
+    global _PATCHED
+    with _PATCH_LOCK:
+        if _PATCHED:
+            return
+        import moto
+
+        if moto.__version__ != MOTO_VERSION:
+            raise RuntimeError(
+                f"local/moto_patches.py is written against moto {MOTO_VERSION}, this is moto"
+                f" {moto.__version__}: check each patch against the new version, then update MOTO_VERSION"
+            )
+        _patch_lambda()
+        _patch_events()
+        _patch_dynamodb()
+        _patch_stepfunctions()
+        _PATCHED = True
+
+
+def _patch_lambda() -> None:
+    from moto.awslambda_simple.models import LambdaSimpleBackend
+
+    original_invoke = LambdaSimpleBackend.invoke
+
+    def invoke(
+        self: Any, function_name: str, qualifier: str | None, body: Any, headers: Any, response_headers: Any
+    ) -> str | bytes | None:
+        if in_retired_thread():
+            response_headers["x-amz-function-error"] = "Unhandled"
+            error = {"errorType": "StackClosed", "errorMessage": "the stack of this execution is closed"}
+            return json.dumps(error).encode()
+        stack = _CURRENT
+        if stack is not None:
+            local = stack.find_function(self.get_function(function_name, qualifier).function_name)
+            if local is not None:
+                return stack.invoke_for_moto(local, body, headers, response_headers)
+        result: str | bytes | None = original_invoke(
+            self, function_name, qualifier, body, headers, response_headers
+        )
+        return result
+
+    setattr(LambdaSimpleBackend, "invoke", invoke)  # noqa: B010 - patching a class on purpose
+
+
+def _patch_events() -> None:
+    from moto.events.models import EventsBackend, Rule
+
+    original_put_events = EventsBackend.put_events
+    original_send_to_targets = Rule.send_to_targets
+
+    def put_events(self: Any, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        results: list[dict[str, Any]] = original_put_events(self, events)
+        stack = _CURRENT
+        if stack is not None and not in_retired_thread():
+            stack.after_put_events(self, events, results)
+        return results
+
+    def send_to_targets(self: Any, original_event: Any, transform_input: bool = True) -> None:
+        # Lambda / Step Functions / Firehose targets are delivered by the stack after the put;
+        # moto keeps its own (SQS, logs, buses).
+        others = [t for t in self.targets if not _delivered_locally(str(t["Arn"]))]
+        if len(others) == len(self.targets):
+            original_send_to_targets(self, original_event, transform_input)
+        elif others:
+            rule = copy.copy(self)
+            rule.targets = others
+            original_send_to_targets(rule, original_event, transform_input)
+
+    setattr(EventsBackend, "put_events", put_events)  # noqa: B010
+    setattr(Rule, "send_to_targets", send_to_targets)  # noqa: B010
+
+
+def _patch_dynamodb() -> None:
+    from moto.dynamodb import models as dynamodb_models
+    from moto.dynamodb.models import DynamoDBBackend
+    from moto.dynamodb.models.table import Table
+    from moto.dynamodb.responses import DynamoHandler
+
+    original_call = DynamoHandler.call_action
+
+    def call_action(self: Any) -> Any:
+        with DYNAMODB_LOCK:
+            answer = original_call(self)
+        # As DynamoDB Streams -> Lambda does (in this thread, once the write is applied): the
+        # stream records of the tables written go to the functions consuming them.
+        stack = _CURRENT
+        if stack is not None and not in_retired_thread():
+            params = self.body if isinstance(self.body, dict) else {}  # parsed by call_action
+            tables = written_tables(str(self._get_action()), params)
+            if tables:
+                stack.after_dynamodb_write(tables)
+        return answer
+
+    class _TableCopyInTransaction:
+        """moto.dynamodb.models' `copy` module, except that inside a transaction (see
+        transact_write_items below) `deepcopy(table)` is the table itself: the rollback is ours."""
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value: Any, memo: Any = None) -> Any:
+            if getattr(_IN_TRANSACTION, "active", False) and isinstance(value, Table):
+                return value
+            return copy.deepcopy(value, memo)
+
+    original_transact = DynamoDBBackend.transact_write_items
+
+    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+        saved = _touched_items(self, transact_items)
+        _IN_TRANSACTION.active = True
+        try:
+            original_transact(self, transact_items)
+        except BaseException:
+            _roll_back(saved)
+            raise
+        finally:
+            _IN_TRANSACTION.active = False
+
+    setattr(dynamodb_models, "copy", _TableCopyInTransaction())  # noqa: B010
+    setattr(DynamoHandler, "call_action", call_action)  # noqa: B010
+    setattr(DynamoDBBackend, "transact_write_items", transact_write_items)  # noqa: B010
+
+
+def _touched_items(
+    backend: Any, transact_items: list[dict[str, Any]]
+) -> list[tuple[Any, Any, Any, Any, int]]:
+    """(table, hash key, range key, a copy of the item or None, stream length) of each item a
+    transaction names, before it runs. An entry moto will refuse (no table, bad key) is skipped:
+    moto refuses it before writing anything."""
+    saved = []
+    for entry in transact_items:
+        op = next(iter(entry.values()), None) if len(entry) == 1 else None
+        if not isinstance(op, dict) or op.get("TableName") not in backend.tables:
+            continue
+        table = backend.tables[op["TableName"]]
+        source = op.get("Item") if "Item" in op else op.get("Key")
+        if not isinstance(source, dict):
+            continue
+        key = {name: source[name] for name in (table.hash_key_attr, table.range_key_attr) if name in source}
+        try:
+            hash_key, range_key = backend.get_keys_value(table, key)
+            item = table.get_item(hash_key, range_key)
+        except Exception:
+            continue
+        shard = table.stream_shard
+        saved.append((table, hash_key, range_key, copy.deepcopy(item), len(shard.items) if shard else 0))
+    return saved
+
+
+def _roll_back(saved: list[tuple[Any, Any, Any, Any, int]]) -> None:
+    for table, hash_key, range_key, item, stream_length in reversed(saved):
+        if table.range_key_attr is not None:
+            if item is None:
+                table.items.get(hash_key, {}).pop(range_key, None)
+            else:
+                table.items[hash_key][range_key] = item
+        elif item is None:
+            table.items.pop(hash_key, None)
+        else:
+            table.items[hash_key] = item
+        if table.stream_shard is not None:
+            del table.stream_shard.items[stream_length:]
+
+
+def _patch_stepfunctions() -> None:
+    from moto.stepfunctions.parser.backend.execution_worker import ExecutionWorker
+    from moto.stepfunctions.parser.models import StepFunctionsParserBackend
+
+    original_validate = StepFunctionsParserBackend._validate_definition
+    valid: set[str] = set()
+    original_entrypoint = ExecutionWorker._get_evaluation_entrypoint
+    programs: dict[str, bytes] = {}
+    lock = threading.Lock()
+
+    def validate_definition(definition: str) -> None:
+        if definition not in valid:
+            original_validate(definition)
+            valid.add(definition)
+
+    def evaluation_entrypoint(self: Any) -> Any:
+        definition = self._evaluation_details.state_machine_details.definition
+        with lock:
+            parsed = programs.get(definition)
+        if parsed is None:
+            parsed = pickle.dumps(original_entrypoint(self))
+            with lock:
+                programs[definition] = parsed
+        return pickle.loads(parsed)
+
+    setattr(StepFunctionsParserBackend, "_validate_definition", staticmethod(validate_definition))  # noqa: B010
+    setattr(ExecutionWorker, "_get_evaluation_entrypoint", evaluation_entrypoint)  # noqa: B010
