@@ -19,6 +19,8 @@ ratio is the function's median over boto3's median. The goal (issue 14) is 1.2x;
 shared, so CPU time is the one judged (waiting for a core is not the import's time), wall time is
 printed beside it. Each function's import must also import boto3 itself (its clients are created
 at first use, the module at import): a handler that deferred it would look cheap for nothing.
+The floor is timed the same way: ``import boto3``, Powertools' ``Logger`` and pydantic's
+``BaseModel``, which every handler imports before a line of its own (the core's models are pydantic).
 
 The layer's size is the built ``SharedLayer`` folder zipped as ``sam package`` zips it (deflate).
 """
@@ -49,6 +51,10 @@ GOAL_RATIO = 1.2
 LAYER_GOAL_MIB = 5.0
 REGION = "us-east-1"
 ACCOUNT = "123456789012"
+
+# What any handler of this stack imports before a line of its own: boto3, Powertools' Logger and
+# pydantic (the core's models). Timed like a handler, it shows how close to boto3 a handler can get.
+FLOOR = "import boto3\nfrom aws_lambda_powertools import Logger\nfrom pydantic import BaseModel\n"
 
 # Runs in the fresh interpreter: argv = module, handler attribute, the import path (os.pathsep).
 _CHILD = r"""
@@ -231,12 +237,20 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
     for function in todo:  # warm-up: the bytecode cache, as the runtime's boto3 has it
         _time(function.module, function.attribute, paths[function.logical_id], function.environment)
         _time("boto3", "", [runtime], function.environment)
+    floor_dir = WORK / "floor"
+    floor_dir.mkdir(parents=True, exist_ok=True)
+    (floor_dir / "stack_floor.py").write_text(FLOOR, encoding="utf-8")
+    floor_path = [floor_dir, layer_path, runtime]
+    floor: list[dict[str, Any]] = []
+    _time("stack_floor", "", floor_path, todo[0].environment)
     for _ in range(rounds):
         for function in todo:
             baseline.append(_time("boto3", "", [runtime], function.environment))
             samples[function.logical_id].append(
                 _time(function.module, function.attribute, paths[function.logical_id], function.environment)
             )
+        baseline.append(_time("boto3", "", [runtime], todo[0].environment))
+        floor.append(_time("stack_floor", "", floor_path, todo[0].environment))
     boto3_wall = statistics.median(s["wall"] for s in baseline)
     boto3_cpu = statistics.median(s["cpu"] for s in baseline)
     rows = []
@@ -255,10 +269,16 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
                 "pydantic": all(s["pydantic"] for s in taken),
             }
         )
+    floor_wall = statistics.median(s["wall"] for s in floor)
+    floor_cpu = statistics.median(s["cpu"] for s in floor)
     return {
         "rounds": rounds,
         "boto3_wall_ms": boto3_wall * 1000,
         "boto3_cpu_ms": boto3_cpu * 1000,
+        "floor_wall_ms": floor_wall * 1000,
+        "floor_cpu_ms": floor_cpu * 1000,
+        "floor_cpu_ratio": floor_cpu / boto3_cpu,
+        "floor_wall_ratio": floor_wall / boto3_wall,
         "functions": rows,
         "layer_zip_bytes": layer_zip_bytes(),
         "layer_packages": layer_packages(),
@@ -281,6 +301,11 @@ def main() -> None:
             f"  {row['function']:36} {row['cpu_ms']:6.0f} ms CPU {row['wall_ms']:6.0f} ms wall"
             f"  {row['cpu_ratio']:4.2f}x CPU {row['wall_ratio']:4.2f}x wall  {verdict}{notes}"
         )
+    print(
+        f"  {'the floor: boto3 + Logger + pydantic':36} {figures['floor_cpu_ms']:6.0f} ms CPU"
+        f" {figures['floor_wall_ms']:6.0f} ms wall  {figures['floor_cpu_ratio']:4.2f}x CPU"
+        f" {figures['floor_wall_ratio']:4.2f}x wall"
+    )
     ratios = [row["cpu_ratio"] for row in figures["functions"]]
     walls = [row["wall_ratio"] for row in figures["functions"]]
     print(

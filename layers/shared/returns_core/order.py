@@ -22,7 +22,7 @@ Party = Literal["platform", "seller"]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True, str_strip_whitespace=False)
+    model_config = ConfigDict(defer_build=True, extra="ignore", frozen=True, str_strip_whitespace=False)
 
 
 class Line(_Model):
@@ -212,7 +212,7 @@ class OrderSnapshot(_Model):
 class PromotionNumbers(BaseModel):
     """A promotion's amounts in minor units, and the indexes of its lines in order of the order."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     kind: Literal["threshold", "percentage"]
     prorate: bool

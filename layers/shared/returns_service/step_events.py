@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class StepEvent(BaseModel):
     """A step that acts on a return: ``{"returnId": ...}`` (the workflow's state may ride along)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     returnId: str = Field(min_length=1, max_length=128)
 
@@ -24,6 +24,8 @@ class WaitEvent(StepEvent):
 
 class StepResult(BaseModel):
     """What a step gives back: the return and where the workflow goes next (the Route choice)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     returnId: str
     next: str

@@ -174,10 +174,14 @@ CS_REASONS: tuple[str, ...] = ("out_of_stock",)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
 
 class HistoryEntry(_Model):
+    # Built at import, not deferred: the API's strict pages nest it, and a deferred model built
+    # inside a strict one would validate strictly too (tests/api/test_model_builds.py).
+    model_config = ConfigDict(defer_build=False)
+
     at: str
     status: CancellationStatus
     actor: str

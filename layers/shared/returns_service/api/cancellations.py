@@ -19,7 +19,7 @@ LINES_MAX = 500
 
 
 class _Body(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
 
 
 class CancellationQuoteRequest(_Body):

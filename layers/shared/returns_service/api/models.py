@@ -45,7 +45,7 @@ FreeText = Annotated[str, AfterValidator(_no_control_characters)]
 class _Body(BaseModel):
     # Strict: JSON types are not coerced ("1", 1.0 or true are not a quantity), unknown fields are
     # refused; both answer 400 naming the field.
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
 
 
 # The shared request models validate leniently (they also read what the tables hold); the API takes
@@ -53,13 +53,13 @@ class _Body(BaseModel):
 
 
 class ReturnLineRequest(ReturnLine):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, strict=True)
 
 
 class CreateReturnRequest(CreateReturn):
     """``POST /returns`` body."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
 
     lines: list[ReturnLineRequest] = Field(min_length=1, max_length=500)  # type: ignore[assignment]
     reasonDetail: FreeText = Field(default="", max_length=NOTE_MAX)
@@ -68,13 +68,13 @@ class CreateReturnRequest(CreateReturn):
 class ReturnQuoteRequest(QuoteRequestBody):
     """``POST /orders/{orderId}/return-quotes`` body."""
 
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
 
     lines: list[ReturnLineRequest] = Field(min_length=1, max_length=500)  # type: ignore[assignment]
 
 
 class ReceivedLineRequest(ReceivedLine):
-    model_config = ConfigDict(extra="forbid", strict=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
 
 
 class ShipmentBody(_Body):
@@ -183,6 +183,8 @@ class ErrorInfo(BaseModel):
     """``code`` is stable for programs, ``message`` is for people; ``details`` say which fields
     (``{"location", "field", "issue"}`` for a malformed request)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     code: str
     message: str
     details: list[dict[str, Any]] = Field(default_factory=list)
@@ -190,6 +192,8 @@ class ErrorInfo(BaseModel):
 
 class ErrorBody(BaseModel):
     """The contract's error body: ``{"error": {"code", "message", "details"}}``."""
+
+    model_config = ConfigDict(defer_build=True)
 
     error: ErrorInfo
 
@@ -199,19 +203,23 @@ class GatewayUnauthorized(BaseModel):
     issuer or audience, a bad signature): the function never runs. The `WWW-Authenticate`
     header says why: `Bearer error="invalid_token", error_description="..."`."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [{"message": "Unauthorized"}]})
+    model_config = ConfigDict(defer_build=True, json_schema_extra={"examples": [{"message": "Unauthorized"}]})
 
     message: Literal["Unauthorized"]
 
 
 # -- Return analytics (contract section 9) -----------------------------------------------------
 class RefundedAmount(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     currency: str
     amount: str
 
 
 class AnalyticsOverall(BaseModel):
     """The figures of the whole cohort. Rates are null only when nothing was sold."""
+
+    model_config = ConfigDict(defer_build=True)
 
     unitsSold: int
     unitsReturned: int
@@ -224,6 +232,8 @@ class AnalyticsOverall(BaseModel):
 
 class AnalyticsRow(BaseModel):
     """One brand / category / SKU / seller / reason of the cohort."""
+
+    model_config = ConfigDict(defer_build=True)
 
     key: str
     unitsSold: int
@@ -240,7 +250,7 @@ class ReturnAnalytics(BaseModel):
     """``GET /cs/analytics/returns``: every row (no pagination), sorted by unitsReturned
     descending then key, and the overall figures."""
 
-    model_config = ConfigDict(populate_by_name=True)
+    model_config = ConfigDict(defer_build=True, populate_by_name=True)
 
     from_: str = Field(alias="from")
     to: str

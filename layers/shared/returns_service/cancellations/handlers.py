@@ -21,7 +21,7 @@ Handler = Callable[[dict[str, Any], LambdaContext], Any]
 class CancellationStep(BaseModel):
     """``{"cancellationId": ...}``; the time-limit step also says which wait ran out."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(defer_build=True, extra="ignore")
 
     cancellationId: str = Field(min_length=1, max_length=128)
     waitingFor: Wait | None = None
