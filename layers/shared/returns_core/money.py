@@ -6,6 +6,7 @@ Floats never appear: amounts are parsed digit by digit and every computation is 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 
 # ISO 4217 minor-unit exponents of active currencies. Codes not listed here are refused.
@@ -29,6 +30,8 @@ _EXPONENTS: dict[str, int] = {
 }
 
 _AMOUNT = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")
+# The usual case, a non-negative amount with exactly the currency's digits, in one match.
+_PLAIN = {d: re.compile(rf"(\d+)\.(\d{{{d}}})" if d else r"(\d+)()") for d in (0, 2, 3, 4)}
 
 
 class MoneyError(ValueError):
@@ -50,6 +53,9 @@ def is_currency(code: str) -> bool:
 def parse(text: str, currency: str, *, what: str = "amount", allow_negative: bool = False) -> int:
     """Parse a decimal string with exactly the currency's digits into minor units."""
     digits = exponent(currency)
+    plain = _PLAIN[digits].fullmatch(text) if isinstance(text, str) else None
+    if plain is not None:
+        return int(plain[1] + plain[2])
     if not isinstance(text, str):
         raise MoneyError(f"{what}: expected a decimal string such as {format(0, currency)!r}, got {text!r}")
     match = _AMOUNT.match(text)
@@ -66,6 +72,16 @@ def parse(text: str, currency: str, *, what: str = "amount", allow_negative: boo
             raise MoneyError(f"{what}: {text!r} must not be negative")
         value = -value
     return value
+
+
+def parse_each(texts: Sequence[str], currency: str, what: Callable[[int], str]) -> tuple[int, ...]:
+    """Parse many amounts; ``what(i)`` names the i-th in an error (built only for a refused one)."""
+    plain = _PLAIN[exponent(currency)].fullmatch
+    out = []
+    for i, text in enumerate(texts):
+        match = plain(text) if isinstance(text, str) else None
+        out.append(int(match[1] + match[2]) if match is not None else parse(text, currency, what=what(i)))
+    return tuple(out)
 
 
 def format(minor: int, currency: str) -> str:

@@ -6,8 +6,10 @@ units (the ``*_minor`` properties) so the engine never parses twice and never se
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
+from operator import mul
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
@@ -94,14 +96,7 @@ class OrderSnapshot(_Model):
     shipping: Shipping
     payments: list[Payment] = Field(default_factory=list)
 
-    _unit_prices: tuple[int, ...] = PrivateAttr(default=())
-    _payments: tuple[int, ...] = PrivateAttr(default=())
-    _fee: int = PrivateAttr(default=0)
-    _free_threshold: int | None = PrivateAttr(default=None)
-    _charged: int = PrivateAttr(default=0)
-    _promotion_numbers: tuple[PromotionNumbers, ...] = PrivateAttr(default=())
-    _allocation: OrderAllocation | None = PrivateAttr(default=None)
-    _line_index: dict[str, int] = PrivateAttr(default_factory=dict)
+    _numbers: OrderNumbers | None = PrivateAttr(default=None)
 
     @model_validator(mode="after")
     def _check(self) -> OrderSnapshot:
@@ -110,53 +105,69 @@ class OrderSnapshot(_Model):
             raise ValueError("a POP order must name its seller (sellerId)")
         if not money.is_currency(cur):
             raise ValueError(f"unknown currency {cur!r} (expected an ISO 4217 code such as CNY)")
-        line_ids = [line.lineId for line in self.lines]
+        lines, payments, shipping = self.lines, self.payments, self.shipping
+        line_ids = [line.lineId for line in lines]
         _no_duplicates(line_ids, "lineId")
         _no_duplicates([p.promotionId for p in self.promotions], "promotionId")
-        _no_duplicates([p.paymentId for p in self.payments], "paymentId")
-        self._unit_prices = tuple(
-            money.parse(line.unitPrice, cur, what=f"lines[{line.lineId}].unitPrice") for line in self.lines
+        _no_duplicates([p.paymentId for p in payments], "paymentId")
+        unit_prices = money.parse_each(
+            [line.unitPrice for line in lines], cur, lambda i: f"lines[{lines[i].lineId}].unitPrice"
         )
-        self._payments = tuple(
-            money.parse(p.amount, cur, what=f"payments[{p.paymentId}].amount") for p in self.payments
+        paid = money.parse_each(
+            [p.amount for p in payments], cur, lambda i: f"payments[{payments[i].paymentId}].amount"
         )
-        self._fee = money.parse(self.shipping.fee, cur, what="shipping.fee")
-        self._charged = money.parse(self.shipping.charged, cur, what="shipping.charged")
-        self._free_threshold = (
+        fee = money.parse(shipping.fee, cur, what="shipping.fee")
+        charged = money.parse(shipping.charged, cur, what="shipping.charged")
+        free_threshold = (
             None
-            if self.shipping.freeThreshold is None
-            else money.parse(self.shipping.freeThreshold, cur, what="shipping.freeThreshold")
+            if shipping.freeThreshold is None
+            else money.parse(shipping.freeThreshold, cur, what="shipping.freeThreshold")
         )
         index = {line_id: i for i, line_id in enumerate(line_ids)}
-        self._line_index = index
         default_funder: Party = "seller" if self.channel == "POP" else "platform"
-        self._promotion_numbers = tuple(
+        promotions = tuple(
             _promotion_numbers(p, cur, index, p.fundedBy or default_funder) for p in self.promotions
         )
-        self._check_totals()
-        if not self.payments and self.status != "PLACED":
+        quantities = tuple([line.quantity for line in lines])
+        # Imported here: the engine depends on this module, not the other way round.
+        from returns_core.refunds.allocation import allocate_order
+
+        allocation = allocate_order(quantities, unit_prices, promotions)
+        self._numbers = OrderNumbers(
+            unit_prices=unit_prices,
+            quantities=quantities,
+            payments=paid,
+            fee=fee,
+            charged=charged,
+            free_threshold=free_threshold,
+            promotions=promotions,
+            line_index=index,
+            allocation=allocation,
+        )
+        if payments:
+            goods = sum(map(mul, unit_prices, quantities))
+            discounts = sum(allocation.discounts)
+            expected = goods - discounts + charged
+            if expected != sum(paid):
+                raise ValueError(
+                    f"order numbers do not add up: lines {money.format(goods, cur)} less discounts "
+                    f"{money.format(discounts, cur)} plus shipping {money.format(charged, cur)} "
+                    f"is {money.format(expected, cur)}, but payments add up to {money.format(sum(paid), cur)}"
+                )
+        elif self.status != "PLACED":
             # Contract section 1: only an order not yet paid may come without payments.
             raise ValueError(f"an order with status {self.status} must list its payments")
         return self
 
-    def _check_totals(self) -> None:
-        # Imported here: the engine depends on this module, not the other way round.
-        from returns_core.refunds.allocation import allocate_order
-
-        self._allocation = allocate_order(self)
-        if not self.payments:
-            return
-        goods = sum(price * line.quantity for price, line in zip(self._unit_prices, self.lines, strict=True))
-        discounts = self._allocation.discounts
-        paid = sum(self._payments)
-        expected = goods - sum(discounts) + self._charged
-        if expected != paid:
-            cur = self.currency
-            raise ValueError(
-                f"order numbers do not add up: lines {money.format(goods, cur)} less discounts "
-                f"{money.format(sum(discounts), cur)} plus shipping {money.format(self._charged, cur)} "
-                f"is {money.format(expected, cur)}, but payments add up to {money.format(paid, cur)}"
-            )
+    @property
+    def numbers(self) -> OrderNumbers:
+        """The snapshot's numbers as the engine reads them (built once, at validation)."""
+        # Read from pydantic's documented store of private values: ``self._numbers`` would go
+        # through BaseModel.__getattr__, which costs more than the engine's work on a small order.
+        numbers: OrderNumbers | None = (self.__pydantic_private__ or {}).get("_numbers")
+        if numbers is None:
+            raise ValueError("the snapshot has not been validated")
+        return numbers
 
     @property
     def fulfilment(self) -> Party:
@@ -168,51 +179,51 @@ class OrderSnapshot(_Model):
     # -- integer views, valid once the snapshot is validated -------------------------------
     @property
     def unit_prices_minor(self) -> tuple[int, ...]:
-        return self._unit_prices
+        return self.numbers.unit_prices
 
     @property
     def payments_minor(self) -> tuple[int, ...]:
-        return self._payments
+        return self.numbers.payments
 
     @property
     def shipping_fee_minor(self) -> int:
-        return self._fee
+        return self.numbers.fee
 
     @property
     def shipping_charged_minor(self) -> int:
-        return self._charged
+        return self.numbers.charged
 
     @property
     def free_threshold_minor(self) -> int | None:
-        return self._free_threshold
+        return self.numbers.free_threshold
 
     @property
     def promotion_numbers(self) -> tuple[PromotionNumbers, ...]:
-        return self._promotion_numbers
+        return self.numbers.promotions
 
     @property
     def allocation(self) -> OrderAllocation:
         """Every promotion allocated over the units as bought (computed once, at validation)."""
-        if self._allocation is None:
-            raise ValueError("the snapshot has not been validated")
-        return self._allocation
+        return self.numbers.allocation
 
     @property
     def paid_minor(self) -> int:
-        return sum(self._payments)
+        return sum(self.numbers.payments)
 
     @property
     def paid_for_goods_minor(self) -> int:
-        return sum(self._payments) - self._charged
+        return sum(self.numbers.payments) - self.numbers.charged
 
     def line_index(self, line_id: str) -> int | None:
-        return self._line_index.get(line_id)
+        return self.numbers.line_index.get(line_id)
 
 
-class PromotionNumbers(BaseModel):
-    """A promotion's amounts in minor units, and the indexes of its lines in order of the order."""
+@dataclass(frozen=True, slots=True)
+class PromotionNumbers:
+    """A promotion's amounts in minor units, and the indexes of its lines in order of the order.
 
-    model_config = ConfigDict(defer_build=True, frozen=True)
+    A plain dataclass: built from values the snapshot has already checked, once per promotion.
+    """
 
     kind: Literal["threshold", "percentage"]
     prorate: bool
@@ -228,7 +239,9 @@ class PromotionNumbers(BaseModel):
     def discount_on(self, base: int) -> int:
         """The discount this promotion gives on an eligible amount ``base``, never above it."""
         if self.kind == "percentage":
-            value = money.round_half_up(base * self.percent)
+            # round_half_up(base * percent), in integers: Fraction arithmetic costs more than the rest.
+            percent = self.percent
+            value = (base * percent.numerator * 2 + percent.denominator) // (percent.denominator * 2)
         elif base < self.threshold or base <= 0:
             value = 0
         elif self.repeat:
@@ -238,6 +251,24 @@ class PromotionNumbers(BaseModel):
         else:
             value = self.discount
         return min(value, base)
+
+
+@dataclass(frozen=True, slots=True)
+class OrderNumbers:
+    """A validated snapshot's numbers as the engine reads them: minor units, indexes, allocation.
+
+    One plain object, so the engine reads a snapshot's numbers with one attribute access.
+    """
+
+    unit_prices: tuple[int, ...]
+    quantities: tuple[int, ...]
+    payments: tuple[int, ...]
+    fee: int
+    charged: int
+    free_threshold: int | None
+    promotions: tuple[PromotionNumbers, ...]
+    line_index: dict[str, int]
+    allocation: OrderAllocation
 
 
 def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int], funder: Party) -> PromotionNumbers:
@@ -285,6 +316,8 @@ def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int], funde
 
 
 def _no_duplicates(values: list[str], what: str) -> None:
+    if len(set(values)) == len(values):
+        return
     seen: set[str] = set()
     for value in values:
         if value in seen:

@@ -4,22 +4,27 @@ Units being priced are kept as runs of identical units in flat parallel lists (`
 largest-remainder allocation gives each unit of a run the same floor share, and its extra minor
 units to whole runs but at most one, whose first units get them: so each allocation cuts at most
 one run in two, whatever the quantities. Every operation costs in proportion to the number of runs
-(about one per line), never to quantities.
+(about one per line), never to quantities; the per-run work is done by list comprehensions and
+``map`` over the flat lists (the engine's hot loop, see ``make bench``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from itertools import accumulate, compress
+from operator import mul, sub
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from returns_core.order import OrderSnapshot
+    from returns_core.order import PromotionNumbers
 
 Runs = tuple[tuple[int, int], ...]
 """Per-unit values of a contiguous range of units: ``((count, value), ...)`` in unit order."""
 Segment = tuple[int, int, int]
 """The units ``start..end-1`` of a line: ``(line, start, end)``."""
+MIXED = -1
+"""In ``OrderAllocation.uniform_shares``: the line's units do not all get the same share."""
 
 
 def runs_total(runs: Runs) -> int:
@@ -45,26 +50,22 @@ def slice_runs(runs: Runs, start: int, end: int) -> Runs:
 class Units:
     """Units priced together, as runs in flat parallel lists (run ``r`` is ``counts[r]`` units).
 
-    ``order[r]`` is the position of the run's first unit among all units (line, then unit order):
-    ties in an allocation go to the earlier one. ``lines[r]``, ``offsets[r]`` (the first unit's
-    index in its line) and ``segments[r]`` say where the run is. Runs cut in two append their
-    second part, so run indexes never move; ``parents[r]`` is the run it was cut from (or ``r``).
+    ``order[r]`` is the position of the run's first unit among all ``size`` units (line, then unit
+    order): ties in an allocation go to the earlier one. ``lines[r]`` and ``offsets[r]`` (the first
+    unit's index in its line) say where the run is. Runs cut in two append their second part, so
+    run indexes never move; ``parents[r]`` is the run it was cut from (or ``r``).
     """
 
-    __slots__ = ("counts", "lines", "offsets", "order", "parents", "segments", "values")
+    __slots__ = ("counts", "lines", "offsets", "order", "parents", "size", "values")
 
     def __init__(self, segments: Sequence[Segment], prices: Sequence[int]) -> None:
-        self.counts = [end - start for _, start, end in segments]
-        self.values = [prices[line] for line, _, _ in segments]
         self.lines = [line for line, _, _ in segments]
         self.offsets = [start for _, start, _ in segments]
-        self.segments = list(range(len(segments)))
+        self.counts = [end - start for _, start, end in segments]
+        self.values = list(map(prices.__getitem__, self.lines))
         self.parents = list(range(len(segments)))
-        self.order = [0] * len(segments)
-        position = 0
-        for r, count in enumerate(self.counts):
-            self.order[r] = position
-            position += count
+        self.order = list(accumulate(self.counts, initial=0))
+        self.size = self.order.pop()
 
     def cut(self, r: int, first: int) -> int:
         """Cut run ``r`` after its ``first`` units; gives the index of the second part."""
@@ -72,7 +73,6 @@ class Units:
         self.values.append(self.values[r])
         self.lines.append(self.lines[r])
         self.offsets.append(self.offsets[r] + first)
-        self.segments.append(self.segments[r])
         self.order.append(self.order[r] + first)
         self.parents.append(r)
         self.counts[r] = first
@@ -81,6 +81,10 @@ class Units:
     def amount(self, runs: Iterable[int]) -> int:
         counts, values = self.counts, self.values
         return sum([counts[r] * values[r] for r in runs])
+
+    def eligible(self, mask: Sequence[bool]) -> list[int]:
+        """The runs of the lines ``mask`` marks (``mask[line]``), in run order."""
+        return list(compress(range(len(self.lines)), map(mask.__getitem__, self.lines)))
 
 
 def reprice(units: Units, eligible: list[int], discount: int, base: int) -> None:
@@ -93,17 +97,20 @@ def reprice(units: Units, eligible: list[int], discount: int, base: int) -> None
     if not 0 < discount <= base:
         raise ValueError("a discount must lie between zero and the amount it applies to")
     counts, values = units.counts, units.values
-    shares = [divmod(discount * values[r], base) for r in eligible]
-    left = discount
-    for r, (share, _) in zip(eligible, shares, strict=True):
-        if share:
-            values[r] -= share
-            left -= counts[r] * share
+    amounts = [values[r] for r in eligible]
+    shares = [discount * value // base for value in amounts]
+    left = discount - sum(map(mul, [counts[r] for r in eligible], shares))
+    for r, value in zip(eligible, map(sub, amounts, shares), strict=True):
+        values[r] = value
     if left == 0:
         return
-    order = units.order
-    candidates = sorted([(-rest, order[r], r) for r, (_, rest) in zip(eligible, shares, strict=True) if rest])
-    for _, _, r in candidates:
+    # One integer key per run: the largest remainder first, then the earlier unit (order < size).
+    order, size = units.order, units.size
+    keys = [
+        (base - discount * value % base) * size + order[r] for r, value in zip(eligible, amounts, strict=True)
+    ]
+    for k in sorted(range(len(keys)), key=keys.__getitem__):
+        r = eligible[k]
         if counts[r] > left:
             units.cut(r, left)  # the run's first units get the last minor units
             values[r] -= 1
@@ -115,9 +122,22 @@ def reprice(units: Units, eligible: list[int], discount: int, base: int) -> None
     raise AssertionError("largest-remainder allocation did not place every minor unit")
 
 
-def prorate(units: Units, eligible: list[int], shares_by_line: tuple[Runs, ...]) -> int:
-    """Take each unit's allocated share (``shares_by_line``), never below zero; gives the total."""
+def prorate(
+    units: Units, eligible: list[int], shares_by_line: tuple[Runs, ...], uniform: Sequence[int] = ()
+) -> int:
+    """Take each unit's allocated share (``shares_by_line``), never below zero; gives the total.
+
+    ``uniform[line]``, when given, is the share of every unit of the line (``MIXED`` when they differ).
+    """
     counts, values, offsets, lines = units.counts, units.values, units.offsets, units.lines
+    if uniform:
+        wanted = [uniform[lines[r]] for r in eligible]
+        if MIXED not in wanted:
+            amounts = [values[r] for r in eligible]
+            taken = list(map(min, wanted, amounts))
+            for r, value in zip(eligible, map(sub, amounts, taken), strict=True):
+                values[r] = value
+            return sum(map(mul, [counts[r] for r in eligible], taken))
     given = 0
     for r in eligible:
         shares = shares_by_line[lines[r]]
@@ -162,6 +182,16 @@ class OrderAllocation:
     """What each promotion took off the order as bought."""
     eligible_lines: tuple[frozenset[int], ...]
     """``eligible_lines[p]``: the indexes of promotion p's lines."""
+    eligible_masks: tuple[tuple[bool, ...], ...] = ()
+    """``eligible_masks[p][line]``: promotion p applies to the line."""
+    uniform_shares: tuple[tuple[int, ...], ...] = ()
+    """``uniform_shares[p][line]``: promotion p's share of each unit of the line, or ``MIXED``."""
+    bases: tuple[int, ...] = ()
+    """``bases[p]``: the eligible amount promotion p was evaluated on, as bought."""
+    size: int = 0
+    """The order's number of units."""
+    total: int = 0
+    """What all of them cost after every promotion (the goods as paid for)."""
 
     def paid_for(self, line: int, start: int, end: int) -> int:
         return runs_total(slice_runs(self.paid[line], start, end))
@@ -179,17 +209,28 @@ class OrderAllocation:
         return total
 
 
-def allocate_order(order: OrderSnapshot) -> OrderAllocation:
+def allocate_order(
+    quantities: Sequence[int], prices: Sequence[int], promotions: Sequence[PromotionNumbers]
+) -> OrderAllocation:
     """Apply every promotion in order over all units of the order (as bought: all reprice)."""
-    lines = order.lines
-    units = Units([(i, 0, line.quantity) for i, line in enumerate(lines)], order.unit_prices_minor)
-    eligible_lines = tuple(frozenset(numbers.line_indexes) for numbers in order.promotion_numbers)
+    count = len(quantities)
+    units = Units([(i, 0, quantity) for i, quantity in enumerate(quantities)], prices)
+    eligible_lines = tuple(frozenset(numbers.line_indexes) for numbers in promotions)
+    masks: list[tuple[bool, ...]] = []
+    for numbers in promotions:
+        flags = [False] * count
+        for i in numbers.line_indexes:
+            flags[i] = True
+        masks.append(tuple(flags))
     shares_by_promotion: list[tuple[Runs, ...]] = []
+    uniform_shares: list[tuple[int, ...]] = []
     discounts: list[int] = []
-    for numbers, eligible_set in zip(order.promotion_numbers, eligible_lines, strict=True):
-        eligible = [r for r in range(len(units.counts)) if units.lines[r] in eligible_set]
+    bases: list[int] = []
+    for numbers, mask in zip(promotions, masks, strict=True):
+        eligible = units.eligible(mask)
         base = units.amount(eligible)
         discount = numbers.discount_on(base)
+        bases.append(base)
         discounts.append(discount)
         before = list(units.values)
         known = len(before)
@@ -199,22 +240,31 @@ def allocate_order(order: OrderSnapshot) -> OrderAllocation:
         parents = units.parents
         for r in range(known, len(units.counts)):
             before.append(before[parents[r]])
-        given = [was - now for was, now in zip(before, units.values, strict=True)]
-        shares_by_promotion.append(_per_line(units, len(lines), given))
-    paid = _per_line(units, len(lines), units.values)
+        given = list(map(sub, before, units.values))
+        shares = _per_line(units, count, given)
+        shares_by_promotion.append(shares)
+        uniform = given[:count]
+        for r in range(count, len(units.counts)):
+            line = units.lines[r]
+            uniform[line] = shares[line][0][1] if len(shares[line]) == 1 else MIXED
+        uniform_shares.append(tuple(uniform))
+    paid = _per_line(units, count, units.values)
     return OrderAllocation(
         promotion_shares=tuple(shares_by_promotion),
         paid=paid,
         discounts=tuple(discounts),
         eligible_lines=eligible_lines,
+        eligible_masks=tuple(masks),
+        uniform_shares=tuple(uniform_shares),
+        bases=tuple(bases),
+        size=units.size,
+        total=sum(map(mul, units.counts, units.values)),
     )
 
 
 def _per_line(units: Units, line_count: int, values: Sequence[int]) -> tuple[Runs, ...]:
     """``values`` of every run, as each line's runs (an allocation's segments are whole lines)."""
-    per_line: list[Runs] = [
-        ((count, value),) for count, value in zip(units.counts[:line_count], values, strict=False)
-    ]
+    per_line: list[Runs] = [(run,) for run in zip(units.counts[:line_count], values, strict=False)]
     cut: dict[int, list[int]] = {}
     for r in range(line_count, len(units.counts)):  # runs cut off: their lines have several runs
         cut.setdefault(units.lines[r], [units.lines[r]]).append(r)

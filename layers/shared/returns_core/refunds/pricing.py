@@ -7,7 +7,8 @@ sorted by line then start, so ties in an allocation go to the earlier line, then
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
+from itertools import compress
+from operator import mul, not_
 
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.allocation import OrderAllocation, Segment, Units, prorate, reprice
@@ -33,6 +34,8 @@ class Pricing:
     segments: UnitSet
     marked: UnitSet
     """The segments whose part is read back (Rm in the pricing of K ∪ Rm); the rest is unmarked."""
+    unmarked: UnitSet
+    """The segments not marked (K in the pricing of K ∪ Rm)."""
     total: int
     marked_amount: int
     discounts: tuple[int, ...]
@@ -40,11 +43,6 @@ class Pricing:
     marked_discounts: tuple[int, ...]
     bases: tuple[int, ...]
     """``bases[p]``: the eligible amount promotion p was evaluated on (after earlier promotions)."""
-
-    @cached_property
-    def unmarked(self) -> UnitSet:
-        marked = set(self.marked)
-        return tuple(segment for segment in self.segments if segment not in marked)
 
     def _part(self, whole: int, marked: int, subset: UnitSet) -> int:
         if subset == self.segments:
@@ -68,45 +66,64 @@ def price_set(
     """Price ``segments`` bought alone: reprice promotions afresh, prorate ones at their allocation.
 
     Segments in line-then-start order allocate exactly as the units they hold, joined or not, so
-    K and Rm are priced together with Rm ``marked`` and both parts read back whole.
+    K and Rm are priced together with Rm ``marked`` and both parts read back whole. Every unit of
+    the order priced together is the order as bought: its pricing is the allocation's.
     """
-    units = Units(segments, order.unit_prices_minor)
+    numbers = order.numbers
+    units = Units(segments, numbers.unit_prices)
     marked_set = set(marked)
-    marked_runs = [r for r, segment in enumerate(segments) if segment in marked_set]
+    is_marked = [segment in marked_set for segment in segments] if marked else []
+    unmarked = tuple(compress(segments, map(not_, is_marked))) if marked else segments
+    if units.size == allocation.size:
+        return _as_bought(allocation, segments, marked, unmarked)
+    counts, values, parents = units.counts, units.values, units.parents
+    marked_now = sum(map(mul, compress(counts, is_marked), compress(values, is_marked)))
     discounts: list[int] = []
     marked_discounts: list[int] = []
     bases: list[int] = []
-    for p, numbers in enumerate(order.promotion_numbers):
-        eligible_lines = allocation.eligible_lines[p]
-        lines = units.lines
-        eligible = [r for r in range(len(lines)) if lines[r] in eligible_lines]
+    for p, promotion in enumerate(numbers.promotions):
+        eligible = units.eligible(allocation.eligible_masks[p])
         base = units.amount(eligible)
         bases.append(base)
-        marked_before = units.amount(marked_runs) if marked_runs else 0
-        count = len(lines)
-        if numbers.prorate:
-            discounts.append(prorate(units, eligible, allocation.promotion_shares[p]))
+        if promotion.prorate:
+            discount = prorate(units, eligible, allocation.promotion_shares[p], allocation.uniform_shares[p])
         else:
-            discount = numbers.discount_on(base)
+            discount = promotion.discount_on(base)
             if discount:
                 reprice(units, eligible, discount, base)
-            discounts.append(discount)
-        if marked_runs:
+        discounts.append(discount)
+        if is_marked:
             # Runs cut in two belong to the segment they were cut from.
-            for r in range(count, len(units.counts)):
-                if units.parents[r] in marked_runs:
-                    marked_runs.append(r)
-            marked_discounts.append(marked_before - units.amount(marked_runs))
+            is_marked.extend(is_marked[parents[r]] for r in range(len(is_marked), len(counts)))
+            marked_after = sum(map(mul, compress(counts, is_marked), compress(values, is_marked)))
+            marked_discounts.append(marked_now - marked_after)
+            marked_now = marked_after
         else:
             marked_discounts.append(0)
     return Pricing(
         segments=segments,
         marked=marked,
-        total=units.amount(range(len(units.counts))),
-        marked_amount=units.amount(marked_runs),
+        unmarked=unmarked,
+        total=sum(map(mul, counts, values)),
+        marked_amount=marked_now,
         discounts=tuple(discounts),
         marked_discounts=tuple(marked_discounts),
         bases=tuple(bases),
+    )
+
+
+def _as_bought(allocation: OrderAllocation, segments: UnitSet, marked: UnitSet, unmarked: UnitSet) -> Pricing:
+    """The pricing of every unit of the order, read off the allocation (``marked`` read back)."""
+    count = len(allocation.discounts)
+    return Pricing(
+        segments=segments,
+        marked=marked,
+        unmarked=unmarked,
+        total=allocation.total,
+        marked_amount=sum(allocation.paid_for(*segment) for segment in marked),
+        discounts=allocation.discounts,
+        marked_discounts=tuple(allocation.promotion_on(p, marked) for p in range(count)),
+        bases=allocation.bases,
     )
 
 

@@ -17,19 +17,14 @@ from pydantic import ValidationError
 
 from returns_core import money
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.allocation import OrderAllocation
 from returns_core.refunds.models import (
     CANCELLATION_REASONS,
     RETURN_REASONS,
-    Adjustment,
     BadRequest,
-    PaymentShare,
     PreviousReturn,
     Quote,
-    QuoteLine,
     QuoteRequest,
     ReturnSpec,
-    Settlement,
     is_merchant_fault,
 )
 from returns_core.refunds.pricing import KeptCost, UnitSet, cost_of_kept, normalise
@@ -43,6 +38,8 @@ class _Return:
     merchant_fault: bool
     cancellation: bool
     fees: int
+    given_back: tuple[int, ...]
+    """Per promotion: its allocation to the units this return gives back."""
 
 
 @dataclass(frozen=True)
@@ -57,6 +54,8 @@ class _State:
     """Some unit went back by a customer-choice *return* (not a cancellation): shipping is kept."""
     cancelled: bool
     returned: bool
+    given_back: tuple[int, ...]
+    """Per promotion: its allocation to every unit given back (Rm and Rc)."""
 
 
 @dataclass(frozen=True)
@@ -83,7 +82,7 @@ def quote_request(request: object) -> dict[str, Any]:
         parsed = QuoteRequest.model_validate(request)
     except ValidationError as error:
         raise BadRequest(describe(error)) from None
-    return quote(parsed).to_json()
+    return quote_json(parsed)
 
 
 def describe(error: ValidationError) -> str:
@@ -98,6 +97,11 @@ def describe(error: ValidationError) -> str:
 
 def quote(request: QuoteRequest) -> Quote:
     """Quote ``request.return_`` after ``request.previousReturns`` (pure and deterministic)."""
+    return Quote.model_validate(quote_json(request))
+
+
+def quote_json(request: QuoteRequest) -> dict[str, Any]:
+    """The quote as the contract's JSON, built as plain data (what ``Quote.to_json`` gives)."""
     order = request.order
     if not order.payments:
         # Contract section 3: an unpaid order has nothing to refund; its cancellation needs no quote.
@@ -105,7 +109,8 @@ def quote(request: QuoteRequest) -> Quote:
             f"order: {order.orderId} is not paid (status {order.status}, no payments): "
             "the engine quotes only paid orders"
         )
-    allocation = order.allocation
+    numbers = order.numbers
+    allocation = numbers.allocation
     cur = order.currency
     taken = [0] * len(order.lines)
     previous = [
@@ -119,45 +124,51 @@ def quote(request: QuoteRequest) -> Quote:
 
     @cache
     def entitlement_after(count: int) -> _Entitlement:
-        return _entitle(order, allocation, _state(order, previous[:count]))
+        return _entitle(order, _state(order, previous[:count]))
 
     refunded = _refunded_so_far(order, request, entitlement_after)
     before = entitlement_after(len(previous))
-    after = _entitle(order, allocation, _state(order, [*previous, current]))
+    after = _entitle(order, _state(order, [*previous, current]))
 
+    paid = [allocation.paid_for(index, start, end) for index, start, end in current.segments]
     lines = [
-        QuoteLine(
-            lineId=line.lineId,
-            quantity=line.quantity,
-            paidAmount=money.format(allocation.paid_for(index, start, end), cur),
-        )
-        for line, (index, start, end) in zip(request.return_.lines, current.segments, strict=True)
+        {"lineId": line.lineId, "quantity": line.quantity, "paidAmount": money.format(amount, cur)}
+        for line, amount in zip(this.lines, paid, strict=True)
     ]
     adjustments = _adjustments(order, before, after, this_fee, this_deduction, refunded)
-    subtotal = sum(money.parse(q.paidAmount, cur) for q in lines) + sum(
-        money.parse(a.amount, cur, allow_negative=True) for a in adjustments
-    )
+    subtotal = sum(paid) + sum(amount for _, amount, _, _ in adjustments)
     if subtotal < 0:
         adjustments.append(
-            Adjustment(
-                kind="shortfall_carried",
-                amount=money.format(-subtotal, cur),
-                description=(
-                    f"this return would refund {money.format(subtotal, cur)}; nothing is charged: "
-                    f"{money.format(-subtotal, cur)} is carried to the next return of this order"
-                ),
+            (
+                "shortfall_carried",
+                -subtotal,
+                f"this return would refund {money.format(subtotal, cur)}; nothing is charged: "
+                f"{money.format(-subtotal, cur)} is carried to the next return of this order",
+                None,
             )
         )
     refund = max(0, subtotal)
-    return Quote(
-        orderId=order.orderId,
-        currency=cur,
-        lines=lines,
-        adjustments=adjustments,
-        refundAmount=money.format(refund, cur),
-        payments=_split(order, refunded, refund),
-        settlement=_settlement(order, before, after, refund) if order.channel == "POP" else None,
-    )
+    return {
+        "orderId": order.orderId,
+        "currency": cur,
+        "lines": lines,
+        "adjustments": [_adjustment_json(adjustment, cur) for adjustment in adjustments],
+        "refundAmount": money.format(refund, cur),
+        "payments": _split(order, refunded, refund),
+        "settlement": _settlement(order, before, after, refund) if order.channel == "POP" else None,
+    }
+
+
+_Adjustment = tuple[str, int, str, str | None]
+"""An adjustment as the engine builds it: kind, signed amount in minor units, words, promotion."""
+
+
+def _adjustment_json(adjustment: _Adjustment, currency: str) -> dict[str, Any]:
+    kind, amount, description, promotion_id = adjustment
+    out = {"kind": kind, "amount": money.format(amount, currency), "description": description}
+    if promotion_id is not None:
+        out["promotionId"] = promotion_id
+    return out
 
 
 # -- resolving requests ------------------------------------------------------------------------
@@ -191,10 +202,12 @@ def _resolve(
     if not cancellation and reason not in RETURN_REASONS:
         raise BadRequest(f"{where}: {reason!r} is a reason for cancellations only, not for a return")
     merchant = is_merchant_fault(reason)
+    numbers = order.numbers
+    line_index = numbers.line_index
     seen: set[str] = set()
     segments = []
     for entry in spec.lines:
-        index = order.line_index(entry.lineId)
+        index = line_index.get(entry.lineId)
         if index is None:
             raise BadRequest(f"{where}: unknown line {entry.lineId!r}")
         if entry.lineId in seen:
@@ -214,20 +227,31 @@ def _resolve(
             )
         segments.append((index, taken[index], taken[index] + entry.quantity))
         taken[index] += entry.quantity
-    return _Return(segments=tuple(segments), merchant_fault=merchant, cancellation=cancellation, fees=fees)
+    allocation = numbers.allocation
+    given_back = tuple(allocation.promotion_on(p, segments) for p in range(len(numbers.promotions)))
+    return _Return(
+        segments=tuple(segments),
+        merchant_fault=merchant,
+        cancellation=cancellation,
+        fees=fees,
+        given_back=given_back,
+    )
 
 
 def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
-    taken = [0] * len(order.lines)
+    quantities = order.numbers.quantities
+    taken = [0] * len(quantities)
     merchant: list[tuple[int, int, int]] = []
     customer: list[tuple[int, int, int]] = []
+    given_back = [0] * len(order.numbers.promotions)
     for ret in returns:
         for segment in ret.segments:
             (merchant if ret.merchant_fault else customer).append(segment)
             taken[segment[0]] = max(taken[segment[0]], segment[2])
+        given_back = [total + part for total, part in zip(given_back, ret.given_back, strict=True)]
     # One segment per line, in line order: already as normalise would give it.
     kept = tuple(
-        (i, taken[i], line.quantity) for i, line in enumerate(order.lines) if taken[i] < line.quantity
+        [(i, start, end) for i, (start, end) in enumerate(zip(taken, quantities, strict=True)) if start < end]
     )
     return _State(
         kept=kept,
@@ -237,31 +261,31 @@ def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
         returned_by_choice=any(not r.merchant_fault and not r.cancellation for r in returns),
         cancelled=any(r.cancellation for r in returns),
         returned=any(not r.cancellation for r in returns),
+        given_back=tuple(given_back),
     )
 
 
 # -- entitlement ---------------------------------------------------------------------------------
 
 
-def _allocated(allocation: OrderAllocation, promotion: int, state: _State) -> int:
-    """The promotion's allocation to K: all of it less what the units given back carry."""
-    return allocation.discounts[promotion] - allocation.promotion_on(
-        promotion, state.merchant + state.customer
-    )
-
-
-def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -> _Entitlement:
+def _entitle(order: OrderSnapshot, state: _State) -> _Entitlement:
+    numbers = order.numbers
+    allocation = numbers.allocation
     cost, with_merchant = cost_of_kept(order, allocation, state.kept, state.merchant)
     pricing = cost.pricing
-    on_kept = [
-        pricing.discount_on(p, state.kept) if pricing is not None else 0 for p in range(len(order.promotions))
-    ]
-    contributions = tuple(on_kept[p] - _allocated(allocation, p, state) for p in range(len(on_kept)))
-    subsidy = sum(d for d, n in zip(on_kept, order.promotion_numbers, strict=True) if n.platform_funded)
-    threshold = order.free_threshold_minor
+    count = len(numbers.promotions)
+    on_kept = [0] * count if pricing is None else [pricing.discount_on(p, state.kept) for p in range(count)]
+    # A promotion's allocation to K: all of it less what the units given back carry.
+    contributions = tuple(
+        kept - (whole - back)
+        for kept, whole, back in zip(on_kept, allocation.discounts, state.given_back, strict=True)
+    )
+    subsidy = sum(d for d, n in zip(on_kept, numbers.promotions, strict=True) if n.platform_funded)
+    threshold = numbers.free_threshold
+    charged = numbers.charged
     clawback = (
-        order.shipping_fee_minor
-        if order.shipping_charged_minor == 0
+        numbers.fee
+        if charged == 0
         and state.kept
         and state.customer
         and threshold is not None
@@ -269,8 +293,8 @@ def _entitle(order: OrderSnapshot, allocation: OrderAllocation, state: _State) -
         else 0
     )
     # Nothing kept and nothing sent back by choice: the shipping paid for is given back.
-    shipping_refund = order.shipping_charged_minor if not state.kept and not state.returned_by_choice else 0
-    amount = order.paid_for_goods_minor - cost.amount + shipping_refund - clawback - state.fees
+    shipping_refund = charged if not state.kept and not state.returned_by_choice else 0
+    amount = sum(numbers.payments) - charged - cost.amount + shipping_refund - clawback - state.fees
     return _Entitlement(
         amount=amount,
         cost=cost,
@@ -293,10 +317,11 @@ def _refunded_so_far(
             refunded += max(0, entitlement_after(i + 1).amount - refunded)
         else:
             refunded += _amount(order.currency, f"previousReturns[{i}].refunded", previous.refunded)
-    if refunded > order.paid_minor:
+    paid = sum(order.numbers.payments)
+    if refunded > paid:
         raise BadRequest(
             f"previousReturns: earlier refunds add up to {money.format(refunded, order.currency)}, "
-            f"more than the {money.format(order.paid_minor, order.currency)} paid"
+            f"more than the {money.format(paid, order.currency)} paid"
         )
     return refunded
 
@@ -311,37 +336,27 @@ def _adjustments(
     fee: int,
     deduction: int,
     refunded: int,
-) -> list[Adjustment]:
+) -> list[_Adjustment]:
     cur = order.currency
-    out: list[Adjustment] = []
+    numbers = order.numbers
+    out: list[_Adjustment] = []
     for p, promotion in enumerate(order.promotions):
         change = after.contributions[p] - before.contributions[p]
         if change:
-            out.append(
-                Adjustment(
-                    kind="promotion_clawback",
-                    promotionId=promotion.promotionId,
-                    amount=money.format(change, cur),
-                    description=_promotion_description(order, p, before, after, change),
-                )
-            )
+            description = _promotion_description(order, p, before, after, change)
+            out.append(("promotion_clawback", change, description, promotion.promotionId))
     clawback_change = after.clawback - before.clawback
     if clawback_change:
-        fee_text = money.format(order.shipping_fee_minor, cur)
-        threshold = money.format(order.free_threshold_minor or 0, cur)
+        fee_text = money.format(numbers.fee, cur)
+        threshold = money.format(numbers.free_threshold or 0, cur)
         kept = money.format(after.kept_with_merchant_price, cur)
-        out.append(
-            Adjustment(
-                kind="shipping_clawback",
-                amount=money.format(-clawback_change, cur),
-                description=(
-                    f"kept items ({kept}) no longer reach {threshold} for free shipping: "
-                    f"the standard shipping fee {fee_text} is charged"
-                    if clawback_change > 0
-                    else f"the shipping fee {fee_text} charged on an earlier return is given back"
-                ),
-            )
+        description = (
+            f"kept items ({kept}) no longer reach {threshold} for free shipping: "
+            f"the standard shipping fee {fee_text} is charged"
+            if clawback_change > 0
+            else f"the shipping fee {fee_text} charged on an earlier return is given back"
         )
+        out.append(("shipping_clawback", -clawback_change, description, None))
     refund_change = after.shipping_refund - before.shipping_refund
     if refund_change:
         state = after.state
@@ -352,49 +367,24 @@ def _adjustments(
             if state.cancelled
             else "every item came back for a fault of the merchant"
         )
-        out.append(
-            Adjustment(
-                kind="shipping_refund",
-                amount=money.format(refund_change, cur),
-                description=f"shipping ({money.format(refund_change, cur)}) is refunded: {why}",
-            )
-        )
+        description = f"shipping ({money.format(refund_change, cur)}) is refunded: {why}"
+        out.append(("shipping_refund", refund_change, description, None))
     if fee:
-        out.append(
-            Adjustment(
-                kind="return_shipping_fee",
-                amount=money.format(-fee, cur),
-                description=f"return shipping ({money.format(fee, cur)}) is paid by the customer",
-            )
-        )
+        description = f"return shipping ({money.format(fee, cur)}) is paid by the customer"
+        out.append(("return_shipping_fee", -fee, description, None))
     if deduction:
-        out.append(
-            Adjustment(
-                kind="inspection_deduction",
-                amount=money.format(-deduction, cur),
-                description=f"{money.format(deduction, cur)} deducted for damage found at inspection",
-            )
-        )
+        description = f"{money.format(deduction, cur)} deducted for damage found at inspection"
+        out.append(("inspection_deduction", -deduction, description, None))
     balance = before.amount - refunded
     if balance < 0:
-        out.append(
-            Adjustment(
-                kind="prior_shortfall",
-                amount=money.format(balance, cur),
-                description=(
-                    f"{money.format(-balance, cur)} refunded too much by earlier returns "
-                    "(a shortfall carried forward) is recovered"
-                ),
-            )
+        description = (
+            f"{money.format(-balance, cur)} refunded too much by earlier returns "
+            "(a shortfall carried forward) is recovered"
         )
+        out.append(("prior_shortfall", balance, description, None))
     elif balance > 0:
-        out.append(
-            Adjustment(
-                kind="prior_balance",
-                amount=money.format(balance, cur),
-                description=f"{money.format(balance, cur)} still owed from earlier returns is added",
-            )
-        )
+        description = f"{money.format(balance, cur)} still owed from earlier returns is added"
+        out.append(("prior_balance", balance, description, None))
     return out
 
 
@@ -403,7 +393,7 @@ def _promotion_description(
 ) -> str:
     """Say what was lost or given back, in the words a customer would use."""
     cur = order.currency
-    numbers = order.promotion_numbers[p]
+    numbers = order.numbers.promotions[p]
     label = order.promotions[p].label
     amount = money.format(abs(change), cur)
     pricing = after.cost.pricing
@@ -428,28 +418,30 @@ def _promotion_description(
     return f"kept items ({base}) get {amount} more off from {label} on their own than their share of it"
 
 
-def _settlement(order: OrderSnapshot, before: _Entitlement, after: _Entitlement, refund: int) -> Settlement:
+def _settlement(
+    order: OrderSnapshot, before: _Entitlement, after: _Entitlement, refund: int
+) -> dict[str, str]:
     """Section 8: the seller gives back the change in E, plus the subsidy the kept units lose.
 
     Only entitlements enter the seller's part, never what was actually refunded: a shortfall the
     platform did not charge the customer, or earlier refunds that differ from E, are the platform's.
     """
     debit = (after.amount - before.amount) + (before.subsidy - after.subsidy)
-    return Settlement(
-        sellerId=order.sellerId,
-        sellerDebit=money.format(debit, order.currency),
-        platformShare=money.format(refund - debit, order.currency),
-    )
+    return {
+        "sellerId": order.sellerId,
+        "sellerDebit": money.format(debit, order.currency),
+        "platformShare": money.format(refund - debit, order.currency),
+    }
 
 
-def _split(order: OrderSnapshot, refunded: int, refund: int) -> list[PaymentShare]:
+def _split(order: OrderSnapshot, refunded: int, refund: int) -> list[dict[str, str]]:
     """Refunds fill the payments in their listed order, each up to what is left of it."""
     shares = []
     already, due = refunded, refund
-    for payment, amount in zip(order.payments, order.payments_minor, strict=True):
+    for payment, amount in zip(order.payments, order.numbers.payments, strict=True):
         filled = min(already, amount)
         already -= filled
         share = min(due, amount - filled)
         due -= share
-        shares.append(PaymentShare(paymentId=payment.paymentId, amount=money.format(share, order.currency)))
+        shares.append({"paymentId": payment.paymentId, "amount": money.format(share, order.currency)})
     return shares
