@@ -77,11 +77,10 @@ def parse(text: str, currency: str, *, what: str = "amount", allow_negative: boo
 def parse_each(texts: Sequence[str], currency: str, what: Callable[[int], str]) -> tuple[int, ...]:
     """Parse many amounts; ``what(i)`` names the i-th in an error (built only for a refused one)."""
     plain = _PLAIN[exponent(currency)].fullmatch
-    out = []
-    for i, text in enumerate(texts):
-        match = plain(text) if isinstance(text, str) else None
-        out.append(int(match[1] + match[2]) if match is not None else parse(text, currency, what=what(i)))
-    return tuple(out)
+    if all(isinstance(text, str) and plain(text) for text in texts):
+        # Each is digits, a point and exactly the currency's digits (or digits alone): drop the point.
+        return tuple(map(int, [text.replace(".", "") for text in texts]))
+    return tuple(parse(text, currency, what=what(i)) for i, text in enumerate(texts))
 
 
 def format(minor: int, currency: str) -> str:
@@ -106,7 +105,8 @@ def parse_percent(text: str) -> Fraction:
     """Parse a percentage such as "10" or "12.5" into an exact fraction of one (0.125)."""
     if not isinstance(text, str) or _PERCENT.match(text) is None:
         raise MoneyError(f"percent: {text!r} is not a decimal number such as '12.5'")
-    value = Fraction(text) / 100
-    if not 0 < value <= 1:
+    whole, _, decimals = text.rstrip("\n").partition(".")
+    numerator, denominator = int(whole + decimals), 100 * 10 ** len(decimals)
+    if not 0 < numerator <= denominator:
         raise MoneyError(f"percent: {text!r} must be above 0 and at most 100")
-    return value
+    return Fraction(numerator, denominator)

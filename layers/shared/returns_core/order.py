@@ -273,12 +273,12 @@ class OrderNumbers:
 
 def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int], funder: Party) -> PromotionNumbers:
     where = f"promotions[{p.promotionId}]"
-    unknown = [line_id for line_id in p.lineIds if line_id not in index]
-    if unknown:
+    if not index.keys() >= set(p.lineIds):
+        unknown = [line_id for line_id in p.lineIds if line_id not in index]
         raise ValueError(f"{where}.lineIds names unknown line(s) {', '.join(unknown)}")
     _no_duplicates(p.lineIds, f"{where}.lineIds entry")
     # Lines are taken in the order's own order: that order breaks allocation ties.
-    line_indexes = tuple(sorted(index[line_id] for line_id in p.lineIds))
+    line_indexes = tuple(sorted(map(index.__getitem__, p.lineIds)))
     if p.kind == "threshold":
         if p.threshold is None or p.discount is None:
             raise ValueError(f"{where}: a threshold promotion needs 'threshold' and 'discount'")

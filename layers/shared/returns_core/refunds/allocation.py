@@ -10,6 +10,7 @@ one run in two, whatever the quantities. Every operation costs in proportion to 
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from itertools import accumulate, compress
@@ -56,16 +57,18 @@ class Units:
     run indexes never move; ``parents[r]`` is the run it was cut from (or ``r``).
     """
 
-    __slots__ = ("counts", "lines", "offsets", "order", "parents", "size", "values")
+    __slots__ = ("counts", "lines", "offsets", "order", "parents", "segment_count", "size", "values")
 
     def __init__(self, segments: Sequence[Segment], prices: Sequence[int]) -> None:
-        self.lines = [line for line, _, _ in segments]
-        self.offsets = [start for _, start, _ in segments]
-        self.counts = [end - start for _, start, end in segments]
-        self.values = list(map(prices.__getitem__, self.lines))
+        lines, starts, ends = zip(*segments, strict=True) if segments else ((), (), ())
+        self.lines = list(lines)
+        self.offsets = list(starts)
+        self.counts = list(map(sub, ends, starts))
+        self.values = list(map(prices.__getitem__, lines))
         self.parents = list(range(len(segments)))
         self.order = list(accumulate(self.counts, initial=0))
         self.size = self.order.pop()
+        self.segment_count = len(segments)
 
     def cut(self, r: int, first: int) -> int:
         """Cut run ``r`` after its ``first`` units; gives the index of the second part."""
@@ -94,32 +97,55 @@ def reprice(units: Units, eligible: list[int], discount: int, base: int) -> None
     with the largest remainders, ties to the earlier unit. A unit's share never exceeds its amount
     when ``discount`` <= ``base``.
     """
+    values, counts = units.values, units.counts
+    amounts, sizes = [values[r] for r in eligible], [counts[r] for r in eligible]
+    reprice_gathered(units, eligible, amounts, sizes, discount, base)
+
+
+def reprice_gathered(
+    units: Units, eligible: list[int], amounts: list[int], sizes: list[int], discount: int, base: int
+) -> None:
+    """``reprice`` given the runs' unit values ``amounts`` and unit counts ``sizes`` (as ``eligible``).
+
+    The engine's hot loop: every step is a list comprehension or ``map`` over the runs; only the
+    runs that take a last minor unit are visited one by one.
+    """
     if not 0 < discount <= base:
         raise ValueError("a discount must lie between zero and the amount it applies to")
-    counts, values = units.counts, units.values
-    amounts = [values[r] for r in eligible]
-    shares = [discount * value // base for value in amounts]
-    left = discount - sum(map(mul, [counts[r] for r in eligible], shares))
-    for r, value in zip(eligible, map(sub, amounts, shares), strict=True):
-        values[r] = value
-    if left == 0:
-        return
-    # One integer key per run: the largest remainder first, then the earlier unit (order < size).
-    order, size = units.order, units.size
-    keys = [
-        (base - discount * value % base) * size + order[r] for r, value in zip(eligible, amounts, strict=True)
-    ]
-    for k in sorted(range(len(keys)), key=keys.__getitem__):
-        r = eligible[k]
-        if counts[r] > left:
-            units.cut(r, left)  # the run's first units get the last minor units
-            values[r] -= 1
-            return
+    values = units.values
+    exact = [discount * value for value in amounts]
+    shares = [part // base for part in exact]
+    left = discount - sum(map(mul, sizes, shares))
+    last = -1
+    if left:
+        # Largest remainder first, ties to the earlier unit: the runs in unit order (their order
+        # in ``eligible`` unless a run cut off earlier is among them), then a stable sort by
+        # remainder. Whole runs take one minor unit each until fewer than a run's units are left.
+        rests = [part % base for part in exact]
+        ranked: Sequence[int] = range(len(eligible))
+        if eligible[-1] >= units.segment_count:
+            ranked = sorted(ranked, key=list(map(units.order.__getitem__, eligible)).__getitem__)
+        ranked = sorted(ranked, key=rests.__getitem__, reverse=True)
+        reach = list(accumulate(map(sizes.__getitem__, ranked)))
+        whole = bisect_left(reach, left)
+        if whole == len(ranked):
+            raise AssertionError("largest-remainder allocation did not place every minor unit")
+        for k in ranked[:whole]:
+            shares[k] += 1
+        last = ranked[whole]
+        left -= reach[whole - 1] if whole else 0
+        if left == sizes[last]:
+            shares[last] += 1
+            last = -1
+    if len(eligible) == len(values):
+        values[:] = map(sub, amounts, shares)
+    else:
+        for r, value in zip(eligible, map(sub, amounts, shares), strict=True):
+            values[r] = value
+    if last >= 0:
+        r = eligible[last]
+        units.cut(r, left)  # the run's first units get the last minor units
         values[r] -= 1
-        left -= counts[r]
-        if left == 0:
-            return
-    raise AssertionError("largest-remainder allocation did not place every minor unit")
 
 
 def prorate(
@@ -127,19 +153,27 @@ def prorate(
 ) -> int:
     """Take each unit's allocated share (``shares_by_line``), never below zero; gives the total.
 
-    ``uniform[line]``, when given, is the share of every unit of the line (``MIXED`` when they differ).
+    ``uniform[line]``, when given, is the share of every unit of the line (``MIXED`` when they
+    differ): those runs are done together, the others one by one.
     """
     counts, values, offsets, lines = units.counts, units.values, units.offsets, units.lines
+    given = 0
+    mixed = eligible
     if uniform:
         wanted = [uniform[lines[r]] for r in eligible]
-        if MIXED not in wanted:
-            amounts = [values[r] for r in eligible]
-            taken = list(map(min, wanted, amounts))
+        amounts = [values[r] for r in eligible]
+        taken = list(map(min, wanted, amounts))
+        mixed = []
+        if MIXED in wanted:
+            mixed = [r for r, share in zip(eligible, wanted, strict=True) if share == MIXED]
+            taken = [0 if share == MIXED else part for share, part in zip(wanted, taken, strict=True)]
+        if len(eligible) == len(values):
+            values[:] = map(sub, amounts, taken)
+        else:
             for r, value in zip(eligible, map(sub, amounts, taken), strict=True):
                 values[r] = value
-            return sum(map(mul, [counts[r] for r in eligible], taken))
-    given = 0
-    for r in eligible:
+        given = sum(map(mul, [counts[r] for r in eligible], taken))
+    for r in mixed:
         shares = shares_by_line[lines[r]]
         if len(shares) == 1:
             share = min(shares[0][1], values[r])
@@ -228,18 +262,17 @@ def allocate_order(
     bases: list[int] = []
     for numbers, mask in zip(promotions, masks, strict=True):
         eligible = units.eligible(mask)
-        base = units.amount(eligible)
+        amounts = [units.values[r] for r in eligible]
+        sizes = [units.counts[r] for r in eligible]
+        base = sum(map(mul, sizes, amounts))
         discount = numbers.discount_on(base)
         bases.append(base)
         discounts.append(discount)
-        before = list(units.values)
-        known = len(before)
+        before = units.values.copy()
         if discount:
-            reprice(units, eligible, discount, base)
+            reprice_gathered(units, eligible, amounts, sizes, discount, base)
         # A run cut in two had one value before: the run it was cut from.
-        parents = units.parents
-        for r in range(known, len(units.counts)):
-            before.append(before[parents[r]])
+        before.extend(before[parent] for parent in units.parents[len(before) :])
         given = list(map(sub, before, units.values))
         shares = _per_line(units, count, given)
         shares_by_promotion.append(shares)

@@ -11,7 +11,7 @@ from itertools import compress
 from operator import mul, not_
 
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.allocation import OrderAllocation, Segment, Units, prorate, reprice
+from returns_core.refunds.allocation import OrderAllocation, Segment, Units, prorate, reprice_gathered
 
 UnitSet = tuple[Segment, ...]
 
@@ -82,19 +82,25 @@ def price_set(
     marked_discounts: list[int] = []
     bases: list[int] = []
     for p, promotion in enumerate(numbers.promotions):
-        eligible = units.eligible(allocation.eligible_masks[p])
-        base = units.amount(eligible)
+        eligible = list(
+            compress(range(len(counts)), map(allocation.eligible_masks[p].__getitem__, units.lines))
+        )
+        amounts = [values[r] for r in eligible]
+        sizes = [counts[r] for r in eligible]
+        base = sum(map(mul, sizes, amounts))
         bases.append(base)
         if promotion.prorate:
             discount = prorate(units, eligible, allocation.promotion_shares[p], allocation.uniform_shares[p])
         else:
             discount = promotion.discount_on(base)
             if discount:
-                reprice(units, eligible, discount, base)
+                reprice_gathered(units, eligible, amounts, sizes, discount, base)
         discounts.append(discount)
         if is_marked:
-            # Runs cut in two belong to the segment they were cut from.
-            is_marked.extend(is_marked[parents[r]] for r in range(len(is_marked), len(counts)))
+            if len(is_marked) < len(counts):
+                # Runs cut in two belong to the segment they were cut from (a generator: a run
+                # may be cut from one cut off in the same step).
+                is_marked.extend(is_marked[parent] for parent in parents[len(is_marked) :])
             marked_after = sum(map(mul, compress(counts, is_marked), compress(values, is_marked)))
             marked_discounts.append(marked_now - marked_after)
             marked_now = marked_after
