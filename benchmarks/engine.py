@@ -17,8 +17,9 @@ after and the refund of an earlier return all run); and a line of quantity 1, 10
 How it is timed: ``ROUNDS`` rounds; in each, the engine answers every request of the case, then
 the model does (which goes first alternates between rounds), each pass repeated until it fills
 ``MIN_SECONDS`` of this process's CPU time (``time.process_time``: the machine is shared, and
-waiting for a core is not the engine's time). The ratio is the median model time over the median
-engine time per request. The million-unit case is given to the model once (it takes seconds).
+waiting for a core is not the engine's time; the wall time of the same passes is printed beside
+it). The ratio is the median model CPU time over the median engine CPU time per request. The
+million-unit case is given to the model once (it takes seconds).
 """
 
 from __future__ import annotations
@@ -166,18 +167,28 @@ def check(case: Case) -> None:
             raise AssertionError(f"{case.name}: the engine and the model disagree\n{engine}\n{model}")
 
 
-def seconds_per_pass(action: Callable[[], object], min_seconds: float) -> float:
-    """Seconds per call of ``action``, over as many calls as fill ``min_seconds`` (at least one)."""
-    calls, started = 0, time.process_time()
+def seconds_per_pass(action: Callable[[], object], min_seconds: float) -> tuple[float, float]:
+    """CPU and wall seconds per call of ``action``, over as many calls as fill ``min_seconds`` of CPU."""
+    calls, started, wall = 0, time.process_time(), time.perf_counter()
     while True:
         action()
         calls += 1
         elapsed = time.process_time() - started
         if elapsed >= min_seconds:
-            return elapsed / calls
+            return elapsed / calls, (time.perf_counter() - wall) / calls
 
 
-def measure(case: Case) -> tuple[float, float]:
+@dataclass(frozen=True)
+class Timing:
+    """Median seconds per request, CPU (process time) and wall, of the engine and of the model."""
+
+    engine: float
+    model: float
+    engine_wall: float
+    model_wall: float
+
+
+def measure(case: Case) -> Timing:
     """Median seconds per request of the engine and of the model, in interleaved rounds."""
 
     def engine() -> None:
@@ -188,33 +199,44 @@ def measure(case: Case) -> tuple[float, float]:
         for request in case.requests:
             model_quote(request)
 
-    engine_times: list[float] = []
-    model_times: list[float] = []
+    engine_times: list[tuple[float, float]] = []
+    model_times: list[tuple[float, float]] = []
     for round_ in range(ROUNDS):
-        turns = [(engine, engine_times, MIN_SECONDS), (model, model_times, MIN_SECONDS)]
+        turns = [(engine, engine_times), (model, model_times)]
         if round_ % 2:
             turns.reverse()
-        for action, times, min_seconds in turns:
+        for action, times in turns:
             if times is model_times and len(model_times) >= case.model_rounds:
                 continue
-            times.append(seconds_per_pass(action, min_seconds) / len(case.requests))
-    return statistics.median(engine_times), statistics.median(model_times)
+            cpu, wall = seconds_per_pass(action, MIN_SECONDS)
+            times.append((cpu / len(case.requests), wall / len(case.requests)))
+    return Timing(
+        engine=statistics.median(cpu for cpu, _ in engine_times),
+        model=statistics.median(cpu for cpu, _ in model_times),
+        engine_wall=statistics.median(wall for _, wall in engine_times),
+        model_wall=statistics.median(wall for _, wall in model_times),
+    )
 
 
 def main() -> None:
     print("refund engine: returns_core.quote_request against a unit-by-unit model of the same rules")
     print(
-        f"(tests/unit/quote_model.py; the same answers checked first; {ROUNDS} interleaved rounds of "
-        f"process CPU time, medians; random orders of seed {SEED}, {REQUESTS_PER_CASE} requests per size)"
+        f"(tests/unit/quote_model.py; the same answers checked first; {ROUNDS} interleaved rounds, "
+        f"medians of process CPU time (wall time beside it); random orders of seed {SEED}, "
+        f"{REQUESTS_PER_CASE} requests per size)"
     )
-    print(f"{'case':<30}{'engine µs':>12}{'model µs':>14}{'engine is':>12}")
+    print(f"{'case':<30}{'engine µs':>12}{'model µs':>14}{'engine is':>12}{'wall: engine / model µs':>28}")
     for case in cases():
         check(case)
-        engine, model = measure(case)
-        ratio = model / engine
+        timing = measure(case)
+        ratio = timing.model / timing.engine
         goal = next((g for n, g in GOALS.items() if case.name.startswith(f"{n} lines")), None)
         verdict = "" if goal is None else f"  (goal {goal:.0f}x: {'met' if ratio >= goal else 'NOT met'})"
-        print(f"{case.name:<30}{engine * 1e6:>12,.0f}{model * 1e6:>14,.0f}{ratio:>11,.1f}x{verdict}")
+        wall = f"{timing.engine_wall * 1e6:,.0f} / {timing.model_wall * 1e6:,.0f}"
+        print(
+            f"{case.name:<30}{timing.engine * 1e6:>12,.0f}{timing.model * 1e6:>14,.0f}{ratio:>11,.1f}x"
+            f"{wall:>28}{verdict}"
+        )
 
 
 if __name__ == "__main__":

@@ -81,12 +81,15 @@ def price_set(
     discounts: list[int] = []
     marked_discounts: list[int] = []
     bases: list[int] = []
+    line_count = len(numbers.unit_prices)
     for p, promotion in enumerate(numbers.promotions):
-        eligible = list(
-            compress(range(len(counts)), map(allocation.eligible_masks[p].__getitem__, units.lines))
-        )
-        amounts = [values[r] for r in eligible]
-        sizes = [counts[r] for r in eligible]
+        if len(allocation.eligible_lines[p]) == line_count:  # on every line: copies, no gathering
+            eligible, amounts, sizes = list(range(len(counts))), values.copy(), counts.copy()
+        else:
+            mask = allocation.eligible_masks[p]
+            eligible = list(compress(range(len(counts)), map(mask.__getitem__, units.lines)))
+            amounts = [values[r] for r in eligible]
+            sizes = [counts[r] for r in eligible]
         base = sum(map(mul, sizes, amounts))
         bases.append(base)
         if promotion.prorate:
