@@ -113,15 +113,14 @@ def reprice_gathered(
     if not 0 < discount <= base:
         raise ValueError("a discount must lie between zero and the amount it applies to")
     values = units.values
-    exact = [discount * value for value in amounts]
-    shares = [part // base for part in exact]
+    shares = [discount * value // base for value in amounts]
     left = discount - sum(map(mul, sizes, shares))
     last = -1
     if left:
         # Largest remainder first, ties to the earlier unit: the runs in unit order (their order
         # in ``eligible`` unless a run cut off earlier is among them), then a stable sort by
         # remainder. Whole runs take one minor unit each until fewer than a run's units are left.
-        rests = [part % base for part in exact]
+        rests = [discount * value % base for value in amounts]
         ranked: Sequence[int] = range(len(eligible))
         if eligible[-1] >= units.segment_count:
             ranked = sorted(ranked, key=list(map(units.order.__getitem__, eligible)).__getitem__)

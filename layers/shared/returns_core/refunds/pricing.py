@@ -86,10 +86,9 @@ def price_set(
         if len(allocation.eligible_lines[p]) == line_count:  # on every line: copies, no gathering
             eligible, amounts, sizes = list(range(len(counts))), values.copy(), counts.copy()
         else:
-            mask = allocation.eligible_masks[p]
-            eligible = list(compress(range(len(counts)), map(mask.__getitem__, units.lines)))
-            amounts = [values[r] for r in eligible]
-            sizes = [counts[r] for r in eligible]
+            flags = list(map(allocation.eligible_masks[p].__getitem__, units.lines))
+            eligible = list(compress(range(len(counts)), flags))
+            amounts, sizes = list(compress(values, flags)), list(compress(counts, flags))
         base = sum(map(mul, sizes, amounts))
         bases.append(base)
         if promotion.prorate:
