@@ -23,6 +23,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from local import function_environment
 from local.template import TemplateError
 
 LOG = logging.getLogger("local.lambdas")
@@ -59,6 +60,7 @@ class LocalFunction:
     timeout: int
     memory: int
     module_name: str
+    environment: function_environment.FunctionEnvironment
     _module: ModuleType | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -89,8 +91,10 @@ class LocalFunction:
             return entry  # type: ignore[no-any-return]
 
     def call(self, event: Any) -> Any:
-        """Run the handler in-process, as Lambda would: exceptions propagate to the caller."""
-        return self.entry_point()(event, LambdaContext(self))
+        """Run the handler in-process, as Lambda would: exceptions propagate to the caller; the
+        settings it reads are those its template entry gives it."""
+        with function_environment.running(self.environment):
+            return self.entry_point()(event, LambdaContext(self))
 
     def unload(self) -> None:
         sys.modules.pop(self.module_name, None)

@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from local import function_environment
 from local.eventbridge import bus_name_of
 from local.firehose import STREAM_TYPE, LocalFirehose, Stream
 from local.httpapi import Route
@@ -377,6 +378,10 @@ class _Deployer:
             timeout=timeout,
             memory=memory,
             module_name=f"_local_fn_{self.seq}_{resource.logical_id}",
+            environment=function_environment.FunctionEnvironment(
+                resource.logical_id,
+                frozenset(self.resolver.resolve((props.get("Environment") or {}).get("Variables") or {})),
+            ),
         )
         self.stack.client("lambda").create_function(
             FunctionName=local.name,

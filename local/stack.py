@@ -39,7 +39,7 @@ from typing import TYPE_CHECKING, Any
 
 import boto3
 
-from local import moto_patches
+from local import function_environment, moto_patches
 from local.eventbridge import EventBridge, matching_rules
 from local.httpapi import HttpApi, HttpResponse
 from local.lambdas import LambdaContext, Lambdas, LocalFunction, function_error_payload
@@ -392,6 +392,7 @@ def deploy(
     stack._owns_records_dir = owned
     environment = deploy_resources(stack, parameters)
     stack.apply_environment(environment)
+    function_environment.install()
     moto_patches.set_current(stack)
     return stack
 
