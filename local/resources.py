@@ -340,8 +340,9 @@ class _Deployer:
             self.stack.client("events").create_event_bus(Name=resource.physical_id)
 
     def _environment(self) -> dict[str, str]:
-        """The one environment every function gets: Globals, then each function's own (merged).
-        Two functions giving one variable different values is an error (one os.environ)."""
+        """The process's environment: the union of the functions' own (Globals merged in). Two
+        functions giving one variable different values is an error (one os.environ); while a
+        function runs it reads only its own (local/function_environment.py)."""
         environment: dict[str, str] = {}
         owners: dict[str, str] = {}
         for resource in self._of(FUNCTION_TYPE):
