@@ -25,7 +25,14 @@ from returns_core.lifecycle.cancellation import Cancellation, CancellationChange
 from returns_service import aws
 from returns_service.settings import settings
 from returns_service.store import orders, outbox
-from returns_service.store.dynamo import cancellation_codes, is_condition_failure, plain_item, serialize_item
+from returns_service.store.dynamo import (
+    cancellation_codes,
+    index_page,
+    is_condition_failure,
+    items_by_key,
+    plain_item,
+    serialize_item,
+)
 from returns_service.store.outbox import OUTBOX
 
 logger = Logger(child=True)
@@ -143,7 +150,8 @@ def page_by_status(
     status: str, limit: int, start: dict[str, Any] | None
 ) -> tuple[list[Cancellation], dict[str, Any] | None]:
     """A page of the cancellations in ``status``, oldest first (the CS queue), and the key to
-    continue from."""
+    continue from. One that left the status since the (eventually consistent) index saw it is
+    not on the page."""
     kwargs: dict[str, Any] = {
         "IndexName": BY_STATUS,
         "KeyConditionExpression": "#status = :s",
@@ -151,7 +159,8 @@ def page_by_status(
         "ExpressionAttributeValues": {":s": status},
         "ScanIndexForward": True,
     }
-    return _page(kwargs, limit, start, STATUS_PAGE_KEY)
+    found, last = _page(kwargs, limit, start, STATUS_PAGE_KEY)
+    return [c for c in found if c.status == status], last  # one that moved on since the index saw it
 
 
 def page_by_customer(
@@ -172,22 +181,10 @@ def page_by_customer(
 
 
 def _page(
-    kwargs: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
+    query: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
 ) -> tuple[list[Cancellation], dict[str, Any] | None]:
-    """Up to ``limit`` items of an index query, reading on while a filter leaves a page short; the
-    key continues after the last item given (so a full page never skips the rest of a read)."""
-    items: list[dict[str, Any]] = []
-    if start:
-        kwargs["ExclusiveStartKey"] = start
-    while True:
-        response = _table().query(**kwargs, Limit=limit)
-        for item in response.get("Items", []):
-            items.append(plain_item(item))
-            if len(items) == limit:
-                more = item is not response["Items"][-1] or "LastEvaluatedKey" in response
-                last = {k: items[-1][k] for k in key_names} if more else None
-                return [_model(found) for found in items], last
-        following = response.get("LastEvaluatedKey")
-        if not following:
-            return [_model(found) for found in items], None
-        kwargs["ExclusiveStartKey"] = following
+    """A page of cancellations: the index's entries (keys; ByCustomer also ``orderId``), then the
+    cancellations behind them by key (template.yaml says why the indexes hold no more)."""
+    entries, last = index_page(_table(), query, limit, start, key_names)
+    ids = [str(entry["cancellationId"]) for entry in entries]
+    return [_model(item) for item in items_by_key(settings.cancellations_table, "cancellationId", ids)], last

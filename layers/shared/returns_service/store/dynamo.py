@@ -1,12 +1,17 @@
-"""Small helpers over boto3's DynamoDB API: (de)serialising, condition failures."""
+"""Small helpers over boto3's DynamoDB API: (de)serialising, condition failures, a page of an
+index that holds keys and the items behind it."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
+
+from returns_service import aws
 
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
@@ -64,3 +69,50 @@ def cancellation_codes(error: ClientError) -> list[str]:
     if "[" in message and message.endswith("]"):
         return [part.strip() for part in message[message.rindex("[") + 1 : -1].split(",")]
     return []
+
+
+def index_page(
+    table: Any, query: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """Up to ``limit`` entries of an index query, reading on while a filter leaves a page short,
+    and the key to continue after the last entry given (a full page never skips the rest of a
+    read; None when nothing follows)."""
+    entries: list[dict[str, Any]] = []
+    if start:
+        query["ExclusiveStartKey"] = start
+    while True:
+        response = table.query(**query, Limit=limit)
+        page = response.get("Items", [])
+        for entry in page:
+            entries.append(plain_item(entry))
+            if len(entries) == limit:
+                more = entry is not page[-1] or "LastEvaluatedKey" in response
+                return entries, ({k: entries[-1][k] for k in key_names} if more else None)
+        following = response.get("LastEvaluatedKey")
+        if not following:
+            return entries, None
+        query["ExclusiveStartKey"] = following
+
+
+BATCH_ATTEMPTS = 8
+
+
+def items_by_key(table_name: str, key_name: str, ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The items of ``ids`` (at most 100: a page) in that order, read in one BatchGetItem (again
+    for the keys DynamoDB leaves unprocessed, backing off); an item gone since is left out.
+
+    The list indexes hold keys, not items: a write then rewrites no index entry unless a key moves,
+    and a page reads its items here (a list is read far less often than an item is written)."""
+    if not ids:
+        return []
+    found: dict[str, dict[str, Any]] = {}
+    request: dict[str, Any] = {table_name: {"Keys": [{key_name: key} for key in dict.fromkeys(ids)]}}
+    for attempt in range(BATCH_ATTEMPTS):
+        response = aws.dynamodb().batch_get_item(RequestItems=request)
+        for item in response.get("Responses", {}).get(table_name, []):
+            found[str(item[key_name])] = plain_item(item)
+        request = response.get("UnprocessedKeys") or {}
+        if not request:
+            return [found[key] for key in ids if key in found]
+        time.sleep(min(0.05 * 2**attempt, 1.0))  # throttled: DynamoDB asks to back off
+    raise RuntimeError("DynamoDB left part of a page unread; try again")

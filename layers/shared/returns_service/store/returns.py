@@ -20,7 +20,9 @@ from returns_service.settings import settings
 from returns_service.store import ledger, orders, outbox, settlements
 from returns_service.store.dynamo import (
     cancellation_codes,
+    index_page,
     is_condition_failure,
+    items_by_key,
     plain_item,
     serialize,
 )
@@ -209,7 +211,8 @@ CUSTOMER_PAGE_KEY = ("returnId", "customerId", CREATED_KEY)
 def by_status(
     status: ReturnStatus, limit: int, start: dict[str, Any] | None
 ) -> tuple[list[Return], dict[str, Any] | None]:
-    """A page of the returns in ``status``, oldest first, and the key to continue from."""
+    """A page of the returns in ``status``, oldest first, and the key to continue from. A return
+    that left the status since the (eventually consistent) index saw it is not on the page."""
     kwargs: dict[str, Any] = {
         "IndexName": BY_STATUS,
         "KeyConditionExpression": "#status = :s",
@@ -217,7 +220,8 @@ def by_status(
         "ExpressionAttributeValues": {":s": str(status)},
         "ScanIndexForward": True,
     }
-    return _page(kwargs, limit, start, STATUS_PAGE_KEY)
+    found, last = _page(kwargs, limit, start, STATUS_PAGE_KEY)
+    return [ret for ret in found if ret.status == status], last
 
 
 def by_customer(
@@ -232,28 +236,16 @@ def by_customer(
         "ScanIndexForward": False,
     }
     if order_id is not None:
-        kwargs["FilterExpression"] = "orderId = :o"
+        kwargs["FilterExpression"] = "orderId = :o"  # orderId is projected into ByCustomer
         kwargs["ExpressionAttributeValues"][":o"] = order_id
     return _page(kwargs, limit, start, CUSTOMER_PAGE_KEY)
 
 
 def _page(
-    kwargs: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
+    query: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
 ) -> tuple[list[Return], dict[str, Any] | None]:
-    """Up to ``limit`` items of an index query, reading on while a filter leaves a page short; the
-    key continues after the last item given (so a full page never skips the rest of a read)."""
-    items: list[dict[str, Any]] = []
-    if start:
-        kwargs["ExclusiveStartKey"] = start
-    while True:
-        response = _table().query(**kwargs, Limit=limit)
-        for item in response.get("Items", []):
-            items.append(plain_item(item))
-            if len(items) == limit:
-                more = item is not response["Items"][-1] or "LastEvaluatedKey" in response
-                last = {k: items[-1][k] for k in key_names} if more else None
-                return [from_item(found) for found in items], last
-        last_key = response.get("LastEvaluatedKey")
-        if not last_key:
-            return [from_item(found) for found in items], None
-        kwargs["ExclusiveStartKey"] = last_key
+    """A page of returns: the index's entries (keys; ByCustomer also ``orderId``), then the
+    returns behind them by key (template.yaml says why the indexes hold no more)."""
+    entries, last = index_page(_table(), query, limit, start, key_names)
+    ids = [str(entry["returnId"]) for entry in entries]
+    return [from_item(item) for item in items_by_key(settings.returns_table, "returnId", ids)], last
