@@ -18,10 +18,11 @@ from benchmarks.workflow import (
     ASSUMED_LAMBDA_MS,
     LAMBDA_MEMORY_GB,
     PRICES,
-    _capacity,
     _counting,
-    _item_sizes,
     _wait,
+    dynamodb_figures,
+    print_dynamodb,
+    print_prices,
 )
 
 CANCELLATIONS = 10
@@ -50,7 +51,7 @@ def run(cancellations: int = CANCELLATIONS) -> dict[str, Any]:
             orders.append(order)
         executions: list[str] = []
         started = time.perf_counter()
-        with _counting() as counts:
+        with _counting(stack) as counts:
             for order in orders:
                 created = stack.http(
                     "POST",
@@ -100,9 +101,7 @@ def run(cancellations: int = CANCELLATIONS) -> dict[str, Any]:
         for arn in executions:
             history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
             transitions += sum(1 for e in history if e["type"].endswith("StateEntered"))
-        tables = [str(stack.physical_id(t)) for t in ("OrdersTable", "CancellationsTable")]
-        sizes = _item_sizes(tables)
-        wru, rru = _capacity(counts["items"], sizes, tables[1])
+        units = dynamodb_figures(counts["meter"], cancellations)
         events = sum(1 for e in stack.events if e.get("Source") == "shop.returns")
         requests: Counter[tuple[str, str]] = counts["requests"]
         ddb = sum(n for (service, _), n in requests.items() if service == "dynamodb")
@@ -119,8 +118,9 @@ def run(cancellations: int = CANCELLATIONS) -> dict[str, Any]:
         "dynamodb_by_operation": {
             op: c / n for (service, op), c in sorted(requests.items()) if service == "dynamodb"
         },
-        "dynamodb_wru": wru / n,
-        "dynamodb_rru": rru / n,
+        "dynamodb": units,
+        "dynamodb_wru": units["wru"],
+        "dynamodb_rru": units["rru"],
         "events": events / n,
         "http_requests": 2.0,
         "secrets_calls": secrets / n,
@@ -154,11 +154,11 @@ def main() -> None:
     print(f"  DynamoDB requests per cancellation   {figures['dynamodb_requests']:.1f}")
     for name, count in figures["dynamodb_by_operation"].items():
         print(f"      {name:<36} {count:.1f}")
-    wru, rru = figures["dynamodb_wru"], figures["dynamodb_rru"]
-    print(f"  DynamoDB units per cancellation      {wru:.1f} WRU, {rru:.1f} RRU (estimated)")
+    print_dynamodb(figures["dynamodb"], "cancellation")
     print(f"  EventBridge events per cancellation  {figures['events']:.1f}")
     total = sum(figures["cost_per_1000"].values())
     print(f"Cost per 1,000 cancellations: ${total:.2f}")
+    print_prices()
     for name, value in figures["cost_per_1000"].items():
         print(f"  {name:<18} ${value:.4f}")
 

@@ -2,17 +2,17 @@
 
 Runs returns through the HTTP routes and the real state machine in moto (``local.stack``): the
 storefront creates the return, CS approves it, the warehouse posts its receipt, the workflow
-refunds and closes it. Counts per return: state transitions (Step Functions history), Lambda
-invocations (API and workflow functions), DynamoDB requests and the capacity units they would
-use, EventBridge entries, and prices 1,000 returns at published us-east-1 prices (see PRICES).
+refunds and closes it. Counts per return, from the requests the service's functions make (never
+the benchmark's own polling): state transitions (Step Functions history), Lambda invocations by
+function, DynamoDB requests by kind with the request units DynamoDB would bill for them
+(``benchmarks.capacity``: from the items' sizes and the tables' indexes), EventBridge entries, and
+prices 1,000 returns at published us-east-1 prices (see PRICES).
 """
 
 from __future__ import annotations
 
 import contextlib
 import io
-import json
-import math
 import os
 import threading
 import time
@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from benchmarks.capacity import Meter, item_size
 
 RETURNS = 10
 
@@ -37,37 +39,46 @@ PRICES = {
 }
 LAMBDA_MEMORY_GB = 0.5  # template Globals MemorySize: 512
 ASSUMED_LAMBDA_MS = 100  # billed duration assumed per warm invocation (moto timings are not AWS's)
-
-WRITES = {"PutItem", "UpdateItem", "DeleteItem"}
-READS = {"GetItem"}
-QUERIES = {"Query", "Scan"}
+PUBLISHER = "PublishEventsFunction"  # the outbox: one invocation per stream record in moto
+TABLES = ("OrdersTable", "ReturnsTable", "IdempotencyTable", "CancellationsTable")
 
 
 @contextmanager
-def _counting() -> Iterator[dict[str, Any]]:
-    """Count Lambda invocations and the AWS requests (by service and operation) they make."""
+def _counting(stack: Any | None = None) -> Iterator[dict[str, Any]]:
+    """Count Lambda invocations and the AWS requests (by service and operation) they make, and
+    meter their DynamoDB requests (``counts["meter"]``, when the stack is given)."""
     import boto3
+    import botocore.session
 
     from local import stack as local_stack
     from returns_service import aws
 
-    counts: dict[str, Any] = {"requests": Counter(), "lambda": Counter(), "lambda_ms": 0.0, "items": []}
+    counts: dict[str, Any] = {"requests": Counter(), "lambda": Counter(), "lambda_ms": 0.0, "meter": None}
     # Only what the functions ask AWS for is the service's cost: the benchmark's own polling (is
     # the return parked yet?) runs outside any invocation and is not counted.
     inside = threading.local()
 
+    def counting() -> bool:
+        return bool(getattr(inside, "depth", 0))
+
     def before_call(model: Any, params: dict[str, Any], **_: Any) -> None:
-        if not getattr(inside, "depth", 0):
-            return
-        service = model.service_model.service_name
-        counts["requests"][(service, model.name)] += 1
-        if service == "dynamodb":
-            counts["items"].append((model.name, dict(params)))
+        if counting():
+            counts["requests"][(model.service_model.service_name, model.name)] += 1
 
     session = boto3._get_default_session()
     session.events.register("before-parameter-build", before_call)
+    meter: Meter | None = None
+    if stack is not None:
+        side = botocore.session.Session().create_client(
+            "dynamodb", region_name=os.environ["AWS_DEFAULT_REGION"]
+        )
+        names = {str(stack.physical_id(t)): t for t in TABLES if stack.physical_id(t)}
+        meter = Meter(side, counting, names)
+        session.events.register("before-call.dynamodb", meter.before_call)
+        session.events.register("after-call.dynamodb", meter.after_call)
+        counts["meter"] = meter
     for getter in (aws.dynamodb, aws.dynamodb_client, aws.stepfunctions, aws.events, aws.secretsmanager):
-        getter.cache_clear()  # clients made from now on carry the counting hook
+        getter.cache_clear()  # clients made from now on carry the counting hooks
     original = local_stack.LocalFunction.call
 
     def call(self: Any, event: Any) -> Any:
@@ -86,43 +97,45 @@ def _counting() -> Iterator[dict[str, Any]]:
     finally:
         local_stack.LocalFunction.call = original  # type: ignore[method-assign]
         session.events.unregister("before-parameter-build", before_call)
+        if meter is not None:
+            session.events.unregister("before-call.dynamodb", meter.before_call)
+            session.events.unregister("after-call.dynamodb", meter.after_call)
 
 
-def _item_sizes(table_names: list[str]) -> dict[str, float]:
-    """Average stored item size (KB, as JSON) per table at the end of the run."""
-    import boto3
+def dynamodb_figures(meter: Meter, per: int) -> dict[str, Any]:
+    """Per case: each request kind's count, write units (table, each index) and read units."""
+    kinds = {}
+    for (operation, table), kind in sorted(meter.kinds.items(), key=lambda entry: (entry[0][1], entry[0][0])):
+        kinds[f"{table} {operation}"] = {
+            "requests": kind.requests / per,
+            "kb": kind.kb_written / kind.requests if kind.requests else 0.0,
+            "table_wru": kind.table_wru / per,
+            "index_wru": {name: units / per for name, units in sorted(kind.index_wru.items())},
+            "rru": kind.rru / per,
+        }
+    return {
+        "kinds": kinds,
+        "wru": sum(k.wru for k in meter.kinds.values()) / per,
+        "index_wru": sum(sum(k.index_wru.values()) for k in meter.kinds.values()) / per,
+        "rru": sum(k.rru for k in meter.kinds.values()) / per,
+    }
 
-    client = boto3.client("dynamodb")
-    sizes: dict[str, float] = {}
-    for name in table_names:
-        items = client.scan(TableName=name).get("Items", [])
-        total = sum(len(json.dumps(item)) for item in items)
-        sizes[name] = (total / len(items) / 1024) if items else 1.0
-    return sizes
 
-
-def _capacity(
-    items: list[tuple[str, dict[str, Any]]], sizes: dict[str, float], returns_table: str
-) -> tuple[float, float]:
-    """Write and read request units the DynamoDB requests would use (on-demand)."""
-    wru = rru = 0.0
-    for operation, params in items:
-        if operation == "TransactWriteItems":
-            for entry in params["TransactItems"]:
-                action = next(iter(entry.values()))
-                table = action["TableName"]
-                units = 2 * math.ceil(sizes.get(table, 1.0))
-                wru += units * (3 if table == returns_table else 1)  # two GSIs, projection ALL
-        elif operation in WRITES:
-            table = params["TableName"]
-            units = math.ceil(sizes.get(table, 1.0))
-            wru += units * (3 if table == returns_table else 1)
-        elif operation in READS:
-            strong = params.get("ConsistentRead", False)
-            rru += math.ceil(sizes.get(params["TableName"], 1.0) / 4) * (1 if strong else 0.5)
-        elif operation in QUERIES:
-            rru += 0.5 * max(1, math.ceil(sizes.get(params["TableName"], 1.0) / 4))
-    return wru, rru
+def print_dynamodb(figures: dict[str, Any], what: str) -> None:
+    print(f"  DynamoDB per {what}, by request kind (units as DynamoDB on-demand bills them):")
+    print(f"      {'table / operation':<44} {'n':>4} {'KB':>5} {'WRU table':>9} {'WRU index':>9} {'RRU':>5}")
+    for name, kind in figures["kinds"].items():
+        index = sum(kind["index_wru"].values())
+        by_index = ", ".join(f"{k} {v:.1f}" for k, v in kind["index_wru"].items() if v)
+        kb = f"{kind['kb']:.1f}" if kind["table_wru"] else ""
+        print(
+            f"      {name:<44} {kind['requests']:>4.1f} {kb:>5} {kind['table_wru']:>9.1f} {index:>9.1f}"
+            f" {kind['rru']:>5.1f}" + (f"  ({by_index})" if by_index else "")
+        )
+    print(
+        f"      {'total':<44} {'':>4} {'':>5} {figures['wru'] - figures['index_wru']:>9.1f}"
+        f" {figures['index_wru']:>9.1f} {figures['rru']:>5.1f}"
+    )
 
 
 def _wait(predicate: Any, what: str, timeout: float = 20) -> Any:
@@ -158,8 +171,8 @@ def run(returns: int = RETURNS) -> dict[str, Any]:
             publish_order(stack, order)
             orders.append(order)
         executions: list[str] = []
-        started = time.perf_counter()
-        with _counting() as counts:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        with _counting(stack) as counts:
             for order in orders:
                 customer = {"sub": order["customerId"]}
                 created = stack.http(
@@ -229,23 +242,32 @@ def run(returns: int = RETURNS) -> dict[str, Any]:
                     raise RuntimeError(f"benchmark: execution {finished['status']}")
                 executions.append(arn)
             elapsed = time.perf_counter() - started
+            cpu = time.process_time() - cpu_started
         sfn = boto3.client("stepfunctions")
         transitions = 0
         for arn in executions:
             history = sfn.get_execution_history(executionArn=arn, maxResults=1000)["events"]
             transitions += sum(1 for e in history if e["type"].endswith("StateEntered"))
-        tables = [str(stack.physical_id(t)) for t in ("OrdersTable", "ReturnsTable", "IdempotencyTable")]
-        sizes = _item_sizes(tables)
-        wru, rru = _capacity(counts["items"], sizes, tables[1])
+        dynamodb = boto3.client("dynamodb")
+        returns_table = str(stack.physical_id("ReturnsTable"))
+        stored = [
+            item_size(
+                dynamodb.get_item(TableName=returns_table, Key={"returnId": {"S": arn.rsplit(":", 1)[1]}})[
+                    "Item"
+                ]
+            )
+            for arn in executions
+        ]
         events = sum(1 for e in stack.events if e.get("Source") == "shop.returns")
         requests: Counter[tuple[str, str]] = counts["requests"]
         ddb = sum(n for (service, _), n in requests.items() if service == "dynamodb")
         secrets = sum(n for (service, _), n in requests.items() if service == "secretsmanager")
         lambdas = sum(counts["lambda"].values())
         http_requests = 3 * returns
-    per = {
+    per: dict[str, Any] = {
         "returns": returns,
         "seconds_per_return_in_moto": elapsed / returns,
+        "cpu_seconds_per_return_in_moto": cpu / returns,
         "state_transitions": transitions / returns,
         "lambda_invocations": lambdas / returns,
         "lambda_by_function": {k: v / returns for k, v in sorted(counts["lambda"].items())},
@@ -254,26 +276,48 @@ def run(returns: int = RETURNS) -> dict[str, Any]:
         "dynamodb_by_operation": {
             op: n / returns for (service, op), n in sorted(requests.items()) if service == "dynamodb"
         },
-        "dynamodb_wru": wru / returns,
-        "dynamodb_rru": rru / returns,
+        "dynamodb": dynamodb_figures(counts["meter"], returns),
+        "return_item_kb": sum(stored) / len(stored) / 1024,
         "events": events / returns,
         "http_requests": http_requests / returns,
         "secrets_calls": secrets / returns,
     }
-    cost = {
+    per["dynamodb_wru"] = per["dynamodb"]["wru"]
+    per["dynamodb_rru"] = per["dynamodb"]["rru"]
+    per["cost_per_1000"] = {k: v * 1000 for k, v in cost(per).items()}
+    return per
+
+
+def cost(per: dict[str, Any]) -> dict[str, float]:
+    """What one case costs at PRICES, by service."""
+    return {
         "Step Functions": per["state_transitions"] * PRICES["sfn_transition"],
         "Lambda requests": per["lambda_invocations"] * PRICES["lambda_request"],
         "Lambda duration": per["lambda_invocations"]
         * (ASSUMED_LAMBDA_MS / 1000)
         * LAMBDA_MEMORY_GB
         * PRICES["lambda_gb_second_arm"],
-        "DynamoDB": per["dynamodb_wru"] * PRICES["ddb_wru"] + per["dynamodb_rru"] * PRICES["ddb_rru"],
+        "DynamoDB writes": per["dynamodb_wru"] * PRICES["ddb_wru"],
+        "DynamoDB reads": per["dynamodb_rru"] * PRICES["ddb_rru"],
         "EventBridge": per["events"] * PRICES["eventbridge_event"],
         "HTTP API": per["http_requests"] * PRICES["http_api_request"],
         "Secrets Manager": per["secrets_calls"] * PRICES["secrets_call"],
     }
-    per["cost_per_1000"] = {k: v * 1000 for k, v in cost.items()}
-    return per
+
+
+def print_prices() -> None:
+    print(
+        "  prices (us-east-1 list): Step Functions Standard $0.025 per 1,000 transitions; Lambda $0.20"
+        " per 1M requests"
+    )
+    print(
+        f"  and $0.0000133334 per GB-s (arm64, {ASSUMED_LAMBDA_MS} ms at 512 MB assumed per invocation);"
+        " DynamoDB on-demand $0.625 per 1M WRU,"
+    )
+    print(
+        "  $0.125 per 1M RRU; EventBridge $1.00 per 1M events; HTTP API $1.00 per 1M requests;"
+        " Secrets Manager $0.05 per 10,000 calls"
+    )
 
 
 def main() -> None:
@@ -281,22 +325,25 @@ def main() -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         figures = run()
     print(f"Workflow: {figures['returns']} happy-path returns (create, CS approve, receipt, refund, close)")
+    print("  only the requests the service's functions make are counted (not the benchmark's polling)")
     print(f"  state transitions per return     {figures['state_transitions']:.1f}")
     print(f"  Lambda invocations per return    {figures['lambda_invocations']:.1f}")
     for name, n in figures["lambda_by_function"].items():
-        print(f"      {name:<32} {n:.1f}")
+        note = "  (one per stream record in moto; Lambda batches them in AWS)" if name == PUBLISHER else ""
+        print(f"      {name:<32} {n:.1f}{note}")
     print(f"  DynamoDB requests per return     {figures['dynamodb_requests']:.1f}")
     for name, n in figures["dynamodb_by_operation"].items():
         print(f"      {name:<32} {n:.1f}")
-    wru, rru = figures["dynamodb_wru"], figures["dynamodb_rru"]
-    print(f"  DynamoDB units per return        {wru:.1f} WRU, {rru:.1f} RRU (estimated, see _capacity)")
+    print(f"  the return's item at the end     {figures['return_item_kb']:.1f} KB")
+    print_dynamodb(figures["dynamodb"], "return")
     print(f"  EventBridge events per return    {figures['events']:.1f}")
     print(f"  HTTP API requests per return     {figures['http_requests']:.1f}")
     print(f"  Secrets Manager calls per return {figures['secrets_calls']:.2f} (cached in each function)")
     seconds, ms = figures["seconds_per_return_in_moto"], figures["lambda_ms_in_moto"]
-    print(f"  in moto: {seconds:.2f} s per return, {ms:.0f} ms per invocation")
-    billed = f"Lambda billed {ASSUMED_LAMBDA_MS} ms at 512 MB arm64"
-    print(f"Cost per 1,000 returns (us-east-1 list prices; {billed}):")
+    cpu = figures["cpu_seconds_per_return_in_moto"]
+    print(f"  in moto: {seconds:.2f} s per return (wall), {cpu:.2f} s CPU, {ms:.0f} ms per invocation")
+    print("Cost per 1,000 returns:")
+    print_prices()
     total = 0.0
     for name, value in figures["cost_per_1000"].items():
         total += value
