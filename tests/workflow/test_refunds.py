@@ -35,7 +35,11 @@ def refund_through(flow: Flow, order: dict[str, Any], lines: dict[str, int], rea
     """A return approved, received intact and refunded; its id."""
     created = flow.create(order, lines, reason)
     flow.wait(created.returnId, "PENDING_REVIEW", parked="review")
-    approve(created.returnId)
+    try:
+        approve(created.returnId)
+    except Conflict:  # a loaded machine under short limits: the review limit approved it first
+        approved = flow.item(created.returnId).review
+        assert approved is not None and approved.automatic and approved.returnShippingPaidBy == "merchant"
     flow.wait(created.returnId, "AWAITING_RECEIPT", parked="receipt")
     receipt.record_receipt(
         created.returnId,
