@@ -8,396 +8,341 @@
 -- by a comment naming it, and the runner passes the values in that order (analytics/query.py).
 -- The functions outside the common subset are Trino's (cardinality, sequence,
 -- from_iso8601_timestamp); the DuckDB engine defines them as macros, and makes `/` of two
--- integers an integer division as in Trino (used once: the floor of a refund's share).
+-- integers an integer division as in Trino (the floor of a refund's share, the middle of a list).
 --
--- How it stays fast on both: arrays of lines are unnested right where they are read, through a
--- column of their indexes (`idx`; Trino would expand an array of rows into one column per field
--- and DuckDB into one struct column, while both unnest a plain array column alike), and
--- everything after that is flat rows. An event's copies are flat rows that agree on everything,
--- its eventId included, so DISTINCT keeps one. max_by only ever takes values that are never
--- NULL (DuckDB's skips a NULL value where Trino's returns it).
+-- How it stays cheap on both. Trino (Athena) does not materialise WITH queries: it inlines one
+-- wherever it is named, and each inlined copy reads its tables again (and Athena bills every
+-- read). So every table is read in exactly one WITH query, and each is named once, except
+-- sold_lines (twice): order_updates and cancellation_events are read twice, return_events three
+-- times (returns_state and the two halves of event_lines, each only the event types it needs;
+-- tests/analytics/test_sql.py holds these counts). DuckDB materialises sold_lines once.
+-- Arrays of lines are unnested right where they are read, through a column of their indexes
+-- (`idx`; Trino would expand an array of rows into one column per field and DuckDB into one
+-- struct column, while both unnest a plain array column alike), and a snapshot is picked (its
+-- order's latest) before its lines are unnested. An event's copies agree on everything, so
+-- grouping its lines on (eventId, position) keeps one copy; max and max_by need no
+-- deduplication and only ever take values that are never NULL where it matters (DuckDB's max_by
+-- skips a NULL value where Trino's returns it). No window runs over more than the refunds' lines.
 --
--- The result has one row per key and one for the whole cohort (`overall` = 1, key NULL) of kind
+-- The result has one row per key and one for the whole cohort (scope 'overall', key NULL) of kind
 -- 'units' (units sold, returned units per reason, the middle values of the times to refund), and
 -- one per key and currency of kind 'refund'. Rates, medians, the flag and the special case of
 -- groupBy=reason are shaped in Python with exact fractions (analytics/report.py).
 WITH
--- Orders. Snapshots older than the day before the period cannot be the latest of an order
--- delivered in it, so older partitions are not read.
-order_lines AS (
+-- The cohort's lines: the latest snapshot of each order (the record of its highest version; on a
+-- tie any one: they are the same snapshot) delivered in the period (UTC dates), less the units of
+-- completed cancellations, each line with the key groupBy picks (NULL for groupBy=reason).
+-- Snapshots older than the day before the period cannot be the latest of an order delivered in
+-- it, so older partitions are not read. Cancellations happen before delivery, at any time after
+-- the order was placed: every partition of theirs is read.
+sold_lines AS (
   SELECT
-    s.record_id,
     s.order_id,
-    s.seller,
-    s.lines[i].lineId AS line_id,
-    coalesce(s.lines[i].sku, '') AS sku,
-    coalesce(s.lines[i].brand, '') AS brand,
-    coalesce(s.lines[i].category, '') AS category,
-    s.lines[i].quantity AS quantity
+    s.line_id,
+    CASE CAST(? /*:group_by*/ AS VARCHAR)
+      WHEN 'brand' THEN coalesce(s.brand, '')
+      WHEN 'category' THEN coalesce(s.category, '')
+      WHEN 'sku' THEN coalesce(s.sku, '')
+      WHEN 'sellerId' THEN s.seller
+    END AS key,
+    s.quantity - coalesce(x.units, 0) AS sold
   FROM (
     SELECT
-      o.id AS record_id,
-      o.detail.orderId AS order_id,
-      CASE
-        WHEN o.detail.channel = 'POP' AND o.detail.sellerId IS NOT NULL THEN o.detail.sellerId
-        ELSE 'platform'
-      END AS seller,
-      o.detail.lines AS lines,
-      CASE WHEN cardinality(o.detail.lines) > 0 THEN sequence(1, cardinality(o.detail.lines)) END AS idx
-    FROM order_updates AS o
-    WHERE o.dt >= ? /*:records_from*/
+      o.order_id,
+      o.seller,
+      o.lines[u.i].lineId AS line_id,
+      o.lines[u.i].sku AS sku,
+      o.lines[u.i].brand AS brand,
+      o.lines[u.i].category AS category,
+      o.lines[u.i].quantity AS quantity
+    FROM (
+      SELECT o.order_id, o.seller, o.lines, o.idx
+      FROM (
+        SELECT
+          o.id,
+          o.detail.orderId AS order_id,
+          CASE
+            WHEN o.detail.channel = 'POP' AND o.detail.sellerId IS NOT NULL THEN o.detail.sellerId
+            ELSE 'platform'
+          END AS seller,
+          o.detail.lines AS lines,
+          CASE WHEN cardinality(o.detail.lines) > 0 THEN sequence(1, cardinality(o.detail.lines)) END AS idx,
+          coalesce(o.detail.deliveredAt, '') AS delivered_at,
+          max_by(o.id, o.detail.version) OVER (PARTITION BY o.detail.orderId) AS latest
+        FROM order_updates AS o
+        WHERE o.dt >= ? /*:records_from*/
+      ) AS o
+      -- The local date of an RFC 3339 time is within a day of its UTC date: a local date strictly
+      -- inside the period is in it, one outside the period widened by a day is not, and only the
+      -- days at its edges need the time converted.
+      WHERE o.id = o.latest
+        AND CASE
+          WHEN substr(o.delivered_at, 1, 10) > ? /*:period_from*/ AND substr(o.delivered_at, 1, 10) < ? /*:period_to*/
+            THEN true
+          WHEN substr(o.delivered_at, 1, 10) BETWEEN ? /*:records_from*/ AND ? /*:day_after_period*/
+            THEN CAST(from_iso8601_timestamp(o.delivered_at) AT TIME ZONE 'UTC' AS DATE)
+              BETWEEN CAST(? /*:period_from*/ AS DATE) AND CAST(? /*:period_to*/ AS DATE)
+          ELSE false
+        END
+    ) AS o
+    CROSS JOIN UNNEST(o.idx) AS u (i)
   ) AS s
-  CROSS JOIN UNNEST(s.idx) AS u (i)
+  LEFT JOIN (
+    SELECT c.order_id, c.line_id, sum(c.quantity) AS units
+    FROM (
+      SELECT DISTINCT s.event_key, s.order_id, u.i AS line_no, s.lines[u.i].lineId AS line_id, s.lines[u.i].quantity AS quantity
+      FROM (
+        SELECT
+          coalesce(e.detail.eventId, e.id) AS event_key,
+          e.detail.orderId AS order_id,
+          e.detail.lines AS lines,
+          CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
+        FROM cancellation_events AS e
+        WHERE e.detailType = 'Cancellation Completed'
+      ) AS s
+      CROSS JOIN UNNEST(s.idx) AS u (i)
+    ) AS c
+    GROUP BY c.order_id, c.line_id
+  ) AS x ON x.order_id = s.order_id AND x.line_id = s.line_id
 ),
--- The latest snapshot of each order: the record of its highest version (on a tie any one: they
--- are the same snapshot). The cohort: those delivered in the period (UTC dates).
-latest_orders AS (
+-- The returns' events. A return is made after delivery: older partitions are not read.
+-- Where each return stands, from all its events (max needs no deduplication): its order, reason
+-- and creation (Return Requested), whether a receipt exists (Return Received with lines), when its
+-- refund was paid. It counts unless it ended REJECTED, CANCELLED, EXPIRED or RETURNED_TO_CUSTOMER:
+-- those statuses are final, so any event that carries one settles it.
+returns_state AS (
   SELECT
-    o.detail.orderId AS order_id,
-    max_by(o.id, o.detail.version) AS record_id,
-    max_by(coalesce(o.detail.deliveredAt, ''), o.detail.version) AS delivered_at
-  FROM order_updates AS o
-  WHERE o.dt >= ? /*:records_from*/
-  GROUP BY o.detail.orderId
-),
-cohort_records AS (
-  SELECT l.order_id, l.record_id
-  FROM latest_orders AS l
-  -- The local date of an RFC 3339 time is within a day of its UTC date: a local date strictly
-  -- inside the period is in it, one outside the period widened by a day is not, and only the
-  -- days at its edges need the time converted.
-  WHERE CASE
-    WHEN substr(l.delivered_at, 1, 10) > ? /*:period_from*/ AND substr(l.delivered_at, 1, 10) < ? /*:period_to*/
-      THEN true
-    WHEN substr(l.delivered_at, 1, 10) BETWEEN ? /*:records_from*/ AND ? /*:day_after_period*/
-      THEN CAST(from_iso8601_timestamp(l.delivered_at) AT TIME ZONE 'UTC' AS DATE)
-        BETWEEN CAST(? /*:period_from*/ AS DATE) AND CAST(? /*:period_to*/ AS DATE)
-    ELSE false
-  END
-),
--- Completed cancellations take their units out of what was sold. They happen before delivery,
--- at any time after the order was placed: every partition is read.
-cancelled AS (
-  SELECT c.order_id, c.line_id, sum(c.quantity) AS units
+    r.return_id,
+    r.order_id,
+    r.reason,
+    r.received,
+    date_diff('millisecond', from_iso8601_timestamp(r.created_at), from_iso8601_timestamp(r.paid_at)) AS ms
   FROM (
-    SELECT DISTINCT s.event_key, s.order_id, i AS line_no, s.lines[i].lineId AS line_id, s.lines[i].quantity AS quantity
+    SELECT
+      e.detail.returnId AS return_id,
+      max(CASE WHEN e.detailType = 'Return Requested' AND cardinality(e.detail.lines) > 0 THEN e.detail.orderId END) AS order_id,
+      max(CASE WHEN e.detailType = 'Return Requested' AND cardinality(e.detail.lines) > 0 THEN e.detail.reason END) AS reason,
+      max(CASE WHEN e.detailType = 'Return Requested' AND cardinality(e.detail.lines) > 0 THEN e.detail.createdAt END) AS created_at,
+      max(CASE WHEN e.detail.status IN ('REJECTED', 'CANCELLED', 'EXPIRED', 'RETURNED_TO_CUSTOMER') THEN 1 ELSE 0 END) AS ended,
+      max(CASE WHEN e.detailType = 'Return Received' AND cardinality(e.detail.received) > 0 THEN 1 ELSE 0 END) AS received,
+      max(CASE WHEN e.detailType = 'Refund Issued' AND cardinality(e.detail.lines) > 0 THEN e.detail.paidAt END) AS paid_at
+    FROM return_events AS e
+    WHERE e.dt >= ? /*:records_from*/ AND e.detail.returnId IS NOT NULL
+    GROUP BY e.detail.returnId
+  ) AS r
+  WHERE r.ended = 0 AND r.order_id IS NOT NULL
+),
+-- The lines of the returns' events, each event once: the units asked for and received, and each
+-- refund split over its lines in proportion to their paidAmount by largest remainder, ties to the
+-- earlier line (equal weights if all are zero). Amounts carry exactly the currency's minor digits,
+-- so dropping the point gives minor units.
+event_lines AS (
+  SELECT
+    l.return_id,
+    l.kind,
+    l.line_no,
+    l.line_id,
+    l.units,
+    CAST(NULL AS VARCHAR) AS currency,
+    CAST(NULL AS BIGINT) AS share
+  FROM (
+    SELECT
+      s.event_key,
+      u.i AS line_no,
+      arbitrary(s.kind) AS kind,
+      arbitrary(s.return_id) AS return_id,
+      arbitrary(CASE s.kind WHEN 2 THEN s.received[u.i].lineId ELSE s.lines[u.i].lineId END) AS line_id,
+      arbitrary(CASE s.kind WHEN 2 THEN s.received[u.i].quantity ELSE s.lines[u.i].quantity END) AS units
     FROM (
       SELECT
         coalesce(e.detail.eventId, e.id) AS event_key,
-        e.detail.orderId AS order_id,
+        CASE e.detailType WHEN 'Return Requested' THEN 1 ELSE 2 END AS kind,
+        e.detail.returnId AS return_id,
         e.detail.lines AS lines,
-        CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
-      FROM cancellation_events AS e
-      WHERE e.detailType = 'Cancellation Completed'
+        e.detail.received AS received,
+        CASE
+          WHEN e.detailType = 'Return Received' AND cardinality(e.detail.received) > 0
+            THEN sequence(1, cardinality(e.detail.received))
+          WHEN e.detailType = 'Return Requested' AND cardinality(e.detail.lines) > 0
+            THEN sequence(1, cardinality(e.detail.lines))
+        END AS idx
+      FROM return_events AS e
+      WHERE e.dt >= ? /*:records_from*/
+        AND e.detail.returnId IS NOT NULL
+        AND e.detailType IN ('Return Requested', 'Return Received')
     ) AS s
     CROSS JOIN UNNEST(s.idx) AS u (i)
-  ) AS c
-  GROUP BY c.order_id, c.line_id
-),
-sold_lines AS (
-  SELECT
-    l.order_id,
-    l.seller,
-    l.line_id,
-    l.sku,
-    l.brand,
-    l.category,
-    l.quantity - coalesce(x.units, 0) AS sold
-  FROM order_lines AS l
-  INNER JOIN cohort_records AS c ON c.record_id = l.record_id
-  LEFT JOIN cancelled AS x ON x.order_id = l.order_id AND x.line_id = l.line_id
-),
-
--- The returns' events. A return is made after delivery: older partitions are not read.
--- A return counts unless it ended REJECTED, CANCELLED, EXPIRED or RETURNED_TO_CUSTOMER: those
--- statuses are final, so any event that carries one settles it.
-ended AS (
-  SELECT DISTINCT e.detail.returnId AS return_id
-  FROM return_events AS e
-  WHERE e.dt >= ? /*:records_from*/
-    AND e.detail.returnId IS NOT NULL
-    AND e.detail.status IN ('REJECTED', 'CANCELLED', 'EXPIRED', 'RETURNED_TO_CUSTOMER')
-),
-requested_lines AS (
-  SELECT DISTINCT
-    s.event_key,
-    s.return_id,
-    s.order_id,
-    s.reason,
-    s.created_at,
-    i AS line_no,
-    s.lines[i].lineId AS line_id,
-    s.lines[i].quantity AS quantity
-  FROM (
-    SELECT
-      coalesce(e.detail.eventId, e.id) AS event_key,
-      e.detail.returnId AS return_id,
-      e.detail.orderId AS order_id,
-      e.detail.reason AS reason,
-      e.detail.createdAt AS created_at,
-      e.detail.lines AS lines,
-      CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
-    FROM return_events AS e
-    WHERE e.dt >= ? /*:records_from*/
-      AND e.detailType = 'Return Requested'
-      AND e.detail.returnId IS NOT NULL
-  ) AS s
-  CROSS JOIN UNNEST(s.idx) AS u (i)
-),
-counted AS (
-  SELECT DISTINCT r.return_id, r.order_id, r.reason, r.created_at
-  FROM requested_lines AS r
-  LEFT JOIN ended AS x ON x.return_id = r.return_id
-  WHERE x.return_id IS NULL
-    AND r.order_id IN (SELECT order_id FROM cohort_records)
-),
-received_lines AS (
-  SELECT DISTINCT s.event_key, s.return_id, i AS line_no, s.received[i].lineId AS line_id, s.received[i].quantity AS quantity
-  FROM (
-    SELECT
-      coalesce(e.detail.eventId, e.id) AS event_key,
-      e.detail.returnId AS return_id,
-      e.detail.received AS received,
-      CASE WHEN cardinality(e.detail.received) > 0 THEN sequence(1, cardinality(e.detail.received)) END AS idx
-    FROM return_events AS e
-    WHERE e.dt >= ? /*:records_from*/
-      AND e.detailType = 'Return Received'
-      AND e.detail.returnId IS NOT NULL
-  ) AS s
-  CROSS JOIN UNNEST(s.idx) AS u (i)
-),
--- A return's units: what was received (every condition) once a receipt exists, else what was
--- asked for.
-return_units AS (
-  SELECT q.return_id, q.line_id, sum(q.quantity) AS units
-  FROM (
-    SELECT r.return_id, r.line_id, r.quantity
-    FROM received_lines AS r
-    UNION ALL
-    SELECT a.return_id, a.line_id, a.quantity
-    FROM requested_lines AS a
-    LEFT JOIN (SELECT DISTINCT return_id FROM received_lines) AS r ON r.return_id = a.return_id
-    WHERE r.return_id IS NULL
-  ) AS q
-  GROUP BY q.return_id, q.line_id
-),
-returned_lines AS (
-  SELECT c.return_id, c.reason, r.units, l.line_id, l.sku, l.brand, l.category, l.seller
-  FROM return_units AS r
-  INNER JOIN counted AS c ON c.return_id = r.return_id
-  INNER JOIN sold_lines AS l ON l.order_id = c.order_id AND l.line_id = r.line_id
-  WHERE r.units > 0
-),
-
--- Refunds of those returns, each split over the refund's lines in proportion to their
--- paidAmount by largest remainder, ties to the earlier line (equal weights if all are zero).
--- Amounts carry exactly the currency's minor digits, so dropping the point gives minor units.
-refund_lines AS (
-  SELECT DISTINCT
-    s.event_key,
-    s.return_id,
-    s.currency,
-    s.amount,
-    s.paid_at,
-    i AS line_no,
-    s.lines[i].lineId AS line_id,
-    CAST(replace(s.lines[i].paidAmount, '.', '') AS BIGINT) AS paid
-  FROM (
-    SELECT
-      coalesce(e.detail.eventId, e.id) AS event_key,
-      e.detail.returnId AS return_id,
-      e.detail.currency AS currency,
-      CAST(replace(e.detail.refundAmount, '.', '') AS BIGINT) AS amount,
-      e.detail.paidAt AS paid_at,
-      e.detail.lines AS lines,
-      CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
-    FROM return_events AS e
-    WHERE e.dt >= ? /*:records_from*/
-      AND e.detailType = 'Refund Issued'
-      AND e.detail.returnId IS NOT NULL
-  ) AS s
-  CROSS JOIN UNNEST(s.idx) AS u (i)
-),
-refund_weights AS (
-  SELECT
-    r.*,
-    sum(r.paid) OVER (PARTITION BY r.event_key) AS total_paid,
-    count(*) OVER (PARTITION BY r.event_key) AS line_count
-  FROM refund_lines AS r
-),
-refund_floors AS (
-  SELECT
-    q.event_key,
-    q.return_id,
-    q.currency,
-    q.amount,
-    q.line_no,
-    q.line_id,
-    q.amount * q.weight / q.total AS floor_share,
-    mod(q.amount * q.weight, q.total) AS remainder
-  FROM (
-    SELECT
-      w.*,
-      CASE WHEN w.total_paid = 0 THEN 1 ELSE w.paid END AS weight,
-      CASE WHEN w.total_paid = 0 THEN w.line_count ELSE w.total_paid END AS total
-    FROM refund_weights AS w
-  ) AS q
-),
-refund_shares AS (
+    GROUP BY s.event_key, u.i
+  ) AS l
+  UNION ALL
   SELECT
     f.return_id,
-    f.currency,
+    3 AS kind,
+    f.line_no,
     f.line_id,
+    0 AS units,
+    f.currency,
     f.floor_share + CASE
       WHEN row_number() OVER (PARTITION BY f.event_key ORDER BY f.remainder DESC, f.line_no)
         <= f.amount - sum(f.floor_share) OVER (PARTITION BY f.event_key)
       THEN 1 ELSE 0
     END AS share
-  FROM refund_floors AS f
-),
-
--- Every fact goes to its row (the key groupBy picks) and to the whole cohort.
-unit_facts AS (
-  SELECT
-    CASE CAST(? /*:group_by*/ AS VARCHAR)
-      WHEN 'brand' THEN l.brand
-      WHEN 'category' THEN l.category
-      WHEN 'sku' THEN l.sku
-      WHEN 'sellerId' THEN l.seller
-    END AS key,
-    l.sold,
-    CAST(NULL AS VARCHAR) AS reason,
-    0 AS units
-  FROM sold_lines AS l
-  UNION ALL
-  SELECT
-    CASE CAST(? /*:group_by*/ AS VARCHAR)
-      WHEN 'brand' THEN r.brand
-      WHEN 'category' THEN r.category
-      WHEN 'sku' THEN r.sku
-      WHEN 'sellerId' THEN r.seller
-      WHEN 'reason' THEN r.reason
-    END AS key,
-    0 AS sold,
-    r.reason,
-    r.units
-  FROM returned_lines AS r
-),
-units AS (
-  SELECT
-    grouping(key) AS overall,
-    key,
-    sum(sold) AS units_sold,
-    sum(CASE WHEN reason = 'quality_issue' THEN units ELSE 0 END) AS quality_issue,
-    sum(CASE WHEN reason = 'not_as_described' THEN units ELSE 0 END) AS not_as_described,
-    sum(CASE WHEN reason = 'wrong_item' THEN units ELSE 0 END) AS wrong_item,
-    sum(CASE WHEN reason = 'damaged_in_transit' THEN units ELSE 0 END) AS damaged_in_transit,
-    sum(CASE WHEN reason = 'no_longer_needed' THEN units ELSE 0 END) AS no_longer_needed,
-    sum(CASE WHEN reason = 'size_or_fit' THEN units ELSE 0 END) AS size_or_fit,
-    sum(CASE WHEN reason = 'other' THEN units ELSE 0 END) AS other
-  FROM unit_facts
-  GROUP BY GROUPING SETS ((key), ())
-),
-refunded AS (
-  SELECT grouping(s.key) AS overall, s.key, s.currency, sum(s.share) AS amount
   FROM (
     SELECT
-      CASE CAST(? /*:group_by*/ AS VARCHAR)
-        WHEN 'brand' THEN l.brand
-        WHEN 'category' THEN l.category
-        WHEN 'sku' THEN l.sku
-        WHEN 'sellerId' THEN l.seller
-        WHEN 'reason' THEN c.reason
-      END AS key,
-      f.currency,
-      f.share
-    FROM refund_shares AS f
-    INNER JOIN counted AS c ON c.return_id = f.return_id
-    INNER JOIN sold_lines AS l ON l.order_id = c.order_id AND l.line_id = f.line_id
-  ) AS s
-  GROUP BY GROUPING SETS ((s.key, s.currency), (s.currency))
+      w.*,
+      w.amount * w.weight / w.total AS floor_share,
+      mod(w.amount * w.weight, w.total) AS remainder
+    FROM (
+      SELECT
+        r.*,
+        CASE WHEN r.total_paid = 0 THEN 1 ELSE r.paid END AS weight,
+        CASE WHEN r.total_paid = 0 THEN r.line_count ELSE r.total_paid END AS total
+      FROM (
+        SELECT
+          r.*,
+          sum(r.paid) OVER (PARTITION BY r.event_key) AS total_paid,
+          count(*) OVER (PARTITION BY r.event_key) AS line_count
+        FROM (
+          SELECT
+            s.event_key,
+            u.i AS line_no,
+            arbitrary(s.return_id) AS return_id,
+            arbitrary(s.currency) AS currency,
+            arbitrary(s.amount) AS amount,
+            arbitrary(s.lines[u.i].lineId) AS line_id,
+            arbitrary(CAST(replace(s.lines[u.i].paidAmount, '.', '') AS BIGINT)) AS paid
+          FROM (
+            SELECT
+              coalesce(e.detail.eventId, e.id) AS event_key,
+              e.detail.returnId AS return_id,
+              e.detail.currency AS currency,
+              CAST(replace(e.detail.refundAmount, '.', '') AS BIGINT) AS amount,
+              e.detail.lines AS lines,
+              CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
+            FROM return_events AS e
+            WHERE e.dt >= ? /*:records_from*/
+              AND e.detailType = 'Refund Issued'
+              AND e.detail.returnId IS NOT NULL
+          ) AS s
+          CROSS JOIN UNNEST(s.idx) AS u (i)
+          GROUP BY s.event_key, u.i
+        ) AS r
+      ) AS r
+    ) AS w
+  ) AS f
 ),
-
--- Time from a return's creation to its refund, over the refunded returns with a unit in the
--- row: the middle one or two values (in milliseconds), whose mean is the median.
-refund_times AS (
+-- Each counted return's part of each row its lines fall in (a line of the cohort): its units
+-- (what was received once a receipt exists, else what was asked for), its refund's shares, and
+-- the hours to refund (for a row: those of a return with a unit in it; for the whole cohort: one
+-- per refund, carried by the refund's first line).
+keyed AS (
   SELECT
     f.return_id,
-    date_diff('millisecond', from_iso8601_timestamp(c.created_at), from_iso8601_timestamp(f.paid_at)) AS ms
-  FROM (SELECT DISTINCT event_key, return_id, paid_at FROM refund_lines) AS f
-  INNER JOIN counted AS c ON c.return_id = f.return_id
-),
-ranked_times AS (
-  SELECT
-    0 AS overall,
-    k.key,
-    t.ms,
-    row_number() OVER (PARTITION BY k.key ORDER BY t.ms) AS position,
-    count(*) OVER (PARTITION BY k.key) AS n
+    f.key,
+    arbitrary(f.reason) AS reason,
+    f.refund,
+    f.currency,
+    sum(f.units) AS units,
+    sum(f.share) AS share,
+    max(f.ms) AS ms,
+    max(CASE WHEN f.line_no = 1 THEN f.ms END) AS first_line_ms
   FROM (
-    SELECT DISTINCT
-      r.return_id,
-      CASE CAST(? /*:group_by*/ AS VARCHAR)
-        WHEN 'brand' THEN r.brand
-        WHEN 'category' THEN r.category
-        WHEN 'sku' THEN r.sku
-        WHEN 'sellerId' THEN r.seller
-        WHEN 'reason' THEN r.reason
-      END AS key
-    FROM returned_lines AS r
-  ) AS k
-  INNER JOIN refund_times AS t ON t.return_id = k.return_id
-  UNION ALL
-  SELECT
-    1 AS overall,
-    CAST(NULL AS VARCHAR) AS key,
-    t.ms,
-    row_number() OVER (ORDER BY t.ms) AS position,
-    count(*) OVER () AS n
-  FROM refund_times AS t
+    SELECT
+      e.return_id,
+      e.line_no,
+      CASE WHEN e.kind = 3 THEN 1 ELSE 0 END AS refund,
+      CASE CAST(? /*:group_by*/ AS VARCHAR) WHEN 'reason' THEN r.reason ELSE l.key END AS key,
+      r.reason,
+      e.units,
+      e.currency,
+      e.share,
+      r.ms
+    FROM event_lines AS e
+    INNER JOIN returns_state AS r ON r.return_id = e.return_id
+    INNER JOIN sold_lines AS l ON l.order_id = r.order_id AND l.line_id = e.line_id
+    WHERE e.kind = 3 OR e.kind = 2 OR (e.kind = 1 AND r.received = 0)
+  ) AS f
+  GROUP BY f.return_id, f.key, f.refund, f.currency
 ),
-middles AS (
-  SELECT overall, key, sum(ms) AS median_ms_sum, count(*) AS median_ms_count
-  FROM ranked_times
-  WHERE 2 * position IN (n, n + 1, n + 2)  -- the middle one (n odd) or two (n even)
-  GROUP BY overall, key
+-- Every figure in one aggregation: units per key and overall, refunds per key and currency and
+-- per currency; the times to refund are collected, sorted, and their middle one or two picked.
+figures AS (
+  SELECT
+    grouping(t.key) AS overall,
+    1 - grouping(t.currency) AS by_currency,
+    t.key,
+    t.currency,
+    sum(t.unit_row) AS unit_rows,
+    sum(t.refund_row) AS refund_rows,
+    sum(t.sold) AS units_sold,
+    sum(CASE WHEN t.reason = 'quality_issue' THEN t.units ELSE 0 END) AS quality_issue,
+    sum(CASE WHEN t.reason = 'not_as_described' THEN t.units ELSE 0 END) AS not_as_described,
+    sum(CASE WHEN t.reason = 'wrong_item' THEN t.units ELSE 0 END) AS wrong_item,
+    sum(CASE WHEN t.reason = 'damaged_in_transit' THEN t.units ELSE 0 END) AS damaged_in_transit,
+    sum(CASE WHEN t.reason = 'no_longer_needed' THEN t.units ELSE 0 END) AS no_longer_needed,
+    sum(CASE WHEN t.reason = 'size_or_fit' THEN t.units ELSE 0 END) AS size_or_fit,
+    sum(CASE WHEN t.reason = 'other' THEN t.units ELSE 0 END) AS other,
+    sum(t.share) AS refunded,
+    array_agg(t.key_ms) FILTER (WHERE t.key_ms IS NOT NULL) AS key_times,
+    array_agg(t.all_ms) FILTER (WHERE t.all_ms IS NOT NULL) AS all_times
+  FROM (
+    SELECT
+      l.key,
+      CAST(NULL AS VARCHAR) AS currency,
+      1 AS unit_row,
+      0 AS refund_row,
+      sum(l.sold) AS sold,
+      CAST(NULL AS VARCHAR) AS reason,
+      0 AS units,
+      CAST(NULL AS BIGINT) AS share,
+      CAST(NULL AS BIGINT) AS key_ms,
+      CAST(NULL AS BIGINT) AS all_ms
+    FROM sold_lines AS l
+    GROUP BY l.key
+    UNION ALL
+    SELECT
+      k.key,
+      k.currency,
+      CASE WHEN k.refund = 0 AND k.units > 0 THEN 1 ELSE 0 END AS unit_row,
+      k.refund AS refund_row,
+      0 AS sold,
+      k.reason,
+      k.units,
+      k.share,
+      CASE WHEN k.refund = 0 AND k.units > 0 THEN k.ms END AS key_ms,
+      CASE WHEN k.refund = 1 THEN k.first_line_ms END AS all_ms
+    FROM keyed AS k
+  ) AS t
+  GROUP BY GROUPING SETS ((t.key), (), (t.key, t.currency), (t.currency))
 )
 
 SELECT
-  'units' AS kind,
-  CASE WHEN u.overall = 1 THEN 'overall' ELSE 'row' END AS scope,
-  u.key,
-  CAST(NULL AS VARCHAR) AS currency,
-  u.units_sold,
-  u.quality_issue,
-  u.not_as_described,
-  u.wrong_item,
-  u.damaged_in_transit,
-  u.no_longer_needed,
-  u.size_or_fit,
-  u.other,
-  CAST(NULL AS BIGINT) AS refunded,
-  m.median_ms_sum,
-  m.median_ms_count
-FROM units AS u
-LEFT JOIN middles AS m ON m.overall = u.overall AND m.key IS NOT DISTINCT FROM u.key
-WHERE u.overall = 1 OR u.key IS NOT NULL
-UNION ALL
-SELECT
-  'refund' AS kind,
-  CASE WHEN r.overall = 1 THEN 'overall' ELSE 'row' END AS scope,
-  r.key,
-  r.currency,
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT),
-  r.amount,
-  CAST(NULL AS BIGINT),
-  CAST(NULL AS BIGINT)
-FROM refunded AS r
-WHERE r.overall = 1 OR r.key IS NOT NULL
+  CASE WHEN f.by_currency = 0 THEN 'units' ELSE 'refund' END AS kind,
+  CASE WHEN f.overall = 1 THEN 'overall' ELSE 'row' END AS scope,
+  f.key,
+  f.currency,
+  CASE WHEN f.by_currency = 0 THEN f.units_sold END AS units_sold,
+  CASE WHEN f.by_currency = 0 THEN f.quality_issue END AS quality_issue,
+  CASE WHEN f.by_currency = 0 THEN f.not_as_described END AS not_as_described,
+  CASE WHEN f.by_currency = 0 THEN f.wrong_item END AS wrong_item,
+  CASE WHEN f.by_currency = 0 THEN f.damaged_in_transit END AS damaged_in_transit,
+  CASE WHEN f.by_currency = 0 THEN f.no_longer_needed END AS no_longer_needed,
+  CASE WHEN f.by_currency = 0 THEN f.size_or_fit END AS size_or_fit,
+  CASE WHEN f.by_currency = 0 THEN f.other END AS other,
+  CASE WHEN f.by_currency = 1 THEN f.refunded END AS refunded,
+  CASE
+    WHEN f.by_currency = 1 THEN NULL
+    WHEN cardinality(f.times) % 2 = 1 THEN f.times[(cardinality(f.times) + 1) / 2]
+    WHEN cardinality(f.times) % 2 = 0 THEN f.times[cardinality(f.times) / 2] + f.times[cardinality(f.times) / 2 + 1]
+  END AS median_ms_sum,
+  CASE
+    WHEN f.by_currency = 1 THEN NULL
+    WHEN cardinality(f.times) % 2 = 1 THEN 1
+    WHEN cardinality(f.times) % 2 = 0 THEN 2
+  END AS median_ms_count
+FROM (
+  SELECT f.*, array_sort(CASE WHEN f.overall = 1 THEN f.all_times ELSE f.key_times END) AS times
+  FROM figures AS f
+) AS f
+WHERE (f.overall = 1 OR f.key IS NOT NULL)
+  AND CASE WHEN f.by_currency = 0 THEN f.overall = 1 OR f.unit_rows > 0 ELSE f.refund_rows > 0 END
