@@ -4,7 +4,7 @@ shared layer's size as ``sam build`` makes it (``python -m benchmarks.coldstart`
 The layout is the one ``sam build`` lays out (``.aws-sam/build``, built with the pinned SAM CLI in
 ``.venv-sam``): each function's built code is the task root, the layer's built ``python/`` folder is
 ``/opt/python``, and after it comes the runtime's own boto3 (the version pinned in
-requirements/dev.txt, installed into ``.aws-sam/coldstart/runtime``), in Lambda's order, so a
+requirements/dev.txt, installed into ``.aws-sam/coldstart/runtime-boto3-*``), in Lambda's order, so a
 package the layer ships shadows the runtime's. The layer is built for arm64: its native extensions
 (pydantic_core) are swapped for this machine's build of the same version, every other file is the
 built one. Each function's environment is the template's (Globals plus its own, resolved from
@@ -18,7 +18,8 @@ one warm-up of each that is not counted (it also leaves the bytecode cache, as f
 ratio is the function's median over boto3's median. The goal (issue 14) is 1.2x; the machine is
 shared, so CPU time is the one judged (waiting for a core is not the import's time), wall time is
 printed beside it. Each function's import must also import boto3 itself (its clients are created
-at first use, the module at import): a handler that deferred it would look cheap for nothing.
+at first use, the module at import): a handler that deferred it would look cheap for nothing, so
+one that does not is flagged in the table.
 The floor is timed the same way: ``import boto3``, Powertools' ``Logger`` and pydantic's
 ``BaseModel``, which every handler imports before a line of its own (the core's models are pydantic).
 
