@@ -61,7 +61,8 @@ class Outcome:
 
 
 def stage(work: Path) -> None:
-    """A fresh ``work`` directory: the engine package, the unit tests, the example orders, the config."""
+    """A fresh ``work`` directory: the engine package, the unit tests, the example orders, the config
+    and the README (which a unit test reads)."""
     if work.exists():
         shutil.rmtree(work)
     work.mkdir()
@@ -70,6 +71,7 @@ def stage(work: Path) -> None:
     shutil.copytree(ROOT / "tests" / "unit", work / "tests" / "unit", ignore=ignore)
     shutil.copytree(ROOT / "events" / "orders", work / "events" / "orders")
     shutil.copy2(ROOT / "pyproject.toml", work / "pyproject.toml")
+    shutil.copy2(ROOT / "README.md", work / "README.md")  # a unit test holds the README's table
 
 
 def refresh_tests(work: Path) -> None:
