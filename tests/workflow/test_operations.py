@@ -18,6 +18,7 @@ from returns_service.errors import BadRequest, Conflict, Forbidden, NotFound
 from returns_service.models import CreateReturn
 from returns_service.receipt import verify_callback
 from returns_service.store import orders as order_store
+from returns_service.store import returns as return_store
 from tests.workflow.conftest import Flow
 
 
@@ -91,6 +92,22 @@ def test_cs_queue_is_oldest_first_and_paginated(flow: Flow, orders) -> None:
         review.review_queue("PENDING_REVIEW", 10, "not-a-token")
     view, snapshot = review.get_return_for_cs(ids[0])
     assert view.returnId == ids[0] and snapshot.orderId == "O-MIX-2"
+
+
+def test_the_queue_leaves_out_what_moved_on_since_its_index_saw_it(flow: Flow, orders, monkeypatch) -> None:
+    """ByStatus holds keys and lags the table in DynamoDB: the page's returns are read by key, and
+    one no longer in the status (or gone) is not shown as if it still were."""
+    order = flow.order(orders["O-MIX-2"])
+    kept, cancelled = (flow.create(order, {line: 1}, "quality_issue").returnId for line in ("L1", "L2"))
+    for return_id in (kept, cancelled):
+        flow.wait(return_id, "PENDING_REVIEW", parked="review")
+    returns.cancel_return(cancelled, order["customerId"])
+    flow.wait(cancelled, "CANCELLED")
+    stale = [{"returnId": rid, "status": "PENDING_REVIEW"} for rid in (kept, cancelled, "R-GONE")]
+    monkeypatch.setattr(return_store, "index_page", lambda *_: (stale, None))
+    page, token = review.review_queue("PENDING_REVIEW", 10, None)
+    assert [view.returnId for view in page] == [kept] and token is None
+    assert page[0].status == "PENDING_REVIEW"
 
 
 def test_customers_see_only_their_own_returns(flow: Flow, orders) -> None:
