@@ -11,7 +11,7 @@ export SAM_CLI_TELEMETRY := 0
 
 .DEFAULT_GOAL := help
 
-.PHONY: help install test lint typecheck cfn-lint pytest bench bench-coldstart mutation openapi run demo screenshots console-publish sam-build clean
+.PHONY: help install test lint typecheck cfn-lint pytest bench bench-coldstart bench-throughput mutation openapi run demo screenshots console-publish sam-build clean
 
 help: ## what each target does
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed -E 's/^([a-z-]+):.*## (.*)/  make \1\t\2/' | expand -t 24
@@ -46,6 +46,9 @@ bench: install $(SAM_STAMP) ## the engine against a unit-by-unit model; cold sta
 
 bench-coldstart: install $(SAM_STAMP) ## only the cold starts and the layer's size (part of make bench)
 	$(BIN)/python -m benchmarks.coldstart
+
+bench-throughput: install ## only the local stack's returns a second over HTTP (part of make bench)
+	$(BIN)/python -m benchmarks.throughput
 
 # Only the analytics query on a synthetic month (part of `make bench`).
 bench-analytics: install

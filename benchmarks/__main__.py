@@ -1,6 +1,7 @@
 """``python -m benchmarks``: the engine's quotes per second, the functions' cold starts and the
 layer's size (``python -m benchmarks.coldstart`` alone), the workflow's bench when it exists, what a
-paid cancellation costs, then the analytics query on a synthetic month (``python -m
+paid cancellation costs, the local stack's throughput (``python -m benchmarks.throughput``
+alone), then the analytics query on a synthetic month (``python -m
 benchmarks.analytics`` alone)."""
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 
-from benchmarks import analytics, cancellation, coldstart, engine
+from benchmarks import analytics, cancellation, coldstart, engine, throughput
 
 
 def main() -> None:
@@ -19,6 +20,8 @@ def main() -> None:
     if importlib.util.find_spec("benchmarks.workflow") is not None:
         print()
         importlib.import_module("benchmarks.workflow").main()
+    print()
+    throughput.main()
     print()
     cancellation.main()
     print()

@@ -15,7 +15,15 @@ current stack, so several stacks over a test session need no restore:
   grew with everything ever written (a third slower after 100 returns). Here only the items the
   transaction names are copied, and a failed transaction puts them back and drops its stream
   records. moto's own method still does the work.
-- Step Functions: a definition is validated once per process (moto parses it on every
+- `ActionResult.execute_result` for DynamoDB and DynamoDB Streams answers: moto 5.2 walks the
+  botocore output shape for every attribute of every item (half the CPU of a return went there);
+  here the result is written as JSON directly (None left out, bytes base64, datetimes as epoch
+  seconds: what the shape walk gives for these two JSON services). Errors still go through moto.
+- `moto.core.responses.method_names_from_class`: moto lists a handler class's methods with
+  `inspect.getmembers` on every request; the list of a class is kept.
+- Step Functions: a Lambda task made a new boto3 client for each invocation (~15 ms); one client
+  per region is kept (moto's `boto_client_for` ignores the state's credentials anyway). A
+  definition is validated once per process (moto parses it on every
   CreateStateMachine, ~0.2 s) and parsed once per process (moto parses it with ANTLR on every
   execution, ~80 ms); each execution gets its own copy of the parsed program.
 
@@ -26,11 +34,15 @@ the same names. Their invocations fail and their events are not recorded.
 
 from __future__ import annotations
 
+import base64
+import calendar
 import copy
 import json
+import os
 import pickle
 import threading
 import weakref
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from local.streams import written_tables
@@ -108,6 +120,8 @@ def install() -> None:
         _patch_events()
         _patch_dynamodb()
         _patch_stepfunctions()
+        _patch_json_answers()
+        _patch_method_names()
         _PATCHED = True
 
 
@@ -282,5 +296,72 @@ def _patch_stepfunctions() -> None:
                 programs[definition] = parsed
         return pickle.loads(parsed)
 
+    from moto.stepfunctions.parser.asl.component.state.exec.state_task import lambda_eval_utils
+
+    original_client_for = getattr(lambda_eval_utils, "boto_client_for")  # noqa: B009 - not exported
+    clients: dict[tuple[str, str], Any] = {}
+
+    def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        with lock:
+            client = clients.get((region, service))
+            if client is None:
+                client = clients[(region, service)] = original_client_for(region, service, state_credentials)
+        return client
+
+    setattr(lambda_eval_utils, "boto_client_for", boto_client_for)  # noqa: B010
     setattr(StepFunctionsParserBackend, "_validate_definition", staticmethod(validate_definition))  # noqa: B010
     setattr(ExecutionWorker, "_get_evaluation_entrypoint", evaluation_entrypoint)  # noqa: B010
+
+
+FAST_JSON_SERVICES = ("dynamodb", "dynamodbstreams")
+
+
+def _patch_json_answers() -> None:
+    from moto.core.responses import ActionResult
+
+    original = ActionResult.execute_result
+    check = os.environ.get("LOCAL_CHECK_FAST_JSON") == "1"  # compare with moto's (while changing this)
+
+    def execute_result(self: Any, context: Any) -> Any:
+        service = context.service_model
+        if service.service_name not in FAST_JSON_SERVICES or isinstance(self.result, Exception):
+            return original(self, context)
+        body = "{}" if self.result is None else json.dumps(_plain(self.result))
+        version = service.metadata.get("jsonVersion", "1.0")
+        answer = 200, {"Content-Type": f"application/x-amz-json-{version}"}, body
+        if check:
+            expected = original(self, context)
+            if json.loads(expected[2]) != json.loads(body) or expected[0] != 200:
+                raise AssertionError(f"fast JSON differs: {expected[2]!r:.2000} != {body:.2000}")
+        return answer
+
+    setattr(ActionResult, "execute_result", execute_result)  # noqa: B010
+
+
+def _plain(value: Any) -> Any:
+    """A DynamoDB (Streams) result as its JSON answer holds it."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, datetime):
+        seconds = calendar.timegm(value.timetuple())
+        return seconds + (value.microsecond // 1000) / 1000.0 if value.microsecond else seconds
+    return value
+
+
+def _patch_method_names() -> None:
+    from moto.core import responses
+
+    original = getattr(responses, "method_names_from_class")  # noqa: B009 - not exported
+    known: dict[Any, list[str]] = {}
+
+    def method_names_from_class(clazz: object) -> list[str]:
+        names = known.get(clazz)
+        if names is None:
+            names = known[clazz] = original(clazz)
+        return list(names)
+
+    setattr(responses, "method_names_from_class", method_names_from_class)  # noqa: B010

@@ -3,7 +3,9 @@
 After a write to a table whose stream a function consumes, the stack calls ``pump()`` in the
 writing thread, once the write is applied: the records written since the last one delivered are
 read through moto's DynamoDB Streams API (under the harness's DynamoDB lock, so a transaction
-another thread has half applied is never read) and handed to the function in batches, in order.
+another thread has half applied is never read; on from the last `NextShardIterator` while batches
+go through, from the last delivered sequence number after a failure) and handed to the function
+in batches, in order.
 
 A batch the function fails - it raises, or with ``ReportBatchItemFailures`` it names failed
 records - is handed over again from the first failed record, after a short backoff on a timer
@@ -60,6 +62,8 @@ class StreamDelivery:
     _mutex: threading.Lock = field(default_factory=threading.Lock)
     _owner: int | None = None
     _shard: str | None = None
+    _iterator: str | None = None  # where the next read starts (None: from `position`)
+    _next_iterator: str | None = None
     _timer: threading.Timer | None = None
     timers: list[threading.Thread] = field(default_factory=list)
 
@@ -72,7 +76,10 @@ class StreamDelivery:
             try:
                 while not self.closed():
                     records = self._read()
-                    if not records or not self._hand_over(records):
+                    if not records:
+                        self._iterator = self._next_iterator  # nothing new: read on from there
+                        return
+                    if not self._hand_over(records):
                         return
             finally:
                 self._owner = None
@@ -88,14 +95,19 @@ class StreamDelivery:
             if self._shard is None:
                 description = streams.describe_stream(StreamArn=self.mapping.stream_arn)["StreamDescription"]
                 self._shard = str(description["Shards"][0]["ShardId"])
-            where: dict[str, Any] = {"StreamArn": self.mapping.stream_arn, "ShardId": self._shard}
-            if self.position is None:
-                where["ShardIteratorType"] = self.mapping.starting_position
-            else:
-                where["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
-                where["SequenceNumber"] = self.position
-            iterator = streams.get_shard_iterator(**where)["ShardIterator"]
+            iterator = self._iterator
+            if iterator is None:
+                where: dict[str, Any] = {"StreamArn": self.mapping.stream_arn, "ShardId": self._shard}
+                if self.position is None:
+                    where["ShardIteratorType"] = self.mapping.starting_position
+                else:
+                    where["ShardIteratorType"] = "AFTER_SEQUENCE_NUMBER"
+                    where["SequenceNumber"] = self.position
+                iterator = streams.get_shard_iterator(**where)["ShardIterator"]
             answer = streams.get_records(ShardIterator=iterator, Limit=self.mapping.batch_size)
+        # Where the next read starts once this batch is through, as a Lambda poller reads on.
+        self._next_iterator = answer.get("NextShardIterator")
+        self._iterator = None
         return list(answer.get("Records") or [])
 
     # -- handing over --------------------------------------------------------------------------
@@ -138,6 +150,7 @@ class StreamDelivery:
             self.position = str(records[failed_at - 1]["dynamodb"]["SequenceNumber"])
             self.attempts = 0
         if error is None:
+            self._iterator = self._next_iterator
             return True
         self.attempts += 1
         LOG.info("%s: stream batch failed (%s), attempt %d", self.mapping.function.name, error, self.attempts)
