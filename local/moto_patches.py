@@ -22,7 +22,8 @@ current stack, so several stacks over a test session need no restore:
 - `moto.core.responses.method_names_from_class`: moto lists a handler class's methods with
   `inspect.getmembers` on every request; the list of a class is kept.
 - Step Functions: a Lambda task made a new boto3 client for each invocation (~15 ms); one client
-  per region is kept (moto's `boto_client_for` ignores the state's credentials anyway). A
+  per region is kept while a mock is active (moto's `boto_client_for` ignores the state's
+  credentials anyway; without a mock it points the client at a moto server, not kept). A
   definition is validated once per process (moto parses it on every
   CreateStateMachine, ~0.2 s) and parsed once per process (moto parses it with ANTLR on every
   execution, ~80 ms); each execution gets its own copy of the parsed program.
@@ -302,6 +303,10 @@ def _patch_stepfunctions() -> None:
     clients: dict[tuple[str, str], Any] = {}
 
     def boto_client_for(region: str, service: str, state_credentials: Any = None) -> Any:
+        from moto.core.models import botocore_stubber
+
+        if not botocore_stubber.enabled:  # no mock (an execution outliving its test): moto's own
+            return original_client_for(region, service, state_credentials)
         with lock:
             client = clients.get((region, service))
             if client is None:

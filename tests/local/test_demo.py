@@ -1,6 +1,6 @@
 """`make run` + `make demo` end to end: the local stack as a real subprocess on a free port, the
 seed's story over real HTTP, then the demo's command against the same server (it answers, so the
-demo replays the story on fresh copies of the orders), then a clean stop on SIGINT."""
+demo replays the story on fresh copies of the orders), then a clean stop of that server on SIGINT."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import pytest
 
@@ -27,18 +27,26 @@ def free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[tuple[Client, subprocess.Popen[str]]]:
+def running() -> Iterator[tuple[Client, subprocess.Popen[str], IO[str]]]:
+    """One `make run` server for the module (starting one costs seconds): the last test stops it."""
     port = free_port()
     client = Client(f"http://127.0.0.1:{port}")
     with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as records:
         process = start_server(port, log, Path(records))
         try:
             wait_ready(client, process, timeout=60)
-            yield client, process
+            yield client, process, log
         finally:
             stop_server(process)
             log.seek(0)
             print(log.read()[-3000:])
+
+
+@pytest.fixture
+def server(running: tuple[Client, subprocess.Popen[str], IO[str]]) -> tuple[Client, subprocess.Popen[str]]:
+    client, process, _ = running
+    assert process.poll() is None, "the module's server was stopped by an earlier test"
+    return client, process
 
 
 def adjustments(quote: dict[str, Any]) -> dict[str, str]:
@@ -177,26 +185,23 @@ def test_make_demo_against_a_running_server_replays_on_copies(
     assert "starting the local stack" not in done.stdout
 
 
-def test_the_server_stops_cleanly_on_sigint() -> None:
-    port = free_port()
-    client = Client(f"http://127.0.0.1:{port}")
-    with tempfile.TemporaryFile("w+") as log, tempfile.TemporaryDirectory() as records:
-        process = start_server(port, log, Path(records))
-        wait_ready(client, process, timeout=60)
-        token = client.token("cust-1001")
-        assert client.call("GET", "/returns?orderId=O-SEED-1", token=token) == (
-            200,
-            {"items": [], "nextToken": None},
-        )
-        assert client.call("GET", "/returns")[0] == 401
-        assert stop_server(process) == 0
-        log.seek(0)
-        output = log.read()
+def test_the_server_stops_cleanly_on_sigint(running: tuple[Client, subprocess.Popen[str], IO[str]]) -> None:
+    """Last in the module: it stops the module's server (after the stories above, if they ran)."""
+    client, process, log = running
+    token = client.token("cust-1003")
+    assert client.call("GET", "/returns?orderId=O-JPY-3", token=token) == (
+        200,
+        {"items": [], "nextToken": None},
+    )
+    assert client.call("GET", "/returns")[0] == 401
+    assert stop_server(process) == 0
+    log.seek(0)
+    output = log.read()
     assert "ready on" in output and "stopping (SIGINT)" in output
     assert "a return not reviewed within 600 s (10 minutes) is approved automatically" in output
     assert "STACK_PARAMETERS='ReviewTimeoutSeconds=86400" in output and "for a clean state" in output
     # Quiet by default: the server's one line per request, none of the functions' JSON logs.
-    assert "GET /returns?orderId=O-SEED-1 -> 200" in output
+    assert "GET /returns?orderId=O-JPY-3 -> 200" in output
     assert '"level":"INFO"' not in output and '"message":"request answered"' not in output
     seeded = "O-JPY-3, O-MIX-2, O-PAID-7, O-PLACED-8, O-POP-4, O-POP-6, O-SEED-1, O-SHIP-5"
     assert f"Seeded orders (moved to the present): {seeded}" in output
