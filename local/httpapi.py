@@ -9,6 +9,7 @@ event (lower-cased headers, comma-joined repeated query values, claims as string
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import logging
 import time
@@ -22,6 +23,8 @@ from urllib.parse import parse_qs, quote, unquote, urlencode
 from local.template import TemplateError
 
 LOG = logging.getLogger("local.httpapi")
+# Lambda refuses a synchronous response over this many bytes; API Gateway then answers 500.
+LAMBDA_RESPONSE_LIMIT = 6_291_556
 
 ANY_METHOD = "ANY"
 
@@ -120,17 +123,21 @@ class HttpResponse:
 
     status: int
     headers: dict[str, str]
-    text: str
+    text: str  # the body as a client reads it (decompressed when the server gzipped it)
     json: Any = field(default=None)
+    body: bytes = b""  # the bytes on the wire
 
     @classmethod
-    def of(cls, status: int, headers: Mapping[str, str], text: str) -> HttpResponse:
+    def of(
+        cls, status: int, headers: Mapping[str, str], text: str, body: bytes | None = None
+    ) -> HttpResponse:
         lowered = {k.lower(): v for k, v in headers.items()}
         try:
             parsed = json.loads(text) if text else None
         except ValueError:
             parsed = None
-        return cls(status=status, headers=lowered, text=text, json=parsed)
+        wire = text.encode("utf-8") if body is None else body
+        return cls(status=status, headers=lowered, text=text, json=parsed, body=wire)
 
     @classmethod
     def message(cls, status: int, message: str) -> HttpResponse:
@@ -255,9 +262,14 @@ def read_response(result: Any) -> HttpResponse:
             headers["set-cookie"] = ", ".join(str(c) for c in result["cookies"])
         body = result.get("body")
         text = "" if body is None else str(body)
-        if result.get("isBase64Encoded") and text:
-            text = base64.b64decode(text).decode("utf-8", errors="replace")
-        return HttpResponse.of(int(result["statusCode"]), headers, text)
+        if not (result.get("isBase64Encoded") and text):
+            return HttpResponse.of(int(result["statusCode"]), headers, text)
+        wire = base64.b64decode(text)
+        if {k.lower(): v for k, v in headers.items()}.get("content-encoding", "").lower() == "gzip":
+            text = gzip.decompress(wire).decode("utf-8", errors="replace")
+        else:
+            text = wire.decode("utf-8", errors="replace")
+        return HttpResponse.of(int(result["statusCode"]), headers, text, body=wire)
     return HttpResponse.of(200, {"content-type": "application/json"}, json.dumps(result, ensure_ascii=False))
 
 
@@ -381,5 +393,16 @@ class HttpApi:
             result = function.call(event)
         except Exception:
             LOG.exception("%s failed on %s %s", route.function, method, path)
+            return HttpResponse.message(500, "Internal Server Error")
+        size = len(json.dumps(result, ensure_ascii=False, separators=(",", ":")).encode())
+        if size > LAMBDA_RESPONSE_LIMIT:
+            LOG.error(
+                "%s answered %s %s with %d bytes, over Lambda's response limit (%d)",
+                route.function,
+                method,
+                path,
+                size,
+                LAMBDA_RESPONSE_LIMIT,
+            )
             return HttpResponse.message(500, "Internal Server Error")
         return read_response(result)

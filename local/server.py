@@ -321,7 +321,7 @@ def _handler_class(service: LocalService) -> type[BaseHTTPRequestHandler]:
             except Exception as exc:  # the stack answers 500 itself; this is the harness failing
                 print(f"local server error: {type(exc).__name__}: {exc}", file=sys.stderr)
                 response = _error(500, "local server error (see its console)")
-            payload = response.text.encode("utf-8")
+            payload = response.body
             self.send_response(response.status)
             for name, value in response.headers.items():
                 if name not in ("content-length", "connection", "transfer-encoding"):

@@ -6,6 +6,7 @@ Firehose streams (a local folder here) and the route's query reads them (DuckDB 
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 from datetime import UTC, datetime
 from typing import Any
@@ -161,6 +162,18 @@ def test_csv(stack, today: str, returns: dict[str, str]) -> None:
         and rows[0]["medianHoursToRefund"] == ""
         and rows[0]["flagged"] == "false"
     )
+
+
+def test_gzip_when_the_client_accepts_it(stack, today: str, returns: dict[str, str]) -> None:
+    """Compressed answers keep a month of groupBy=sku under Lambda's 6 MB response limit."""
+    api = Api(stack)
+    for accept in ("application/json", "text/csv"):
+        query = f"{ROUTE}?from={today}&to={today}&groupBy=sku"
+        plain = api.call("GET", query, headers={"Accept": accept}, claims=AGENT)
+        zipped = api.call("GET", query, headers={"Accept": accept, "Accept-Encoding": "gzip"}, claims=AGENT)
+        assert plain.status == zipped.status == 200
+        assert "content-encoding" not in plain.headers and zipped.headers["content-encoding"] == "gzip"
+        assert gzip.decompress(zipped.body) == plain.body and zipped.text == plain.text
 
 
 @pytest.mark.parametrize(

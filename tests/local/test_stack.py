@@ -4,6 +4,7 @@ template of its own (tests/local/fixture) so the harness is tested apart from th
 from __future__ import annotations
 
 import base64
+import gzip
 import json
 import time
 import uuid
@@ -388,6 +389,19 @@ def test_tables_secrets_bus_and_functions_exist_in_moto(fixture_stack: Stack) ->
     assert fixture_stack.attribute("EchoFunction", "Arn").endswith(":function:fixture-echo-test")
     assert fixture_stack.authorizers["Jwt"]["issuer"] == "https://issuer.example.com"
     assert fixture_stack.authorizers["Jwt"]["audience"] == ["storefront", "cs-console"]
+
+
+def test_a_response_over_lambdas_limit_is_api_gateways_500(fixture_stack: Stack) -> None:
+    """Lambda refuses a synchronous answer over 6 MB; the client sees API Gateway's 500."""
+    answer = fixture_stack.http("GET", "/open/huge")
+    assert (answer.status, answer.json) == (500, {"message": "Internal Server Error"})
+
+
+def test_a_gzipped_answer_goes_on_the_wire_as_is_and_reads_as_text(fixture_stack: Stack) -> None:
+    answer = fixture_stack.http("GET", "/open/gzipped")
+    assert answer.headers["content-encoding"] == "gzip"
+    assert gzip.decompress(answer.body).decode() == answer.text
+    assert answer.json == {"said": "满199减100"}
 
 
 def test_http_routes_auth_and_errors_behave_like_api_gateway(fixture_stack: Stack) -> None:
