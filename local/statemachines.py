@@ -9,6 +9,7 @@ for executions.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Mapping
@@ -18,6 +19,11 @@ from typing import Any
 from local.template import Resolver, TemplateError
 
 STATE_MACHINE_TYPE = "AWS::Serverless::StateMachine"
+
+# moto's ASL interpreter logs every failure a state catches (a time limit, a Reroute.* error) at
+# ERROR with the whole state's repr, from its own thread: normal flow here, and the execution
+# history keeps each one (tests read it). Its other loggers stay as they are.
+logging.getLogger("moto.stepfunctions.parser.asl.component.eval_component").setLevel(logging.CRITICAL)
 
 
 def substitute(text: str, substitutions: Mapping[str, str], where: str) -> str:
