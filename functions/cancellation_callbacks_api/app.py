@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -19,6 +19,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from returns_core.lifecycle.cancellation import Wait
 from returns_service.api import http
 from returns_service.api.cancellations import OutcomeBody
+from returns_service.api.params import CancellationId
 from returns_service.cancellations import callbacks
 from returns_service.cancellations.views import CancellationView
 from returns_service.errors import Forbidden
@@ -27,7 +28,6 @@ PATHS = {
     Wait.FULFILMENT: re.compile(r"^/fulfilment/cancellations/(?P<id>[^/]+)/outcome/?$"),
     Wait.INTERCEPTION: re.compile(r"^/delivery/cancellations/(?P<id>[^/]+)/interception/?$"),
 }
-CancellationId = Annotated[str, Path(alias="cancellationId", min_length=1, max_length=128)]
 Expires = Annotated[str, Query(description="Expiry of the signed URL (part of the signature)")]
 Signature = Annotated[str, Query(description="HMAC-SHA256 signature of the URL")]
 

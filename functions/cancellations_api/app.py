@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -20,21 +20,17 @@ from returns_service.api.cancellations import (
     CancellationQuoteRequest,
     CreateCancellationRequest,
 )
+from returns_service.api.params import (
+    ID_MAX,
+    PAGE_DEFAULT,
+    CancellationId,
+    IdempotencyKey,
+    Limit,
+    NextToken,
+    OrderId,
+)
 from returns_service.cancellations import requests
 from returns_service.cancellations.views import CancellationView
-
-ID_MAX = 128
-PAGE_DEFAULT = 20
-OrderId = Annotated[str, Path(alias="orderId", min_length=1, max_length=ID_MAX)]
-CancellationId = Annotated[str, Path(alias="cancellationId", min_length=1, max_length=ID_MAX)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description="A retry with the same key gets the first answer; the same key with another body, 422.",
-    ),
-]
 
 app = http.new_resolver()
 
@@ -101,10 +97,8 @@ def create_cancellation(
 )
 def list_cancellations(
     order_id: Annotated[str | None, Query(alias="orderId", min_length=1, max_length=ID_MAX)] = None,
-    limit: Annotated[int, Query(ge=1, le=requests.MAX_PAGE, description="Page size")] = PAGE_DEFAULT,
-    next_token: Annotated[
-        str | None, Query(alias="nextToken", min_length=1, max_length=2048, description="From the last page")
-    ] = None,
+    limit: Limit = PAGE_DEFAULT,
+    next_token: NextToken = None,
 ) -> CancellationPage:
     items, token = requests.list_mine(_customer(), order_id, limit, next_token)
     return CancellationPage(items=items, nextToken=token)

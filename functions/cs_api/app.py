@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -27,15 +27,11 @@ from returns_service.api.models import (
     ReviewBody,
     SettlementsPage,
 )
+from returns_service.api.params import PAGE_DEFAULT, CustomerId, Limit, NextToken, ReturnId, SellerId
 from returns_service.errors import BadRequest, Unprocessable
 from returns_service.models import ReturnStatus, ReturnView
 
-ReturnId = Annotated[str, Path(alias="returnId", min_length=1, max_length=128)]
-CustomerId = Annotated[str, Path(alias="customerId", min_length=1, max_length=128)]
-SellerId = Annotated[str, Path(alias="sellerId", min_length=1, max_length=128)]
 Day = "a UTC date, YYYY-MM-DD"
-PAGE_DEFAULT = 20
-PAGE_MAX = 100
 
 app = http.new_resolver()
 
@@ -53,10 +49,8 @@ def _agent() -> Caller:
 )
 def queue(
     status: Annotated[ReturnStatus, Query(description="Which returns to list")] = ReturnStatus.PENDING_REVIEW,
-    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Page size")] = PAGE_DEFAULT,
-    next_token: Annotated[
-        str | None, Query(alias="nextToken", min_length=1, max_length=2048, description="From the last page")
-    ] = None,
+    limit: Limit = PAGE_DEFAULT,
+    next_token: NextToken = None,
 ) -> QueuePage:
     _agent()
     items, token = review.review_queue(status, limit, next_token)
@@ -76,10 +70,8 @@ def queue(
 )
 def customer_returns(
     customer_id: CustomerId,
-    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Page size")] = PAGE_DEFAULT,
-    next_token: Annotated[
-        str | None, Query(alias="nextToken", min_length=1, max_length=2048, description="From the last page")
-    ] = None,
+    limit: Limit = PAGE_DEFAULT,
+    next_token: NextToken = None,
 ) -> CustomerReturnsPage:
     _agent()
     items, token = review.customer_returns(customer_id, limit, next_token)
@@ -240,10 +232,8 @@ def seller_settlements(
     end: Annotated[
         str, Query(alias="to", pattern=DATE_PATTERN, description=f"Last day paid, included: {Day}")
     ],
-    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Page size")] = PAGE_DEFAULT,
-    next_token: Annotated[
-        str | None, Query(alias="nextToken", min_length=1, max_length=2048, description="From the last page")
-    ] = None,
+    limit: Limit = PAGE_DEFAULT,
+    next_token: NextToken = None,
 ) -> SettlementsPage:
     _agent()
     return settlements.seller_settlements(seller_id, start, end, limit, next_token)

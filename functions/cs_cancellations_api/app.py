@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -14,21 +14,9 @@ from returns_core.lifecycle.cancellation import CancellationStatus
 from returns_service.api import http, idempotency
 from returns_service.api.caller import Caller, cs_agent_of
 from returns_service.api.cancellations import CancellationPage, CsCancellationRequest, CsCancellationView
+from returns_service.api.params import PAGE_DEFAULT, CancellationId, IdempotencyKey, Limit, NextToken, OrderId
 from returns_service.cancellations import requests, workflow
 from returns_service.cancellations.views import CancellationView, view_of
-
-ID_MAX = 128
-PAGE_DEFAULT = 20
-OrderId = Annotated[str, Path(alias="orderId", min_length=1, max_length=ID_MAX)]
-CancellationId = Annotated[str, Path(alias="cancellationId", min_length=1, max_length=ID_MAX)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description="A retry with the same key gets the first answer; the same key with another body, 422.",
-    ),
-]
 
 app = http.new_resolver()
 
@@ -48,10 +36,8 @@ def queue(
     status: Annotated[
         CancellationStatus, Query(description="Which cancellations to list (default: failed refunds)")
     ] = CancellationStatus.REFUND_FAILED,
-    limit: Annotated[int, Query(ge=1, le=requests.MAX_PAGE, description="Page size")] = PAGE_DEFAULT,
-    next_token: Annotated[
-        str | None, Query(alias="nextToken", min_length=1, max_length=2048, description="From the last page")
-    ] = None,
+    limit: Limit = PAGE_DEFAULT,
+    next_token: NextToken = None,
 ) -> CancellationPage:
     _agent()
     items, token = requests.queue(status, limit, next_token)

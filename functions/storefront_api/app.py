@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -23,21 +23,16 @@ from returns_service.api.models import (
     ReturnQuoteRequest,
     ShipmentBody,
 )
+from returns_service.api.params import (
+    ID_MAX,
+    PAGE_DEFAULT,
+    IdempotencyKey,
+    Limit,
+    NextToken,
+    OrderId,
+    ReturnId,
+)
 from returns_service.models import ReturnView
-
-ID_MAX = 128
-PAGE_DEFAULT = 20
-PAGE_MAX = 100
-OrderId = Annotated[str, Path(alias="orderId", min_length=1, max_length=ID_MAX)]
-ReturnId = Annotated[str, Path(alias="returnId", min_length=1, max_length=ID_MAX)]
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
-        description="A retry with the same key gets the first answer; the same key with another body, 422.",
-    ),
-]
 
 app = http.new_resolver()
 
@@ -95,11 +90,8 @@ def list_returns(
         str | None,
         Query(alias="orderId", min_length=1, max_length=ID_MAX, description="Only the returns of this order"),
     ] = None,
-    limit: Annotated[int, Query(ge=1, le=PAGE_MAX, description="Page size")] = PAGE_DEFAULT,
-    next_token: Annotated[
-        str | None,
-        Query(alias="nextToken", min_length=1, max_length=2048, description="`nextToken` of the last page"),
-    ] = None,
+    limit: Limit = PAGE_DEFAULT,
+    next_token: NextToken = None,
 ) -> ReturnList:
     items, token = returns.list_returns(_customer(), order_id, limit, next_token)
     return ReturnList(items=items, nextToken=token)
