@@ -9,6 +9,7 @@ A step that arrives after the return moved on answers its own token at once (``R
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from aws_lambda_powertools import Logger
 from botocore.exceptions import ClientError
@@ -83,3 +84,19 @@ def settle(change: Change[Return]) -> None:
     task = claimed(change)
     if task is not None:
         answer(task.token, task.waitingFor, change.after)
+
+
+def error_text(error: dict[str, Any] | None) -> str:
+    """A state machine's caught error (``{"Error", "Cause"}``) as one line: ``Name: cause``
+    (the errorMessage when the cause is a Lambda error payload)."""
+    if not error:
+        return "unknown error"
+    name = str(error.get("Error", "Error"))
+    cause = error.get("Cause")
+    if isinstance(cause, str):
+        try:
+            parsed = json.loads(cause)
+            cause = parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
+        except ValueError:
+            pass
+    return f"{name}: {cause}" if cause else name

@@ -8,7 +8,6 @@ its own token at once (``Reroute``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
@@ -166,7 +165,7 @@ def issue_refund(return_id: str) -> dict[str, str]:
 
 def await_refund_retry(return_id: str, token: str, error: dict[str, Any] | None) -> None:
     """The refund failed for good (retries spent): REFUND_FAILED until CS retries it."""
-    cause = _error_text(error)
+    cause = tasks.error_text(error)
 
     def failed(ret: Return, at: str) -> decide.ReturnChange | None:
         if ret.status == ReturnStatus.REFUNDING:
@@ -176,17 +175,3 @@ def await_refund_retry(return_id: str, token: str, error: dict[str, Any] | None)
         return decide.park(ret, Wait.REFUND_RETRY, token, at)
 
     _park(return_id, Wait.REFUND_RETRY, token, failed)
-
-
-def _error_text(error: dict[str, Any] | None) -> str:
-    if not error:
-        return "unknown error"
-    name = str(error.get("Error", "Error"))
-    cause = error.get("Cause")
-    if isinstance(cause, str):
-        try:
-            parsed = json.loads(cause)
-            cause = parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
-        except ValueError:
-            pass
-    return f"{name}: {cause}" if cause else name

@@ -8,7 +8,6 @@ answer) and a wait that starts after the status moved on completes its own token
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -161,7 +160,7 @@ def _record(c: Cancellation) -> Cancellation:
 
 def await_refund_retry(cancellation_id: str, token: str, error: dict[str, Any] | None) -> None:
     """The refund kept failing (retries spent): REFUND_FAILED, the token parked for CS's retry."""
-    cause = error_text(error)
+    cause = tasks.error_text(error)
 
     def decide(c: Cancellation) -> rules.CancellationChange | None:
         if c.status == S.REFUNDING:
@@ -184,18 +183,3 @@ def retry_refund(cancellation_id: str, actor: str) -> Cancellation:
     if before.task is not None:
         tasks.complete(before.task.token, decisions.route(after), str(before.task.waitingFor))
     return after
-
-
-def error_text(error: dict[str, Any] | None) -> str:
-    """The workflow's caught error as one line: ``Name: cause``."""
-    if not error:
-        return "unknown error"
-    name = str(error.get("Error", "Error"))
-    cause = error.get("Cause")
-    if isinstance(cause, str):
-        try:
-            parsed = json.loads(cause)
-            cause = parsed.get("errorMessage", cause) if isinstance(parsed, dict) else cause
-        except ValueError:
-            pass
-    return f"{name}: {cause}" if cause else name
