@@ -104,8 +104,6 @@ class Stack:
         self.region = region
         self.account_id = "123456789012"
         self.records_dir = records_dir
-        self._clients: dict[str, Any] = {}
-        self._clients_lock = threading.Lock()
         self._closed = False
         self._saved_environ: dict[str, str | None] = {}
         self._owns_records_dir = False
@@ -156,12 +154,10 @@ class Stack:
         return self._closed
 
     def client(self, service: str) -> Any:
-        """A boto3 client of the stack's region, one per service (clients are thread-safe and
-        creating one costs ~10 ms)."""
-        with self._clients_lock:
-            if service not in self._clients:
-                self._clients[service] = boto3.client(service, region_name=self.region)  # type: ignore[call-overload]
-            return self._clients[service]
+        """A boto3 client of the stack's region, one per service and region for the process:
+        clients are thread-safe, creating one costs milliseconds, and moto intercepts whichever
+        mock is active (a test session deploys hundreds of stacks)."""
+        return harness_client(service, self.region)
 
     def physical_id(self, logical_id: str) -> Any:
         """The name / ARN the resource was created with (what `Ref` gives in CloudFormation)."""
@@ -351,6 +347,20 @@ class Stack:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+_CLIENTS: dict[tuple[str, str], Any] = {}
+_CLIENTS_LOCK = threading.Lock()
+
+
+def harness_client(service: str, region: str) -> Any:
+    """The harness's own boto3 client of `service` in `region` (not the functions': those are
+    the service's, made fresh for each stack)."""
+    with _CLIENTS_LOCK:
+        client = _CLIENTS.get((service, region))
+        if client is None:
+            client = _CLIENTS[(service, region)] = boto3.client(service, region_name=region)  # type: ignore[call-overload]
+        return client
 
 
 def current_stack() -> Stack | None:

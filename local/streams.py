@@ -208,15 +208,21 @@ class StreamDelivery:
         )
 
 
+_STREAMS_CLIENTS: dict[str, Any] = {}
+
+
 def streams_client(region: str) -> Any:
-    """A DynamoDB Streams client at the regional endpoint: botocore sends calls naming a stream to
-    an account-based endpoint (``<account>.streams-ddb...``) that moto does not route."""
+    """A DynamoDB Streams client at the regional endpoint (one per region for the process):
+    botocore sends calls naming a stream to an account-based endpoint (``<account>.streams-ddb...``)
+    that moto does not route."""
     import boto3
     from botocore.config import Config
 
-    return boto3.client(
-        "dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled")
-    )
+    if region not in _STREAMS_CLIENTS:
+        _STREAMS_CLIENTS[region] = boto3.client(
+            "dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled")
+        )
+    return _STREAMS_CLIENTS[region]
 
 
 def written_tables(action: str, request: Mapping[str, Any]) -> set[str]:
