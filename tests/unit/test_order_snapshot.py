@@ -44,6 +44,13 @@ def test_integer_views_are_minor_units() -> None:
     assert pop.paid_for_goods_minor == 3900  # 47.00 paid less 8.00 shipping
 
 
+def test_lines_are_found_by_id_in_the_order_of_the_order() -> None:
+    # O-MIX-2 lists L1..L4: the lifecycle's rules find a returned line by its id.
+    order = OrderSnapshot.model_validate(load_order("O-MIX-2"))
+    assert [order.line_index(line.lineId) for line in order.lines] == [0, 1, 2, 3]
+    assert order.line_index("L9") is None
+
+
 def refused(data: dict[str, Any]) -> str:
     """Validate ``data``, expect a refusal, and give its message."""
     with pytest.raises(ValidationError) as error:

@@ -81,10 +81,6 @@ class Units:
         self.counts[r] = first
         return len(self.counts) - 1
 
-    def amount(self, runs: Iterable[int]) -> int:
-        counts, values = self.counts, self.values
-        return sum([counts[r] * values[r] for r in runs])
-
     def eligible(self, mask: Sequence[bool]) -> list[int]:
         """The runs of the lines ``mask`` marks (``mask[line]``), in run order."""
         return list(compress(range(len(self.lines)), map(mask.__getitem__, self.lines)))
