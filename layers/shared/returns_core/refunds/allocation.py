@@ -144,39 +144,34 @@ def reprice_gathered(
 
 
 def prorate(
-    units: Units, eligible: list[int], shares_by_line: tuple[Runs, ...], uniform: Sequence[int] = ()
+    units: Units,
+    eligible: list[int],
+    amounts: list[int],
+    sizes: list[int],
+    shares_by_line: tuple[Runs, ...],
+    uniform: Sequence[int],
 ) -> int:
     """Take each unit's allocated share (``shares_by_line``), never below zero; gives the total.
 
-    ``uniform[line]``, when given, is the share of every unit of the line (``MIXED`` when they
-    differ): those runs are done together, the others one by one.
+    ``amounts`` and ``sizes`` are the unit values and unit counts of the runs ``eligible``;
+    ``uniform[line]`` is the share of every unit of the line, or ``MIXED`` when they differ: the
+    runs of those lines are cut where their shares change.
     """
     counts, values, offsets, lines = units.counts, units.values, units.offsets, units.lines
-    given = 0
-    mixed = eligible
-    if uniform:
-        wanted = [uniform[lines[r]] for r in eligible]
-        amounts = [values[r] for r in eligible]
-        taken = list(map(min, wanted, amounts))
-        mixed = []
-        if MIXED in wanted:
-            mixed = [r for r, share in zip(eligible, wanted, strict=True) if share == MIXED]
-            taken = [0 if share == MIXED else part for share, part in zip(wanted, taken, strict=True)]
-        if len(eligible) == len(values):
-            values[:] = map(sub, amounts, taken)
-        else:
-            for r, value in zip(eligible, map(sub, amounts, taken), strict=True):
-                values[r] = value
-        given = sum(map(mul, [counts[r] for r in eligible], taken))
+    wanted = [uniform[lines[r]] for r in eligible]
+    taken = list(map(min, wanted, amounts))
+    mixed = []
+    if MIXED in wanted:
+        mixed = [r for r, share in zip(eligible, wanted, strict=True) if share == MIXED]
+        taken = [0 if share == MIXED else part for share, part in zip(wanted, taken, strict=True)]
+    if len(eligible) == len(values):
+        values[:] = map(sub, amounts, taken)
+    else:
+        for r, value in zip(eligible, map(sub, amounts, taken), strict=True):
+            values[r] = value
+    given: int = sum(map(mul, sizes, taken))
     for r in mixed:
-        shares = shares_by_line[lines[r]]
-        if len(shares) == 1:
-            share = min(shares[0][1], values[r])
-            values[r] -= share
-            given += counts[r] * share
-            continue
-        # The run straddles units with different shares: cut it where they change.
-        pieces = slice_runs(shares, offsets[r], offsets[r] + counts[r])
+        pieces = slice_runs(shares_by_line[lines[r]], offsets[r], offsets[r] + counts[r])
         run = r
         for k, (count, share) in enumerate(pieces):
             following = units.cut(run, count) if k + 1 < len(pieces) else run

@@ -92,7 +92,8 @@ def price_set(
         base = sum(map(mul, sizes, amounts))
         bases.append(base)
         if promotion.prorate:
-            discount = prorate(units, eligible, allocation.promotion_shares[p], allocation.uniform_shares[p])
+            shares, uniform = allocation.promotion_shares[p], allocation.uniform_shares[p]
+            discount = prorate(units, eligible, amounts, sizes, shares, uniform)
         else:
             discount = promotion.discount_on(base)
             if discount:
