@@ -18,6 +18,7 @@ from returns_core import BadRequest, money, quote_request
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.models import QuoteError, QuoteRequest
 from returns_core.refunds.quote import quote
+from tests.unit.quote_model import model_quote, without_descriptions
 from tests.unit.refund_model import load_order, request, snapshot
 
 
@@ -611,3 +612,23 @@ def test_units_of_two_lines_that_meet_end_to_start_stay_apart() -> None:
         ("promotion_clawback", "-5.64", "kept items (260.00) get 5.64 less off from P than before")
     ]
     assert result["refundAmount"] == "117.69"
+
+
+def test_merchant_fault_units_of_two_lines_that_meet_end_to_start_stay_apart() -> None:
+    # The order above (L1 paid 94.87, 94.87, 94.88, P's share 5.13, 5.13, 5.12; L2 28.46, share
+    # 1.54). Earlier L1 x1 + L2 x2 for no_longer_needed: K = L1u2, L1u3, L2u3 = 230.00 -> 210.00,
+    # on K 20.00 - alloc 11.79 = +8.21. Now L1u2 and L2u3 for quality_issue (units 1-2 of L1 and
+    # 2-3 of L2: Rm's segments meet only by number; joined they would be L2's units 1-3). K = L1u3:
+    # alone 100.00, with Rm 230.00 -> 20.00 off: floors 8.69, 8.69, 2.60, the two cents left to L2
+    # (.87) and L1u2 (.565, the earlier unit): part(K) = 91.31 = cost(K), on K 8.69 - alloc 5.12 =
+    # +3.57, a change of -4.64. Refund 94.87 + 28.46 - 4.64 = 118.69 (the model's answer too).
+    promotion = threshold("P", "150.00", "20.00", ["L1", "L2"])
+    order = snapshot("CNY", [(10_000, 3, True), (3_000, 3, True)], [promotion])
+    previous = [earlier({"L1": 1, "L2": 2}, "no_longer_needed")]
+    req = request(order, {"L1": 1, "L2": 1}, "quality_issue", previous=previous)
+    result = run(req)
+    assert explained(result) == [
+        ("promotion_clawback", "-4.64", "kept items (230.00) get 4.64 less off from P than before")
+    ]
+    assert result["refundAmount"] == "118.69"
+    assert without_descriptions(result) == model_quote(req)
