@@ -632,3 +632,25 @@ def test_merchant_fault_units_of_two_lines_that_meet_end_to_start_stay_apart() -
     ]
     assert result["refundAmount"] == "118.69"
     assert without_descriptions(result) == model_quote(req)
+
+
+def test_merchant_fault_units_of_one_line_apart_stay_apart() -> None:
+    # L1 100.00 x 4, L2 50.00 under 满300减50: 450.00 -> 50.00 off. 5000 cents over 10000 x 4, 5000
+    # (of 45000): floors 1111 and 555 = 4999, the cent left to L2 (.56 > .11): L1 paid 88.89 each,
+    # L2 44.44. Earlier L1u1 for quality_issue, then L1u2 for no_longer_needed: K = L1u3, L1u4, L2
+    # (250.00, below 300.00 alone), with Rm (L1u1) 350.00 -> 50.00 off: floors 14.28 x 3 and 7.14,
+    # the two cents left to L1u1 and L1u3 (.571, the earlier units): part(K) = 214.29 = cost(K), on
+    # K 35.71 - alloc 27.78 = +7.93. Now L1u3 for quality_issue: Rm = L1u1 and L1u3, apart (L1u2
+    # went back by choice; joined they would take it in): K ∪ Rm is the same four units, part(K) =
+    # 150.00 - 21.42 = 128.58 = cost(K), on K 21.42 - alloc 16.67 = +4.75, a change of -3.18.
+    # Refund 88.89 - 3.18 = 85.71 (the model's answer too).
+    promotion = threshold("P", "300.00", "50.00", ["L1", "L2"])
+    order = snapshot("CNY", [(10_000, 4, True), (5_000, 1, True)], [promotion])
+    previous = [earlier({"L1": 1}, "quality_issue"), earlier({"L1": 1}, "no_longer_needed")]
+    req = request(order, {"L1": 1}, "quality_issue", previous=previous)
+    result = run(req)
+    assert explained(result) == [
+        ("promotion_clawback", "-3.18", "kept items (350.00) get 3.18 less off from P than before")
+    ]
+    assert result["refundAmount"] == "85.71"
+    assert without_descriptions(result) == model_quote(req)
