@@ -24,6 +24,7 @@ current stack, so several stacks over a test session need no restore:
 - Step Functions: a Lambda task made a new boto3 client for each invocation (~15 ms); one client
   per region is kept while a mock is active (moto's `boto_client_for` ignores the state's
   credentials anyway; without a mock it points the client at a moto server, not kept). A
+  JSONPath of a definition is parsed once (jsonpath_ng builds a parser for every parse, ~3 ms). A
   definition is validated once per process (moto parses it on every
   CreateStateMachine, ~0.2 s) and parsed once per process (moto parses it with ANTLR on every
   execution, ~80 ms); each execution gets its own copy of the parsed program.
@@ -38,6 +39,7 @@ from __future__ import annotations
 import base64
 import calendar
 import copy
+import functools
 import json
 import os
 import pickle
@@ -314,6 +316,14 @@ def _patch_stepfunctions() -> None:
         return client
 
     setattr(lambda_eval_utils, "boto_client_for", boto_client_for)  # noqa: B010
+
+    # JSONPath: jsonpath_ng builds a new PLY parser for every expression it parses (~3 ms), and
+    # moto parses the state's paths on every transition; a parsed path is only read afterwards.
+    from moto.stepfunctions.parser.asl.component.common.path import result_path
+    from moto.stepfunctions.parser.asl.utils import json_path
+
+    for module in (json_path, result_path):
+        setattr(module, "parse", functools.lru_cache(maxsize=1024)(getattr(module, "parse")))  # noqa: B009, B010
     setattr(StepFunctionsParserBackend, "_validate_definition", staticmethod(validate_definition))  # noqa: B010
     setattr(ExecutionWorker, "_get_evaluation_entrypoint", evaluation_entrypoint)  # noqa: B010
 
