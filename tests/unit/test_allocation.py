@@ -87,3 +87,18 @@ def test_price_set_of_the_seed_example() -> None:
     assert together.bases == (20000,)
     with pytest.raises(ValueError, match="unmarked"):
         together.part(((1, 0, 1),))
+
+
+def test_a_part_of_a_set_that_is_not_the_whole_order() -> None:
+    # Three lines of 100.00 under 满200减100; L1 and L2 priced together (not the whole order), L2
+    # marked: 200.00 -> 100.00 off, 50.00 each; the whole set and its unmarked part read back.
+    promotion = {"promotionId": "P", "kind": "threshold", "threshold": "200.00", "discount": "100.00"}
+    order_data = snapshot("CNY", [(10_000, 1, True)] * 3, [{**promotion, "lineIds": ["L1", "L2", "L3"]}])
+    order = OrderSnapshot.model_validate(order_data)
+    both = price_set(order, order.allocation, ((0, 0, 1), (1, 0, 1)), marked=((1, 0, 1),))
+    assert (both.total, both.part(((0, 0, 1),)), both.part(((0, 0, 1), (1, 0, 1)))) == (10_000, 5_000, 10_000)
+    assert both.discount_on(0, ((0, 0, 1), (1, 0, 1))) == 10_000
+    with pytest.raises(
+        ValueError, match=r"^a part is read back for the whole set or for its unmarked segments$"
+    ):
+        both.part(((1, 0, 1),))

@@ -9,6 +9,7 @@ above its check, from docs/CONTRACT.md sections 1-3, as in test_worked_examples.
 
 from __future__ import annotations
 
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -654,3 +655,119 @@ def test_merchant_fault_units_of_one_line_apart_stay_apart() -> None:
     ]
     assert result["refundAmount"] == "85.71"
     assert without_descriptions(result) == model_quote(req)
+
+
+# --- Refusals say exactly what is wrong (each text below is the whole one-line message) -----------
+
+
+def _seed_with(change: Any) -> dict[str, Any]:
+    order = load_order("O-SEED-1")  # L1 and L2, one unit each, under P-199-100 (满199减100)
+    change(order)
+    return order
+
+
+def _bad_line_ids(order: dict[str, Any], line_ids: list[str]) -> None:
+    order["promotions"][0]["lineIds"] = line_ids
+
+
+def _capped(order: dict[str, Any]) -> None:
+    order["promotions"][0].update(repeat=True, maxDiscount="5")
+
+
+def _unpaid(order: dict[str, Any]) -> None:
+    order.update(status="PLACED", payments=[])
+
+
+def _not_returnable(order: dict[str, Any]) -> None:
+    order["lines"][0]["returnable"] = False
+
+
+L2_BACK = [{"lines": [{"lineId": "L2", "quantity": 1}], "reason": "quality_issue"}]
+
+
+@pytest.mark.parametrize(
+    ("order", "previous", "extra", "message"),
+    [
+        (
+            _seed_with(lambda o: _bad_line_ids(o, ["L1", "L8", "L9"])),
+            [],
+            {},
+            "order: promotions[P-199-100].lineIds names unknown line(s) L8, L9",
+        ),
+        (
+            _seed_with(lambda o: _bad_line_ids(o, ["L1", "L2", "L1"])),
+            [],
+            {},
+            "order: promotions[P-199-100].lineIds entry 'L1' appears twice",
+        ),
+        (
+            _seed_with(lambda o: o["promotions"][0].pop("discount")),
+            [],
+            {},
+            "order: promotions[P-199-100]: a threshold promotion needs 'threshold' and 'discount'",
+        ),
+        (
+            _seed_with(lambda o: o["promotions"][0].update(threshold="1.5")),
+            [],
+            {},
+            "order: promotions[P-199-100].threshold: '1.5' must have exactly 2 decimals for CNY",
+        ),
+        (
+            _seed_with(_capped),
+            [],
+            {},
+            "order: promotions[P-199-100].maxDiscount: '5' must have exactly 2 decimals for CNY",
+        ),
+        (
+            _seed_with(_unpaid),
+            [],
+            {},
+            "order: O-SEED-1 is not paid (status PLACED, no payments): the engine quotes only paid orders",
+        ),
+        (
+            _seed_with(_not_returnable),
+            [],
+            {},
+            "return: line 'L1' is not returnable for 'no_longer_needed': "
+            "it can go back only for a merchant-fault reason",
+        ),
+        (
+            load_order("O-SEED-1"),
+            [],
+            {"returnShippingFee": "1.5"},
+            "return.returnShippingFee: '1.5' must have exactly 2 decimals for CNY",
+        ),
+        (
+            load_order("O-SEED-1"),
+            [{**L2_BACK[0], "fees": "1.5"}],
+            {},
+            "previousReturns[0].fees: '1.5' must have exactly 2 decimals for CNY",
+        ),
+        (
+            load_order("O-SEED-1"),
+            [{**L2_BACK[0], "refunded": "1.5"}],
+            {},
+            "previousReturns[0].refunded: '1.5' must have exactly 2 decimals for CNY",
+        ),
+        (
+            load_order("O-SEED-1"),
+            [],
+            {"kind": "cancellation", "reason": "quality_issue"},
+            "return: 'quality_issue' is not a cancellation reason "
+            "(one of no_longer_needed, other, out_of_stock)",
+        ),
+    ],
+)
+def test_refusals_say_exactly_what_is_wrong(
+    order: dict[str, Any], previous: list[dict[str, Any]], extra: dict[str, Any], message: str
+) -> None:
+    req = request(order, {"L1": 1}, "no_longer_needed", previous=previous)
+    req["return"].update(extra)
+    with pytest.raises(BadRequest) as refused:
+        quote_request(req)
+    assert str(refused.value) == message
+
+
+def test_a_percentage_may_end_with_a_newline_as_before() -> None:
+    # parse_percent's pattern lets a final newline through (as Fraction did): "12.5\n" is 12.5%.
+    assert money.parse_percent("12.5\n") == money.parse_percent("12.5") == Fraction(1, 8)
