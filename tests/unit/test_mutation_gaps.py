@@ -695,10 +695,28 @@ L2_BACK = [{"lines": [{"lineId": "L2", "quantity": 1}], "reason": "quality_issue
             "order: promotions[P-199-100].lineIds names unknown line(s) L8, L9",
         ),
         (
-            _seed_with(lambda o: _bad_line_ids(o, ["L1", "L2", "L1"])),
+            _seed_with(lambda o: _bad_line_ids(o, ["L1", "L2", "L2"])),
             [],
             {},
-            "order: promotions[P-199-100].lineIds entry 'L1' appears twice",
+            "order: promotions[P-199-100].lineIds entry 'L2' appears twice",
+        ),
+        (
+            _seed_with(lambda o: o["promotions"][0].update(discount="5")),
+            [],
+            {},
+            "order: promotions[P-199-100].discount: '5' must have exactly 2 decimals for CNY",
+        ),
+        (
+            _seed_with(lambda o: o["lines"][1].update(unitPrice="1.5")),
+            [],
+            {},
+            "order: lines[L2].unitPrice: '1.5' must have exactly 2 decimals for CNY",
+        ),
+        (
+            _seed_with(lambda o: o["payments"][0].update(amount="1.5")),
+            [],
+            {},
+            "order: payments[PAY-1].amount: '1.5' must have exactly 2 decimals for CNY",
         ),
         (
             _seed_with(lambda o: o["promotions"][0].pop("discount")),
