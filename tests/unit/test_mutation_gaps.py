@@ -757,6 +757,12 @@ L2_BACK = [{"lines": [{"lineId": "L2", "quantity": 1}], "reason": "quality_issue
         ),
         (
             load_order("O-SEED-1"),
+            [],
+            {"inspectionDeduction": "1.5"},
+            "return.inspectionDeduction: '1.5' must have exactly 2 decimals for CNY",
+        ),
+        (
+            load_order("O-SEED-1"),
             [{**L2_BACK[0], "fees": "1.5"}],
             {},
             "previousReturns[0].fees: '1.5' must have exactly 2 decimals for CNY",
