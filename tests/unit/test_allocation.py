@@ -102,3 +102,12 @@ def test_a_part_of_a_set_that_is_not_the_whole_order() -> None:
         ValueError, match=r"^a part is read back for the whole set or for its unmarked segments$"
     ):
         both.part(((1, 0, 1),))
+
+
+def test_a_discount_outside_its_base_is_refused() -> None:
+    units = Units([(0, 0, 2)], [500])
+    for discount in (0, 1_001):
+        with pytest.raises(
+            ValueError, match=r"^a discount must lie between zero and the amount it applies to$"
+        ):
+            reprice(units, [0], discount, 1_000)
