@@ -26,7 +26,8 @@ $(STAMP): requirements/dev.txt layers/shared/requirements.txt
 	rm -f $(VENV)/.installed-*
 	touch $@
 
-test: install lint typecheck cfn-lint pytest ## everything CI runs: lint, format, mypy, cfn-lint, pytest
+test: install ## everything CI runs: lint, format, mypy, cfn-lint, pytest (side by side: pytest waits on sleeps)
+	@$(MAKE) --no-print-directory -j 4 --output-sync=target lint typecheck cfn-lint pytest
 
 lint: install ## ruff check and ruff format --check
 	$(BIN)/ruff check .

@@ -81,7 +81,13 @@ class FakePaymentProvider:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-payments", daemon=True)
+        # A short poll: stop() waits for the loop's next look, and every test stops a provider.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-payments",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
