@@ -7,12 +7,16 @@ import json
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from moto.events.models import EventsBackend
 
-from returns_service import review
+from local.stack import Stack
+from returns_core.lifecycle.cancellation import Wait
+from returns_service import returns, review
+from tests.workflow.cancellation_flow import CancellationFlow
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
@@ -52,13 +56,41 @@ class FlakyBus:
 
         monkeypatch.setattr(EventsBackend, "put_events", put_events)
 
+    def check_every_event_arrived(
+        self, stack: Stack, events_of: Callable[[str], list[dict[str, Any]]], expected: dict[str, list[str]]
+    ) -> None:
+        """Once the bus takes them: every event of ``expected`` (aggregate id -> the kinds of its
+        events in order) was refused REFUSALS times, then arrived with the id and content it was
+        stored with, in order; nothing arrived unrefused."""
 
-def published(flow: Flow) -> dict[str, list[dict[str, Any]]]:
-    """The service's events the bus took, by eventId (a redelivery appears twice, same id)."""
-    by_id: dict[str, list[dict[str, Any]]] = {}
-    for event in flow.stack.events_of(source="shop.returns"):
-        by_id.setdefault(event["Detail"]["eventId"], []).append(event)
-    return by_id
+        def arrived() -> dict[str, list[dict[str, Any]]]:  # by eventId: a redelivery is there twice
+            by_id: dict[str, list[dict[str, Any]]] = {}
+            for event in stack.events_of(source="shop.returns"):
+                by_id.setdefault(event["Detail"]["eventId"], []).append(event)
+            return by_id
+
+        def kinds_arrived(aggregate_id: str) -> list[str]:
+            return list(dict.fromkeys(e["DetailType"] for e in events_of(aggregate_id)))
+
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if set(self.refused) <= set(arrived()) and all(
+                kinds_arrived(aggregate_id) == kinds for aggregate_id, kinds in expected.items()
+            ):
+                break
+            time.sleep(0.1)
+        taken = arrived()
+        assert set(self.refused) and all(count == REFUSALS for count in self.refused.values()), self.refused
+        assert set(self.refused) == set(taken), "an event arrived without being refused first, or never"
+        for event_id, refused in self.refused_entries.items():
+            for delivered in taken[event_id]:
+                assert delivered["DetailType"] == refused["DetailType"]
+                assert delivered["Detail"] == refused["Detail"]  # same eventId, occurredAt and content
+        for aggregate_id, kinds in expected.items():
+            first_arrivals = list(dict.fromkeys(e["Detail"]["eventId"] for e in events_of(aggregate_id)))
+            assert [taken[i][0]["DetailType"] for i in first_arrivals] == kinds, aggregate_id
+        kinds_refused = {entry["DetailType"] for entry in self.refused_entries.values()}
+        assert kinds_refused == {kind for kinds in expected.values() for kind in kinds}
 
 
 def test_every_event_arrives_once_publishing_works_again(
@@ -80,6 +112,8 @@ def test_every_event_arrives_once_publishing_works_again(
     )
     flow.wait(proposed, "PENDING_REVIEW", parked="review")
     approve(proposed, fee="6.00")
+    flow.wait(proposed, "AWAITING_CUSTOMER", parked="fee_answer")
+    returns.answer_proposal(proposed, mix["customerId"], "decline", "too dear")
     flow.wait(refunded, "AWAITING_RECEIPT", parked="receipt")
     flow.callback(refunded, timeout=60)  # the receiver's URL is in an event: it arrives late
     receive(flow, refunded, ("L1", 1, "intact"))
@@ -95,7 +129,7 @@ def test_every_event_arrives_once_publishing_works_again(
         "REFUNDED",
     ]
     assert flow.item(rejected).status == "REJECTED"
-    assert flow.item(proposed).status == "AWAITING_CUSTOMER"
+    flow.wait(proposed, "PENDING_REVIEW", parked="review")  # declined: back to CS
     assert flow.reserved(seed["orderId"]) == {"L1": 1}
     assert flow.reserved(mix["orderId"])["L1"] == 0  # released with the rejection
 
@@ -110,28 +144,34 @@ def test_every_event_arrives_once_publishing_works_again(
             "Return Closed",
         ],
         rejected: ["Return Requested", "Return Rejected", "Return Closed"],
-        proposed: ["Return Requested", "Return Proposal Made"],
+        proposed: ["Return Requested", "Return Proposal Made", "Return Proposal Answered"],
     }
 
-    def kinds_arrived(return_id: str) -> list[str]:
-        return list(dict.fromkeys(e["DetailType"] for e in flow.events(return_id)))
+    bus.check_every_event_arrived(flow.stack, flow.events, expected)
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if set(bus.refused) <= set(published(flow)) and all(
-            kinds_arrived(return_id) == kinds for return_id, kinds in expected.items()
-        ):
-            break
-        time.sleep(0.1)
-    arrived = published(flow)
-    assert set(bus.refused) and all(count == REFUSALS for count in bus.refused.values()), bus.refused
-    assert set(bus.refused) == set(arrived), "an event arrived without being refused first, or never"
-    for event_id, refused in bus.refused_entries.items():
-        for delivered in arrived[event_id]:
-            assert delivered["DetailType"] == refused["DetailType"]
-            assert delivered["Detail"] == refused["Detail"]  # same eventId, same occurredAt, same content
-    for return_id, kinds in expected.items():
-        first_arrivals = list(dict.fromkeys(e["Detail"]["eventId"] for e in flow.events(return_id)))
-        assert [arrived[i][0]["DetailType"] for i in first_arrivals] == kinds, return_id
-    kinds_refused = {entry["DetailType"] for entry in bus.refused_entries.values()}
-    assert kinds_refused == {kind for kinds in expected.values() for kind in kinds}
+
+def test_every_cancellation_event_arrives_once_publishing_works_again(
+    cancellations: CancellationFlow, orders: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The same for cancellations (contract section 7): one stopped by fulfilment and refunded, one
+    the delivery could not intercept (FAILED): every kind of cancellation event, each refused
+    REFUSALS times, arrives with the id and content it was stored with, and the cancellations end
+    as they would with a working bus."""
+    bus = FlakyBus()
+    bus.install(monkeypatch)
+    paid = cancellations.order(orders["O-PAID-7"])
+    shipped = cancellations.order(orders["O-SHIP-5"])
+    stopped = cancellations.create(paid, {"L1": 1, "L2": 1}).cancellationId
+    delivered = cancellations.create(shipped).cancellationId
+    cancellations.wait(stopped, "AWAITING_FULFILMENT", parked=Wait.FULFILMENT)
+    cancellations.answer(stopped, Wait.FULFILMENT, "stopped")  # its URL arrives late: signed() waits
+    cancellations.wait(delivered, "AWAITING_INTERCEPTION", parked=Wait.INTERCEPTION)
+    cancellations.answer(delivered, Wait.INTERCEPTION, "delivered")
+    assert cancellations.finished(stopped, "COMPLETED").refund is not None
+    assert cancellations.finished(delivered, "FAILED").refund is None
+
+    expected = {
+        stopped: ["Cancellation Requested", "Refund Issued", "Cancellation Completed"],
+        delivered: ["Interception Requested", "Cancellation Failed"],
+    }
+    bus.check_every_event_arrived(cancellations.stack, cancellations.events, expected)
