@@ -76,9 +76,9 @@ def test_slices_of_runs() -> None:
 def test_price_set_of_the_seed_example() -> None:
     order = OrderSnapshot.model_validate(load_order("O-SEED-1"))
     # Alone, one item costs its full 100.00; together they cost 100.00, 50.00 each.
-    alone = price_set(order, order.allocation, ((0, 0, 1),))
+    alone = price_set(order.numbers, order.allocation, ((0, 0, 1),))
     assert (alone.total, alone.discounts) == (10000, (0,))
-    together = price_set(order, order.allocation, ((0, 0, 1), (1, 0, 1)), marked=((1, 0, 1),))
+    together = price_set(order.numbers, order.allocation, ((0, 0, 1), (1, 0, 1)), marked=((1, 0, 1),))
     assert together.total == 10000
     assert together.part(((0, 0, 1),)) == 5000
     assert (together.marked_amount, together.marked_discounts) == (5000, (5000,))
@@ -95,7 +95,7 @@ def test_a_part_of_a_set_that_is_not_the_whole_order() -> None:
     promotion = {"promotionId": "P", "kind": "threshold", "threshold": "200.00", "discount": "100.00"}
     order_data = snapshot("CNY", [(10_000, 1, True)] * 3, [{**promotion, "lineIds": ["L1", "L2", "L3"]}])
     order = OrderSnapshot.model_validate(order_data)
-    both = price_set(order, order.allocation, ((0, 0, 1), (1, 0, 1)), marked=((1, 0, 1),))
+    both = price_set(order.numbers, order.allocation, ((0, 0, 1), (1, 0, 1)), marked=((1, 0, 1),))
     assert (both.total, both.part(((0, 0, 1),)), both.part(((0, 0, 1), (1, 0, 1)))) == (10_000, 5_000, 10_000)
     assert both.discount_on(0, ((0, 0, 1), (1, 0, 1))) == 10_000
     with pytest.raises(

@@ -77,7 +77,7 @@ def parse(text: str, currency: str, *, what: str = "amount", allow_negative: boo
 def parse_each(texts: Sequence[str], currency: str, what: Callable[[int], str]) -> tuple[int, ...]:
     """Parse many amounts; ``what(i)`` names the i-th in an error (built only for a refused one)."""
     plain = _PLAIN[exponent(currency)].fullmatch
-    if all(isinstance(text, str) and plain(text) for text in texts):
+    if set(map(type, texts)) <= {str} and all(map(plain, texts)):
         # Each is digits, a point and exactly the currency's digits (or digits alone): drop the point.
         return tuple(map(int, [text.replace(".", "") for text in texts]))
     return tuple(parse(text, currency, what=what(i)) for i, text in enumerate(texts))

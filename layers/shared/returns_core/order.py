@@ -6,11 +6,14 @@ units (the ``*_minor`` properties) so the engine never parses twice and never se
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
-from operator import mul
-from typing import TYPE_CHECKING, Literal
+from itertools import repeat
+from operator import itemgetter, mul
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, model_validator
 
@@ -100,63 +103,23 @@ class OrderSnapshot(_Model):
 
     @model_validator(mode="after")
     def _check(self) -> OrderSnapshot:
-        cur = self.currency
-        if self.channel == "POP" and not self.sellerId:
-            raise ValueError("a POP order must name its seller (sellerId)")
-        if not money.is_currency(cur):
-            raise ValueError(f"unknown currency {cur!r} (expected an ISO 4217 code such as CNY)")
-        lines, payments, shipping = self.lines, self.payments, self.shipping
-        line_ids = [line.lineId for line in lines]
-        _no_duplicates(line_ids, "lineId")
-        _no_duplicates([p.promotionId for p in self.promotions], "promotionId")
-        _no_duplicates([p.paymentId for p in payments], "paymentId")
-        unit_prices = money.parse_each(
-            [line.unitPrice for line in lines], cur, lambda i: f"lines[{lines[i].lineId}].unitPrice"
+        shipping = self.shipping
+        lines, payments = self.lines, self.payments
+        self._numbers = check_order(
+            order_id=self.orderId,
+            currency=self.currency,
+            status=self.status,
+            channel=self.channel,
+            seller_id=self.sellerId,
+            line_ids=[line.lineId for line in lines],
+            unit_prices=[line.unitPrice for line in lines],
+            quantities=[line.quantity for line in lines],
+            returnable=[line.returnable for line in lines],
+            promotions=self.promotions,
+            shipping=(shipping.fee, shipping.freeThreshold, shipping.charged),
+            payment_ids=[p.paymentId for p in payments],
+            payment_amounts=[p.amount for p in payments],
         )
-        paid = money.parse_each(
-            [p.amount for p in payments], cur, lambda i: f"payments[{payments[i].paymentId}].amount"
-        )
-        fee = money.parse(shipping.fee, cur, what="shipping.fee")
-        charged = money.parse(shipping.charged, cur, what="shipping.charged")
-        free_threshold = (
-            None
-            if shipping.freeThreshold is None
-            else money.parse(shipping.freeThreshold, cur, what="shipping.freeThreshold")
-        )
-        index = {line_id: i for i, line_id in enumerate(line_ids)}
-        default_funder: Party = "seller" if self.channel == "POP" else "platform"
-        promotions = tuple(
-            _promotion_numbers(p, cur, index, p.fundedBy or default_funder) for p in self.promotions
-        )
-        quantities = tuple([line.quantity for line in lines])
-        # Imported here: the engine depends on this module, not the other way round.
-        from returns_core.refunds.allocation import allocate_order
-
-        allocation = allocate_order(quantities, unit_prices, promotions)
-        self._numbers = OrderNumbers(
-            unit_prices=unit_prices,
-            quantities=quantities,
-            payments=paid,
-            fee=fee,
-            charged=charged,
-            free_threshold=free_threshold,
-            promotions=promotions,
-            line_index=index,
-            allocation=allocation,
-        )
-        if payments:
-            goods = sum(map(mul, unit_prices, quantities))
-            discounts = sum(allocation.discounts)
-            expected = goods - discounts + charged
-            if expected != sum(paid):
-                raise ValueError(
-                    f"order numbers do not add up: lines {money.format(goods, cur)} less discounts "
-                    f"{money.format(discounts, cur)} plus shipping {money.format(charged, cur)} "
-                    f"is {money.format(expected, cur)}, but payments add up to {money.format(sum(paid), cur)}"
-                )
-        elif self.status != "PLACED":
-            # Contract section 1: only an order not yet paid may come without payments.
-            raise ValueError(f"an order with status {self.status} must list its payments")
         return self
 
     @property
@@ -255,11 +218,23 @@ class PromotionNumbers:
 
 @dataclass(frozen=True, slots=True)
 class OrderNumbers:
-    """A validated snapshot's numbers as the engine reads them: minor units, indexes, allocation.
+    """A validated snapshot as the engine reads it: ids, minor units, indexes, allocation.
 
-    One plain object, so the engine reads a snapshot's numbers with one attribute access.
+    One plain object, so the engine reads a snapshot with one attribute access, and a request
+    given as plain JSON data is quoted without building a pydantic model of each line.
     """
 
+    order_id: str
+    currency: str
+    status: str
+    channel: str
+    seller_id: str
+    line_ids: tuple[str, ...]
+    returnable: tuple[bool, ...]
+    promotion_ids: tuple[str, ...]
+    promotion_labels: tuple[str, ...]
+    """The name a customer recognises: the title, or the id when there is none."""
+    payment_ids: tuple[str, ...]
     unit_prices: tuple[int, ...]
     quantities: tuple[int, ...]
     payments: tuple[int, ...]
@@ -271,7 +246,107 @@ class OrderNumbers:
     allocation: OrderAllocation
 
 
-def _promotion_numbers(p: Promotion, currency: str, index: dict[str, int], funder: Party) -> PromotionNumbers:
+def check_order(
+    *,
+    order_id: str,
+    currency: str,
+    status: str,
+    channel: str,
+    seller_id: str,
+    line_ids: list[str],
+    unit_prices: list[str],
+    quantities: list[int],
+    returnable: list[bool],
+    promotions: Sequence[Promotion | PromotionTerms],
+    shipping: tuple[str, str | None, str],
+    payment_ids: list[str],
+    payment_amounts: list[str],
+) -> OrderNumbers:
+    """The numbers of a snapshot whose fields have the right shapes; refused unless they add up.
+
+    Shared by the pydantic model and by ``plain_order``: one set of rules, one set of messages.
+    """
+    cur = currency
+    if channel == "POP" and not seller_id:
+        raise ValueError("a POP order must name its seller (sellerId)")
+    if not money.is_currency(cur):
+        raise ValueError(f"unknown currency {cur!r} (expected an ISO 4217 code such as CNY)")
+    _no_duplicates(line_ids, "lineId")
+    _no_duplicates([p.promotionId for p in promotions], "promotionId")
+    _no_duplicates(payment_ids, "paymentId")
+    prices = money.parse_each(unit_prices, cur, lambda i: f"lines[{line_ids[i]}].unitPrice")
+    paid = money.parse_each(payment_amounts, cur, lambda i: f"payments[{payment_ids[i]}].amount")
+    fee_text, free_threshold_text, charged_text = shipping
+    fee = money.parse(fee_text, cur, what="shipping.fee")
+    charged = money.parse(charged_text, cur, what="shipping.charged")
+    free_threshold = (
+        None
+        if free_threshold_text is None
+        else money.parse(free_threshold_text, cur, what="shipping.freeThreshold")
+    )
+    index = {line_id: i for i, line_id in enumerate(line_ids)}
+    default_funder: Party = "seller" if channel == "POP" else "platform"
+    terms = tuple(_promotion_numbers(p, cur, index, p.fundedBy or default_funder) for p in promotions)
+    counts = tuple(quantities)
+    # Imported here: the engine depends on this module, not the other way round.
+    from returns_core.refunds.allocation import allocate_order
+
+    allocation = allocate_order(counts, prices, terms)
+    if paid:
+        goods = sum(map(mul, prices, counts))
+        discounts = sum(allocation.discounts)
+        expected = goods - discounts + charged
+        if expected != sum(paid):
+            raise ValueError(
+                f"order numbers do not add up: lines {money.format(goods, cur)} less discounts "
+                f"{money.format(discounts, cur)} plus shipping {money.format(charged, cur)} "
+                f"is {money.format(expected, cur)}, but payments add up to {money.format(sum(paid), cur)}"
+            )
+    elif status != "PLACED":
+        # Contract section 1: only an order not yet paid may come without payments.
+        raise ValueError(f"an order with status {status} must list its payments")
+    return OrderNumbers(
+        order_id=order_id,
+        currency=cur,
+        status=status,
+        channel=channel,
+        seller_id=seller_id,
+        line_ids=tuple(line_ids),
+        returnable=tuple(returnable),
+        promotion_ids=tuple([p.promotionId for p in promotions]),
+        promotion_labels=tuple([p.title or p.promotionId for p in promotions]),
+        payment_ids=tuple(payment_ids),
+        unit_prices=prices,
+        quantities=counts,
+        payments=paid,
+        fee=fee,
+        charged=charged,
+        free_threshold=free_threshold,
+        promotions=terms,
+        line_index=index,
+        allocation=allocation,
+    )
+
+
+class PromotionTerms(NamedTuple):
+    """A promotion's fields as plain data (``Promotion``'s, for a snapshot read without pydantic)."""
+
+    promotionId: str
+    kind: Literal["threshold", "percentage"]
+    lineIds: list[str]
+    refundPolicy: Literal["reprice", "prorate"]
+    title: str
+    threshold: str | None
+    discount: str | None
+    repeat: bool
+    maxDiscount: str | None
+    percent: str | None
+    fundedBy: Party | None
+
+
+def _promotion_numbers(
+    p: Promotion | PromotionTerms, currency: str, index: dict[str, int], funder: Party
+) -> PromotionNumbers:
     where = f"promotions[{p.promotionId}]"
     if not index.keys() >= set(p.lineIds):
         unknown = [line_id for line_id in p.lineIds if line_id not in index]
@@ -323,3 +398,164 @@ def _no_duplicates(values: list[str], what: str) -> None:
         if value in seen:
             raise ValueError(f"{what} {value!r} appears twice")
         seen.add(value)
+
+
+# -- reading a snapshot given as plain JSON data -----------------------------------------------
+
+_STATUSES = frozenset(get_args(OrderStatus))
+_OPTIONAL_LINE_TEXTS = ("sku", "title", "brand", "category", "packageId")
+_PROMOTION_TEXTS = ("threshold", "discount", "maxDiscount", "percent")
+# RFC 3339 date-times, which pydantic takes too; anything else goes to pydantic to judge.
+_PLAIN_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)?")
+_LARGEST_INT = 2**63 - 1
+
+
+def plain_order(data: object) -> OrderNumbers | None:
+    """A snapshot given as plain JSON data, read without pydantic when it is plainly well formed.
+
+    The fast path of ``quote_request``: every field is checked field by field for a shape that
+    ``OrderSnapshot`` certainly accepts, with the same value (exact types, no coercion), and the
+    numbers go through the same ``check_order``. Anything else gives ``None`` (or ``check_order``'s
+    ValueError): the caller then validates with pydantic, so a refused snapshot's message is
+    pydantic's own, word for word.
+    """
+    if type(data) is not dict:
+        return None
+    get = data.get
+    order_id, currency, status = get("orderId"), get("currency", ""), get("status", "")
+    channel, seller_id = get("channel", "B2C"), get("sellerId", "")
+    version, customer_id = get("version"), get("customerId")
+    if not (
+        _texts([order_id, customer_id, currency, status, channel, seller_id])
+        and order_id
+        and customer_id
+        and status in _STATUSES
+        and channel in ("B2C", "POP")
+        and type(version) is int
+        and 0 <= version <= _LARGEST_INT
+        and _party_or_none(get("fulfilledBy"))
+        and _plain_datetime(get("placedAt"))
+        and _plain_datetime(get("deliveredAt"))
+    ):
+        return None
+    lines, promotions, payments = get("lines"), get("promotions", []), get("payments", [])
+    shipping = get("shipping")
+    if not (
+        _records(lines) and lines and _records(promotions) and _records(payments) and type(shipping) is dict
+    ):
+        return None
+    try:
+        line_ids = list(map(itemgetter("lineId"), lines))
+        unit_prices = list(map(itemgetter("unitPrice"), lines))
+        quantities = list(map(itemgetter("quantity"), lines))
+        payment_ids = list(map(itemgetter("paymentId"), payments))
+        payment_amounts = list(map(itemgetter("amount"), payments))
+        fee, charged = shipping["fee"], shipping["charged"]
+    except KeyError:
+        return None
+    returnable = list(map(dict.get, lines, repeat("returnable"), repeat(True)))
+    if not (
+        _texts(line_ids)
+        and all(line_ids)
+        and _texts(unit_prices)
+        and set(map(type, quantities)) == {int}
+        and min(quantities) >= 1
+        and max(quantities) <= 1_000_000_000
+        and set(map(type, returnable)) == {bool}
+        and all(_texts(list(map(dict.get, lines, repeat(key), repeat("")))) for key in _OPTIONAL_LINE_TEXTS)
+        and _texts(payment_ids)
+        and all(payment_ids)
+        and _texts(payment_amounts)
+        and _texts(list(map(dict.get, payments, repeat("method"), repeat(""))))
+        and _texts([fee, charged])
+        and _text_or_none(shipping.get("freeThreshold"))
+    ):
+        return None
+    terms = [_plain_promotion(p) for p in promotions]
+    if None in terms:
+        return None
+    return check_order(
+        order_id=order_id,
+        currency=currency,
+        status=status,
+        channel=channel,
+        seller_id=seller_id,
+        line_ids=line_ids,
+        unit_prices=unit_prices,
+        quantities=quantities,
+        returnable=returnable,
+        promotions=[p for p in terms if p is not None],
+        shipping=(fee, shipping.get("freeThreshold"), charged),
+        payment_ids=payment_ids,
+        payment_amounts=payment_amounts,
+    )
+
+
+def _plain_promotion(data: dict[str, Any]) -> PromotionTerms | None:
+    get = data.get
+    promotion_id, kind, line_ids = get("promotionId"), get("kind"), get("lineIds")
+    policy, title, repeat_, funder = (
+        get("refundPolicy", "reprice"),
+        get("title", ""),
+        get("repeat", False),
+        get("fundedBy"),
+    )
+    texts = [get(key) for key in _PROMOTION_TEXTS]
+    if not (
+        _texts([promotion_id, kind, policy, title])
+        and promotion_id
+        and kind in ("threshold", "percentage")
+        and policy in ("reprice", "prorate")
+        and type(line_ids) is list
+        and line_ids
+        and _texts(line_ids)
+        and type(repeat_) is bool
+        and _party_or_none(funder)
+        and all(map(_text_or_none, texts))
+    ):
+        return None
+    threshold, discount, max_discount, percent = texts
+    return PromotionTerms(
+        promotionId=promotion_id,
+        kind=kind,
+        lineIds=line_ids,
+        refundPolicy=policy,
+        title=title,
+        threshold=threshold,
+        discount=discount,
+        repeat=repeat_,
+        maxDiscount=max_discount,
+        percent=percent,
+        fundedBy=funder,
+    )
+
+
+def _texts(values: list[Any]) -> bool:
+    """Every value is a ``str`` itself (pydantic would coerce some others: pydantic judges them)."""
+    return set(map(type, values)) <= {str}
+
+
+def _party_or_none(value: object) -> bool:
+    return value is None or (type(value) is str and value in ("platform", "seller"))
+
+
+def _text_or_none(value: object) -> bool:
+    return value is None or type(value) is str
+
+
+def _records(values: object) -> bool:
+    """A list of JSON objects (empty or not)."""
+    return type(values) is list and set(map(type, values)) <= {dict}
+
+
+def _plain_datetime(value: object) -> bool:
+    """Absent, or an RFC 3339 date-time that Python reads too (so pydantic reads it alike)."""
+    if value is None:
+        return True
+    if type(value) is not str or _PLAIN_DATETIME.fullmatch(value) is None:
+        return False
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        return False
+    return True

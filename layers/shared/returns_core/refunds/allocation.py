@@ -11,9 +11,10 @@ one run in two, whatever the quantities. Every operation costs in proportion to 
 from __future__ import annotations
 
 from bisect import bisect_left
+from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from itertools import accumulate, compress
+from itertools import accumulate, compress, repeat
 from operator import mul, sub
 from typing import TYPE_CHECKING
 
@@ -135,8 +136,7 @@ def reprice_gathered(
     if len(eligible) == len(values):
         values[:] = map(sub, amounts, shares)
     else:
-        for r, value in zip(eligible, map(sub, amounts, shares), strict=True):
-            values[r] = value
+        deque(map(values.__setitem__, eligible, map(sub, amounts, shares)), maxlen=0)
     if last >= 0:
         r = eligible[last]
         units.cut(r, left)  # the run's first units get the last minor units
@@ -148,17 +148,15 @@ def prorate(
     eligible: list[int],
     amounts: list[int],
     sizes: list[int],
-    shares_by_line: tuple[Runs, ...],
-    uniform: Sequence[int],
+    shares: LineValues,
 ) -> int:
-    """Take each unit's allocated share (``shares_by_line``), never below zero; gives the total.
+    """Take each unit's allocated share (``shares``), never below zero; gives the total.
 
-    ``amounts`` and ``sizes`` are the unit values and unit counts of the runs ``eligible``;
-    ``uniform[line]`` is the share of every unit of the line, or ``MIXED`` when they differ: the
-    runs of those lines are cut where their shares change.
+    ``amounts`` and ``sizes`` are the unit values and unit counts of the runs ``eligible``; the
+    runs of lines whose units have different shares are cut where their shares change.
     """
     counts, values, offsets, lines = units.counts, units.values, units.offsets, units.lines
-    wanted = [uniform[lines[r]] for r in eligible]
+    wanted = list(map(shares.uniform.__getitem__, map(lines.__getitem__, eligible)))
     taken = list(map(min, wanted, amounts))
     mixed = []
     if MIXED in wanted:
@@ -167,11 +165,10 @@ def prorate(
     if len(eligible) == len(values):
         values[:] = map(sub, amounts, taken)
     else:
-        for r, value in zip(eligible, map(sub, amounts, taken), strict=True):
-            values[r] = value
+        deque(map(values.__setitem__, eligible, map(sub, amounts, taken)), maxlen=0)
     given: int = sum(map(mul, sizes, taken))
     for r in mixed:
-        pieces = slice_runs(shares_by_line[lines[r]], offsets[r], offsets[r] + counts[r])
+        pieces = slice_runs(shares.mixed[lines[r]], offsets[r], offsets[r] + counts[r])
         run = r
         for k, (count, share) in enumerate(pieces):
             following = units.cut(run, count) if k + 1 < len(pieces) else run
@@ -195,42 +192,69 @@ def runs_of(units: Units, runs: list[int], values: Sequence[int]) -> Runs:
 
 
 @dataclass(frozen=True)
+class LineValues:
+    """A per-unit value of every line of the order: one number for most lines, runs for the few cut.
+
+    ``uniform[line]`` is the value of every unit of the line, or ``MIXED`` when they differ; then
+    ``mixed[line]`` holds the line's runs. An allocation cuts at most one run, so almost every line
+    is one number, and reading a line's value costs no tuple per line.
+    """
+
+    uniform: tuple[int, ...]
+    mixed: dict[int, Runs]
+
+    def total(self, line: int, start: int, end: int) -> int:
+        """The values of units ``start..end-1`` of the line, added up."""
+        value = self.uniform[line]
+        if value != MIXED:
+            return (end - start) * value
+        return runs_total(slice_runs(self.mixed[line], start, end))
+
+
+@dataclass(frozen=True)
 class OrderAllocation:
     """The whole order priced as bought: each promotion's allocation and each unit's paid amount."""
 
-    promotion_shares: tuple[tuple[Runs, ...], ...]
-    """``promotion_shares[p][line]``: promotion p's discount on each unit of the line."""
-    paid: tuple[Runs, ...]
-    """``paid[line]``: the allocated paid amount of each unit of the line."""
+    shares: tuple[LineValues, ...]
+    """``shares[p]``: promotion p's discount on each unit of each line."""
+    paid_amounts: LineValues
+    """The allocated paid amount of each unit of each line."""
     discounts: tuple[int, ...]
     """What each promotion took off the order as bought."""
     eligible_lines: tuple[frozenset[int], ...]
     """``eligible_lines[p]``: the indexes of promotion p's lines."""
-    eligible_masks: tuple[tuple[bool, ...], ...] = ()
+    eligible_masks: tuple[tuple[bool, ...], ...]
     """``eligible_masks[p][line]``: promotion p applies to the line."""
-    uniform_shares: tuple[tuple[int, ...], ...] = ()
-    """``uniform_shares[p][line]``: promotion p's share of each unit of the line, or ``MIXED``."""
-    bases: tuple[int, ...] = ()
+    bases: tuple[int, ...]
     """``bases[p]``: the eligible amount promotion p was evaluated on, as bought."""
-    size: int = 0
+    quantities: tuple[int, ...]
+    size: int
     """The order's number of units."""
-    total: int = 0
+    total: int
     """What all of them cost after every promotion (the goods as paid for)."""
 
+    @property
+    def paid(self) -> tuple[Runs, ...]:
+        """``paid[line]``: the allocated paid amount of each unit of the line, as runs."""
+        return tuple(map(self._runs, repeat(self.paid_amounts), range(len(self.quantities))))
+
+    @property
+    def promotion_shares(self) -> tuple[tuple[Runs, ...], ...]:
+        """``promotion_shares[p][line]``: promotion p's discount on each unit of the line, as runs."""
+        lines = range(len(self.quantities))
+        return tuple(tuple(map(self._runs, repeat(shares), lines)) for shares in self.shares)
+
+    def _runs(self, values: LineValues, line: int) -> Runs:
+        value = values.uniform[line]
+        return values.mixed[line] if value == MIXED else ((self.quantities[line], value),)
+
     def paid_for(self, line: int, start: int, end: int) -> int:
-        return runs_total(slice_runs(self.paid[line], start, end))
+        return self.paid_amounts.total(line, start, end)
 
     def promotion_on(self, promotion: int, units: Iterable[Segment]) -> int:
         """Promotion ``promotion``'s allocation to the units ``(line, start, end)``."""
-        shares = self.promotion_shares[promotion]
-        total = 0
-        for line, start, end in units:
-            runs = shares[line]
-            if len(runs) == 1:
-                total += (end - start) * runs[0][1]
-            else:
-                total += runs_total(slice_runs(runs, start, end))
-        return total
+        total = self.shares[promotion].total
+        return sum(total(line, start, end) for line, start, end in units)
 
 
 def allocate_order(
@@ -246,8 +270,7 @@ def allocate_order(
         for i in numbers.line_indexes:
             flags[i] = True
         masks.append(tuple(flags))
-    shares_by_promotion: list[tuple[Runs, ...]] = []
-    uniform_shares: list[tuple[int, ...]] = []
+    shares: list[LineValues] = []
     discounts: list[int] = []
     bases: list[int] = []
     for numbers, mask in zip(promotions, masks, strict=True):
@@ -263,34 +286,32 @@ def allocate_order(
             reprice_gathered(units, eligible, amounts, sizes, discount, base)
         # A run cut in two had one value before: the run it was cut from.
         before.extend(before[parent] for parent in units.parents[len(before) :])
-        given = list(map(sub, before, units.values))
-        shares = _per_line(units, count, given)
-        shares_by_promotion.append(shares)
-        uniform = given[:count]
-        for r in range(count, len(units.counts)):
-            line = units.lines[r]
-            uniform[line] = shares[line][0][1] if len(shares[line]) == 1 else MIXED
-        uniform_shares.append(tuple(uniform))
-    paid = _per_line(units, count, units.values)
+        shares.append(_per_line(units, count, list(map(sub, before, units.values))))
     return OrderAllocation(
-        promotion_shares=tuple(shares_by_promotion),
-        paid=paid,
+        shares=tuple(shares),
+        paid_amounts=_per_line(units, count, units.values),
         discounts=tuple(discounts),
         eligible_lines=eligible_lines,
         eligible_masks=tuple(masks),
-        uniform_shares=tuple(uniform_shares),
         bases=tuple(bases),
+        quantities=tuple(quantities),
         size=units.size,
         total=sum(map(mul, units.counts, units.values)),
     )
 
 
-def _per_line(units: Units, line_count: int, values: Sequence[int]) -> tuple[Runs, ...]:
-    """``values`` of every run, as each line's runs (an allocation's segments are whole lines)."""
-    per_line: list[Runs] = [(run,) for run in zip(units.counts[:line_count], values, strict=False)]
+def _per_line(units: Units, line_count: int, values: list[int]) -> LineValues:
+    """``values`` of every run, per line (an allocation's segments are whole lines, run r is line r)."""
     cut: dict[int, list[int]] = {}
     for r in range(line_count, len(units.counts)):  # runs cut off: their lines have several runs
         cut.setdefault(units.lines[r], [units.lines[r]]).append(r)
+    uniform = values[:line_count]
+    mixed: dict[int, Runs] = {}
     for line, runs in cut.items():
-        per_line[line] = runs_of(units, runs, values)
-    return tuple(per_line)
+        joined = runs_of(units, runs, values)
+        if len(joined) == 1:
+            uniform[line] = joined[0][1]
+        else:
+            uniform[line] = MIXED
+            mixed[line] = joined
+    return LineValues(tuple(uniform), mixed)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from itertools import compress
 from operator import mul, not_
 
-from returns_core.order import OrderSnapshot
+from returns_core.order import OrderNumbers
 from returns_core.refunds.allocation import OrderAllocation, Segment, Units, prorate, reprice_gathered
 
 UnitSet = tuple[Segment, ...]
@@ -61,7 +61,7 @@ class Pricing:
 
 
 def price_set(
-    order: OrderSnapshot, allocation: OrderAllocation, segments: UnitSet, marked: UnitSet = ()
+    numbers: OrderNumbers, allocation: OrderAllocation, segments: UnitSet, marked: UnitSet = ()
 ) -> Pricing:
     """Price ``segments`` bought alone: reprice promotions afresh, prorate ones at their allocation.
 
@@ -69,14 +69,15 @@ def price_set(
     K and Rm are priced together with Rm ``marked`` and both parts read back whole. Every unit of
     the order priced together is the order as bought: its pricing is the allocation's.
     """
-    numbers = order.numbers
-    units = Units(segments, numbers.unit_prices)
     marked_set = set(marked)
     is_marked = [segment in marked_set for segment in segments] if marked else []
     unmarked = tuple(compress(segments, map(not_, is_marked))) if marked else segments
-    if units.size == allocation.size:
+    if sum([end - start for _, start, end in segments]) == allocation.size:
         return _as_bought(allocation, segments, marked, unmarked)
+    units = Units(segments, numbers.unit_prices)
     counts, values, parents = units.counts, units.values, units.parents
+    # Each promotion takes exactly its discount off: the set's total is what is left of its worth.
+    worth = sum(map(mul, counts, values))
     marked_now = sum(map(mul, compress(counts, is_marked), compress(values, is_marked)))
     discounts: list[int] = []
     marked_discounts: list[int] = []
@@ -92,11 +93,12 @@ def price_set(
         base = sum(map(mul, sizes, amounts))
         bases.append(base)
         if promotion.prorate:
-            shares, uniform = allocation.promotion_shares[p], allocation.uniform_shares[p]
-            discount = prorate(units, eligible, amounts, sizes, shares, uniform)
+            discount = prorate(units, eligible, amounts, sizes, allocation.shares[p])
         else:
             discount = promotion.discount_on(base)
-            if discount:
+            # The last promotion's allocation over the units matters only for a marked part:
+            # without one, the set's total and discounts need only its discount.
+            if discount and (is_marked or p + 1 < len(numbers.promotions)):
                 reprice_gathered(units, eligible, amounts, sizes, discount, base)
         discounts.append(discount)
         if is_marked:
@@ -113,7 +115,7 @@ def price_set(
         segments=segments,
         marked=marked,
         unmarked=unmarked,
-        total=sum(map(mul, counts, values)),
+        total=worth - sum(discounts),
         marked_amount=marked_now,
         discounts=tuple(discounts),
         marked_discounts=tuple(marked_discounts),
@@ -146,17 +148,17 @@ class KeptCost:
 
 
 def cost_of_kept(
-    order: OrderSnapshot, allocation: OrderAllocation, kept: UnitSet, merchant_fault: UnitSet
+    numbers: OrderNumbers, allocation: OrderAllocation, kept: UnitSet, merchant_fault: UnitSet
 ) -> tuple[KeptCost, Pricing]:
     """``cost(K) = min(price(K), part(K, K ∪ Rm))``, and the pricing of ``K ∪ Rm``.
 
     A merchant-fault return never costs the customer a promotion: the kept units may be priced
     together with the units that went back for the merchant's fault, whichever is cheaper.
     """
-    with_merchant = price_set(order, allocation, tuple(sorted(kept + merchant_fault)), merchant_fault)
+    with_merchant = price_set(numbers, allocation, tuple(sorted(kept + merchant_fault)), merchant_fault)
     if not kept:
         return KeptCost(0, None, False), with_merchant
-    alone = price_set(order, allocation, kept) if merchant_fault else with_merchant
+    alone = price_set(numbers, allocation, kept) if merchant_fault else with_merchant
     together = with_merchant.part(kept)
     if alone.total <= together:
         return KeptCost(alone.total, alone, False), with_merchant

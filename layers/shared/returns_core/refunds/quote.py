@@ -11,15 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple, get_args
 
 from pydantic import ValidationError
 
 from returns_core import money
-from returns_core.order import OrderSnapshot
+from returns_core.order import OrderNumbers, plain_order
 from returns_core.refunds.models import (
     CANCELLATION_REASONS,
     RETURN_REASONS,
+    AnyReason,
     BadRequest,
     PreviousReturn,
     Quote,
@@ -72,17 +73,42 @@ class _Entitlement:
     state: _State
 
 
+class _Spec(NamedTuple):
+    """A return or cancellation as requested: ``(lineId, quantity)`` pairs, reason, kind, amounts."""
+
+    lines: tuple[tuple[str, int], ...]
+    reason: str
+    kind: str
+    fees: str | None = None
+    refunded: str | None = None
+    return_shipping_fee: str | None = None
+    inspection_deduction: str | None = None
+
+
+class _Request(NamedTuple):
+    """A well-formed request as plain data: what the engine quotes, however it was read."""
+
+    order: OrderNumbers
+    previous: tuple[_Spec, ...]
+    this: _Spec
+
+
 def quote_request(request: object) -> dict[str, Any]:
     """The quote for a request as the contract's JSON, both as plain data (contract section 3).
 
     Raises ``BadRequest`` with a one-line message for anything the contract calls a bad request,
-    shape errors included, so a caller needs no pydantic.
+    shape errors included, so a caller needs no pydantic. A request that is plainly well formed
+    is read without pydantic (``_plain_request``); any other goes through ``QuoteRequest``, whose
+    errors are the messages.
     """
-    try:
-        parsed = QuoteRequest.model_validate(request)
-    except ValidationError as error:
-        raise BadRequest(describe(error)) from None
-    return quote_json(parsed)
+    plain = _plain_request(request)
+    if plain is None:
+        try:
+            parsed = QuoteRequest.model_validate(request)
+        except ValidationError as error:
+            raise BadRequest(describe(error)) from None
+        plain = _from_models(parsed)
+    return _quote(plain)
 
 
 def describe(error: ValidationError) -> str:
@@ -97,43 +123,122 @@ def describe(error: ValidationError) -> str:
 
 def quote(request: QuoteRequest) -> Quote:
     """Quote ``request.return_`` after ``request.previousReturns`` (pure and deterministic)."""
-    return Quote.model_validate(quote_json(request))
+    return Quote.model_validate(_quote(_from_models(request)))
 
 
 def quote_json(request: QuoteRequest) -> dict[str, Any]:
     """The quote as the contract's JSON, built as plain data (what ``Quote.to_json`` gives)."""
+    return _quote(_from_models(request))
+
+
+def _from_models(request: QuoteRequest) -> _Request:
+    def spec(entry: PreviousReturn | ReturnSpec) -> _Spec:
+        lines = tuple([(line.lineId, line.quantity) for line in entry.lines])
+        if isinstance(entry, PreviousReturn):
+            return _Spec(lines, entry.reason, entry.kind, fees=entry.fees, refunded=entry.refunded)
+        return _Spec(
+            lines,
+            entry.reason,
+            entry.kind,
+            return_shipping_fee=entry.returnShippingFee,
+            inspection_deduction=entry.inspectionDeduction,
+        )
+
+    return _Request(request.order.numbers, tuple(map(spec, request.previousReturns)), spec(request.return_))
+
+
+_REQUEST_KEYS = frozenset({"order", "previousReturns", "return"})
+_PREVIOUS_KEYS = frozenset({"lines", "reason", "kind", "fees", "refunded"})
+_RETURN_KEYS = frozenset({"lines", "reason", "kind", "returnShippingFee", "inspectionDeduction"})
+_REASONS = frozenset(get_args(AnyReason))
+
+
+def _plain_request(request: object) -> _Request | None:
+    """The request read without pydantic, when every field has a shape ``QuoteRequest`` accepts.
+
+    ``None`` for anything else (or a snapshot whose numbers are refused): pydantic then reads the
+    request and words what is wrong, so a refusal says the same whichever way it came.
+    """
+    if type(request) is not dict or not request.keys() <= _REQUEST_KEYS or "return" not in request:
+        return None
+    previous_data = request.get("previousReturns", [])
+    if type(previous_data) is not list:
+        return None
+    previous = [_plain_spec(entry, _PREVIOUS_KEYS) for entry in previous_data]
+    this = _plain_spec(request["return"], _RETURN_KEYS)
+    if this is None or None in previous:
+        return None
+    try:
+        order = plain_order(request.get("order"))
+    except ValueError:
+        return None
+    if order is None:
+        return None
+    return _Request(order, tuple([spec for spec in previous if spec is not None]), this)
+
+
+def _plain_spec(data: object, keys: frozenset[str]) -> _Spec | None:
+    """A return or earlier return with exactly the shapes ``ReturnSpec``/``PreviousReturn`` accept."""
+    if type(data) is not dict or not data.keys() <= keys:
+        return None
+    lines, reason, kind = data.get("lines"), data.get("reason"), data.get("kind", "return")
+    if type(lines) is not list or not lines or type(reason) is not str or type(kind) is not str:
+        return None
+    amounts = [data.get(key) for key in ("fees", "refunded", "returnShippingFee", "inspectionDeduction")]
+    if (
+        reason not in _REASONS
+        or kind not in ("return", "cancellation")
+        or not set(map(type, amounts)) <= _TEXT
+    ):
+        return None
+    pairs = []
+    for line in lines:
+        if type(line) is not dict or line.keys() != {"lineId", "quantity"}:
+            return None
+        line_id, quantity = line["lineId"], line["quantity"]
+        if type(line_id) is not str or not line_id or type(quantity) is not int or not 1 <= quantity < 2**63:
+            return None
+        pairs.append((line_id, quantity))
+    fees, refunded, fee, deduction = amounts
+    return _Spec(tuple(pairs), reason, kind, fees, refunded, fee, deduction)
+
+
+_TEXT = frozenset({str, type(None)})
+
+
+def _quote(request: _Request) -> dict[str, Any]:
+    """The quote of a well-formed request, as the contract's JSON built as plain data."""
     order = request.order
     if not order.payments:
         # Contract section 3: an unpaid order has nothing to refund; its cancellation needs no quote.
         raise BadRequest(
-            f"order: {order.orderId} is not paid (status {order.status}, no payments): "
+            f"order: {order.order_id} is not paid (status {order.status}, no payments): "
             "the engine quotes only paid orders"
         )
-    numbers = order.numbers
-    allocation = numbers.allocation
+    allocation = order.allocation
     cur = order.currency
-    taken = [0] * len(order.lines)
+    taken = [0] * len(order.quantities)
     previous = [
         _resolve(order, taken, r, _amount(cur, f"previousReturns[{i}].fees", r.fees), i)
-        for i, r in enumerate(request.previousReturns)
+        for i, r in enumerate(request.previous)
     ]
-    this = request.return_
-    this_fee = _amount(cur, "return.returnShippingFee", this.returnShippingFee)
-    this_deduction = _amount(cur, "return.inspectionDeduction", this.inspectionDeduction)
+    this = request.this
+    this_fee = _amount(cur, "return.returnShippingFee", this.return_shipping_fee)
+    this_deduction = _amount(cur, "return.inspectionDeduction", this.inspection_deduction)
     current = _resolve(order, taken, this, this_fee + this_deduction, None)
 
     @cache
     def entitlement_after(count: int) -> _Entitlement:
         return _entitle(order, _state(order, previous[:count]))
 
-    refunded = _refunded_so_far(order, request, entitlement_after)
+    refunded = _refunded_so_far(order, request.previous, entitlement_after)
     before = entitlement_after(len(previous))
     after = _entitle(order, _state(order, [*previous, current]))
 
     paid = [allocation.paid_for(index, start, end) for index, start, end in current.segments]
     lines = [
-        {"lineId": line.lineId, "quantity": line.quantity, "paidAmount": money.format(amount, cur)}
-        for line, amount in zip(this.lines, paid, strict=True)
+        {"lineId": line_id, "quantity": quantity, "paidAmount": money.format(amount, cur)}
+        for (line_id, quantity), amount in zip(this.lines, paid, strict=True)
     ]
     adjustments = _adjustments(order, before, after, this_fee, this_deduction, refunded)
     subtotal = sum(paid) + sum(amount for _, amount, _, _ in adjustments)
@@ -149,7 +254,7 @@ def quote_json(request: QuoteRequest) -> dict[str, Any]:
         )
     refund = max(0, subtotal)
     return {
-        "orderId": order.orderId,
+        "orderId": order.order_id,
         "currency": cur,
         "lines": lines,
         "adjustments": [_adjustment_json(adjustment, cur) for adjustment in adjustments],
@@ -184,9 +289,9 @@ def _amount(currency: str, what: str, text: str | None) -> int:
 
 
 def _resolve(
-    order: OrderSnapshot,
+    order: OrderNumbers,
     taken: list[int],
-    spec: ReturnSpec | PreviousReturn,
+    spec: _Spec,
     fees: int,
     position: int | None,
 ) -> _Return:
@@ -202,33 +307,30 @@ def _resolve(
     if not cancellation and reason not in RETURN_REASONS:
         raise BadRequest(f"{where}: {reason!r} is a reason for cancellations only, not for a return")
     merchant = is_merchant_fault(reason)
-    numbers = order.numbers
-    line_index = numbers.line_index
+    line_index, returnable, quantities = order.line_index, order.returnable, order.quantities
     seen: set[str] = set()
     segments = []
-    for entry in spec.lines:
-        index = line_index.get(entry.lineId)
+    for line_id, quantity in spec.lines:
+        index = line_index.get(line_id)
         if index is None:
-            raise BadRequest(f"{where}: unknown line {entry.lineId!r}")
-        if entry.lineId in seen:
-            raise BadRequest(f"{where}: line {entry.lineId!r} is named twice")
-        seen.add(entry.lineId)
-        line = order.lines[index]
-        if not line.returnable and not merchant and not cancellation:
+            raise BadRequest(f"{where}: unknown line {line_id!r}")
+        if line_id in seen:
+            raise BadRequest(f"{where}: line {line_id!r} is named twice")
+        seen.add(line_id)
+        if not returnable[index] and not merchant and not cancellation:
             raise BadRequest(
-                f"{where}: line {entry.lineId!r} is not returnable for {reason!r}: "
+                f"{where}: line {line_id!r} is not returnable for {reason!r}: "
                 "it can go back only for a merchant-fault reason"
             )
-        left = line.quantity - taken[index]
-        if entry.quantity > left:
+        left = quantities[index] - taken[index]
+        if quantity > left:
             raise BadRequest(
-                f"{where}: quantity {entry.quantity} of line {entry.lineId!r} "
-                f"is over the {left} left to return"
+                f"{where}: quantity {quantity} of line {line_id!r} is over the {left} left to return"
             )
-        segments.append((index, taken[index], taken[index] + entry.quantity))
-        taken[index] += entry.quantity
-    allocation = numbers.allocation
-    given_back = tuple(allocation.promotion_on(p, segments) for p in range(len(numbers.promotions)))
+        segments.append((index, taken[index], taken[index] + quantity))
+        taken[index] += quantity
+    allocation = order.allocation
+    given_back = tuple(allocation.promotion_on(p, segments) for p in range(len(order.promotions)))
     return _Return(
         segments=tuple(segments),
         merchant_fault=merchant,
@@ -238,12 +340,12 @@ def _resolve(
     )
 
 
-def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
-    quantities = order.numbers.quantities
+def _state(order: OrderNumbers, returns: list[_Return]) -> _State:
+    quantities = order.quantities
     taken = [0] * len(quantities)
     merchant: list[tuple[int, int, int]] = []
     customer: list[tuple[int, int, int]] = []
-    given_back = [0] * len(order.numbers.promotions)
+    given_back = [0] * len(order.promotions)
     for ret in returns:
         for segment in ret.segments:
             (merchant if ret.merchant_fault else customer).append(segment)
@@ -268,10 +370,9 @@ def _state(order: OrderSnapshot, returns: list[_Return]) -> _State:
 # -- entitlement ---------------------------------------------------------------------------------
 
 
-def _entitle(order: OrderSnapshot, state: _State) -> _Entitlement:
-    numbers = order.numbers
+def _entitle(numbers: OrderNumbers, state: _State) -> _Entitlement:
     allocation = numbers.allocation
-    cost, with_merchant = cost_of_kept(order, allocation, state.kept, state.merchant)
+    cost, with_merchant = cost_of_kept(numbers, allocation, state.kept, state.merchant)
     pricing = cost.pricing
     count = len(numbers.promotions)
     on_kept = [0] * count if pricing is None else [pricing.discount_on(p, state.kept) for p in range(count)]
@@ -308,16 +409,16 @@ def _entitle(order: OrderSnapshot, state: _State) -> _Entitlement:
 
 
 def _refunded_so_far(
-    order: OrderSnapshot, request: QuoteRequest, entitlement_after: Callable[[int], _Entitlement]
+    order: OrderNumbers, earlier: tuple[_Spec, ...], entitlement_after: Callable[[int], _Entitlement]
 ) -> int:
     """What earlier returns refunded: as given, or what this engine gives for them in sequence."""
     refunded = 0
-    for i, previous in enumerate(request.previousReturns):
+    for i, previous in enumerate(earlier):
         if previous.refunded is None:
             refunded += max(0, entitlement_after(i + 1).amount - refunded)
         else:
             refunded += _amount(order.currency, f"previousReturns[{i}].refunded", previous.refunded)
-    paid = sum(order.numbers.payments)
+    paid = sum(order.payments)
     if refunded > paid:
         raise BadRequest(
             f"previousReturns: earlier refunds add up to {money.format(refunded, order.currency)}, "
@@ -330,7 +431,7 @@ def _refunded_so_far(
 
 
 def _adjustments(
-    order: OrderSnapshot,
+    order: OrderNumbers,
     before: _Entitlement,
     after: _Entitlement,
     fee: int,
@@ -338,17 +439,16 @@ def _adjustments(
     refunded: int,
 ) -> list[_Adjustment]:
     cur = order.currency
-    numbers = order.numbers
     out: list[_Adjustment] = []
-    for p, promotion in enumerate(order.promotions):
+    for p, promotion_id in enumerate(order.promotion_ids):
         change = after.contributions[p] - before.contributions[p]
         if change:
             description = _promotion_description(order, p, before, after, change)
-            out.append(("promotion_clawback", change, description, promotion.promotionId))
+            out.append(("promotion_clawback", change, description, promotion_id))
     clawback_change = after.clawback - before.clawback
     if clawback_change:
-        fee_text = money.format(numbers.fee, cur)
-        threshold = money.format(numbers.free_threshold or 0, cur)
+        fee_text = money.format(order.fee, cur)
+        threshold = money.format(order.free_threshold or 0, cur)
         kept = money.format(after.kept_with_merchant_price, cur)
         description = (
             f"kept items ({kept}) no longer reach {threshold} for free shipping: "
@@ -389,12 +489,12 @@ def _adjustments(
 
 
 def _promotion_description(
-    order: OrderSnapshot, p: int, before: _Entitlement, after: _Entitlement, change: int
+    order: OrderNumbers, p: int, before: _Entitlement, after: _Entitlement, change: int
 ) -> str:
     """Say what was lost or given back, in the words a customer would use."""
     cur = order.currency
-    numbers = order.numbers.promotions[p]
-    label = order.promotions[p].label
+    numbers = order.promotions[p]
+    label = order.promotion_labels[p]
     amount = money.format(abs(change), cur)
     pricing = after.cost.pricing
     if pricing is None:
@@ -419,7 +519,7 @@ def _promotion_description(
 
 
 def _settlement(
-    order: OrderSnapshot, before: _Entitlement, after: _Entitlement, refund: int
+    order: OrderNumbers, before: _Entitlement, after: _Entitlement, refund: int
 ) -> dict[str, str]:
     """Section 8: the seller gives back the change in E, plus the subsidy the kept units lose.
 
@@ -428,20 +528,20 @@ def _settlement(
     """
     debit = (after.amount - before.amount) + (before.subsidy - after.subsidy)
     return {
-        "sellerId": order.sellerId,
+        "sellerId": order.seller_id,
         "sellerDebit": money.format(debit, order.currency),
         "platformShare": money.format(refund - debit, order.currency),
     }
 
 
-def _split(order: OrderSnapshot, refunded: int, refund: int) -> list[dict[str, str]]:
+def _split(order: OrderNumbers, refunded: int, refund: int) -> list[dict[str, str]]:
     """Refunds fill the payments in their listed order, each up to what is left of it."""
     shares = []
     already, due = refunded, refund
-    for payment, amount in zip(order.payments, order.numbers.payments, strict=True):
+    for payment_id, amount in zip(order.payment_ids, order.payments, strict=True):
         filled = min(already, amount)
         already -= filled
         share = min(due, amount - filled)
         due -= share
-        shares.append({"paymentId": payment.paymentId, "amount": money.format(share, order.currency)})
+        shares.append({"paymentId": payment_id, "amount": money.format(share, order.currency)})
     return shares

@@ -1,0 +1,135 @@
+"""A request given as plain JSON data is read without pydantic only when pydantic would read it alike.
+
+``quote_request`` reads a plainly well-formed request field by field (the fast path) and hands
+anything else to ``QuoteRequest``. These tests hold the fast path to pydantic's: the same numbers
+for every example order, and for requests changed at random (a field dropped, given another
+type or value, an unknown field added) the same quote or the same refusal, word for word.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import ValidationError
+
+from returns_core import BadRequest, quote_request
+from returns_core.order import OrderSnapshot, plain_order
+from returns_core.refunds.models import QuoteRequest
+from returns_core.refunds.quote import _plain_request, describe, quote_json
+from tests.unit.refund_model import load_order, request, snapshot
+from tests.unit.test_order_snapshot import EXAMPLES
+
+
+def through_pydantic(data: object) -> dict[str, Any] | str:
+    """The quote of ``data`` read by pydantic alone, or the message of its refusal."""
+    try:
+        return quote_json(QuoteRequest.model_validate(data))
+    except ValidationError as error:
+        return describe(error)
+    except BadRequest as error:
+        return str(error)
+
+
+def through_engine(data: object) -> dict[str, Any] | str:
+    try:
+        return quote_request(data)
+    except BadRequest as error:
+        return str(error)
+
+
+@pytest.mark.parametrize("order_id", EXAMPLES)
+def test_every_example_order_reads_the_same_without_pydantic(order_id: str) -> None:
+    data = load_order(order_id)
+    assert plain_order(data) == OrderSnapshot.model_validate(data).numbers
+
+
+def _order() -> dict[str, Any]:
+    promotions: list[dict[str, Any]] = [
+        {"promotionId": "P1", "kind": "percentage", "percent": "10", "lineIds": ["L1", "L3"], "title": "Ten"},
+        {
+            "promotionId": "P2",
+            "kind": "threshold",
+            "threshold": "100.00",
+            "discount": "10.00",
+            "repeat": True,
+            "maxDiscount": "30.00",
+            "lineIds": ["L1", "L2", "L3"],
+            "refundPolicy": "prorate",
+            "fundedBy": "platform",
+        },
+    ]
+    order = snapshot("CNY", [(5_990, 2, True), (19_900, 1, False), (1_550, 3, True)], promotions, fee=1_000)
+    order.update(placedAt="2026-11-19T08:00:00Z", deliveredAt="2026-11-23T10:30:00.5+08:00")
+    order["lines"][0].update(sku="SKU-1", title="Mug", brand="B", category="home", packageId="PKG-1")
+    return order
+
+
+def _request() -> dict[str, Any]:
+    earlier = [{"lines": [{"lineId": "L3", "quantity": 1}], "reason": "quality_issue", "fees": "0.00"}]
+    return request(_order(), {"L1": 1, "L3": 1}, "no_longer_needed", previous=earlier, fee="5.00")
+
+
+def test_a_plain_request_is_read_without_pydantic_as_pydantic_reads_it() -> None:
+    data = _request()
+    plain = _plain_request(data)
+    assert plain is not None
+    assert plain.order == OrderSnapshot.model_validate(data["order"]).numbers
+    assert through_engine(data) == through_pydantic(data)
+
+
+# Values a JSON field could hold instead of the one it has: what pydantic coerces, refuses or takes.
+ODD_VALUES = st.sampled_from(
+    [None, "", " ", "x", "0", "1", "2", "10.00", "-1.00", "1.5", "PAID", "POP", "prorate", "percentage",
+     "2026-11-19", "2026-11-19T08:00:00", "2026-13-01T00:00:00Z", "quality_issue", "cancellation",
+     0, 1, 2, -1, 10**10, 2**64, 1.0, 2.5, True, False, [], ["L1"], {}, {"lineId": "L1"}]
+)  # fmt: skip
+
+
+def _paths(value: object, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every place in a JSON value: keys of objects, indexes of lists."""
+    found = [prefix] if prefix else []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found += _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found += _paths(item, (*prefix, index))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.data())
+def test_a_changed_request_gets_the_same_quote_or_refusal_as_through_pydantic(data: st.DataObject) -> None:
+    changed = _request()
+    for _ in range(data.draw(st.integers(1, 2))):
+        path = data.draw(st.sampled_from(_paths(changed)))
+        *parents, last = path
+        target: Any = changed
+        for part in parents:
+            target = target[part]
+        how = data.draw(st.sampled_from(["replace", "drop", "add"]))
+        if how == "drop" and isinstance(target, dict):
+            del target[last]
+        elif how == "add" and isinstance(target, dict):
+            target["unexpected"] = data.draw(ODD_VALUES)
+        else:
+            target[last] = copy.deepcopy(data.draw(ODD_VALUES))
+    assert through_engine(changed) == through_pydantic(changed)
+
+
+def test_what_pydantic_would_coerce_is_left_to_pydantic() -> None:
+    for change in (
+        lambda r: r["return"]["lines"][0].update(quantity="1"),
+        lambda r: r["order"]["lines"][0].update(returnable=1),
+        lambda r: r["order"].update(version=True),
+        lambda r: r.update(return_=r.pop("return")),
+        lambda r: r["order"].update(placedAt="2026-11-19"),
+    ):
+        data = _request()
+        change(data)
+        assert _plain_request(data) is None
+        assert through_engine(data) == through_pydantic(data)
