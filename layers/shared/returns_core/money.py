@@ -32,6 +32,9 @@ _EXPONENTS: dict[str, int] = {
 _AMOUNT = re.compile(r"^(-?)(\d+)(?:\.(\d+))?$")
 # The usual case, a non-negative amount with exactly the currency's digits, in one match.
 _PLAIN = {d: re.compile(rf"(\d+)\.(\d{{{d}}})" if d else r"(\d+)()") for d in (0, 2, 3, 4)}
+_PLAIN_LIST = {
+    d: re.compile(rf"(?:\d+\.\d{{{d}}},)*\d+\.\d{{{d}}}" if d else r"(?:\d+,)*\d+") for d in (0, 2, 3, 4)
+}
 
 
 class MoneyError(ValueError):
@@ -76,10 +79,12 @@ def parse(text: str, currency: str, *, what: str = "amount", allow_negative: boo
 
 def parse_each(texts: Sequence[str], currency: str, what: Callable[[int], str]) -> tuple[int, ...]:
     """Parse many amounts; ``what(i)`` names the i-th in an error (built only for a refused one)."""
-    plain = _PLAIN[exponent(currency)].fullmatch
-    if set(map(type, texts)) <= {str} and all(map(plain, texts)):
-        # Each is digits, a point and exactly the currency's digits (or digits alone): drop the point.
-        return tuple(map(int, [text.replace(".", "") for text in texts]))
+    if set(map(type, texts)) <= {str}:
+        # One match over them all, joined by commas (none of them holding one): each is digits, a
+        # point and exactly the currency's digits (or digits alone); drop the points and split.
+        joined = ",".join(texts)
+        if joined.count(",") == len(texts) - 1 and _PLAIN_LIST[exponent(currency)].fullmatch(joined):
+            return tuple(map(int, joined.replace(".", "").split(",")))
     return tuple(parse(text, currency, what=what(i)) for i, text in enumerate(texts))
 
 

@@ -403,7 +403,7 @@ def _no_duplicates(values: list[str], what: str) -> None:
 # -- reading a snapshot given as plain JSON data -----------------------------------------------
 
 _STATUSES = frozenset(get_args(OrderStatus))
-_OPTIONAL_LINE_TEXTS = ("sku", "title", "brand", "category", "packageId")
+_OPTIONAL_LINE_TEXTS = frozenset({"sku", "title", "brand", "category", "packageId"})
 _PROMOTION_TEXTS = ("threshold", "discount", "maxDiscount", "percent")
 # RFC 3339 date-times, which pydantic takes too; anything else goes to pydantic to judge.
 _PLAIN_DATETIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?(?:Z|[+-]\d\d:\d\d)?")
@@ -462,7 +462,10 @@ def plain_order(data: object) -> OrderNumbers | None:
         and min(quantities) >= 1
         and max(quantities) <= 1_000_000_000
         and set(map(type, returnable)) == {bool}
-        and all(_texts(list(map(dict.get, lines, repeat(key), repeat("")))) for key in _OPTIONAL_LINE_TEXTS)
+        and all(
+            _texts(list(map(dict.get, lines, repeat(key), repeat(""))))
+            for key in _OPTIONAL_LINE_TEXTS.intersection(set().union(*lines))
+        )
         and _texts(payment_ids)
         and all(payment_ids)
         and _texts(payment_amounts)

@@ -267,8 +267,7 @@ def allocate_order(
     masks: list[tuple[bool, ...]] = []
     for numbers in promotions:
         flags = [False] * count
-        for i in numbers.line_indexes:
-            flags[i] = True
+        deque(map(flags.__setitem__, numbers.line_indexes, repeat(True)), maxlen=0)
         masks.append(tuple(flags))
     shares: list[LineValues] = []
     discounts: list[int] = []

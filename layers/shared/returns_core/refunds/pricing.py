@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from itertools import compress
-from operator import mul, not_
+from operator import itemgetter, mul, not_, sub
 
 from returns_core.order import OrderNumbers
 from returns_core.refunds.allocation import OrderAllocation, Segment, Units, prorate, reprice_gathered
@@ -69,10 +69,9 @@ def price_set(
     K and Rm are priced together with Rm ``marked`` and both parts read back whole. Every unit of
     the order priced together is the order as bought: its pricing is the allocation's.
     """
-    marked_set = set(marked)
-    is_marked = [segment in marked_set for segment in segments] if marked else []
+    is_marked = list(map(set(marked).__contains__, segments)) if marked else []
     unmarked = tuple(compress(segments, map(not_, is_marked))) if marked else segments
-    if sum([end - start for _, start, end in segments]) == allocation.size:
+    if sum(map(sub, map(itemgetter(2), segments), map(itemgetter(1), segments))) == allocation.size:
         return _as_bought(allocation, segments, marked, unmarked)
     units = Units(segments, numbers.unit_prices)
     counts, values, parents = units.counts, units.values, units.parents
