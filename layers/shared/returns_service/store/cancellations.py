@@ -24,7 +24,7 @@ from botocore.exceptions import ClientError
 from returns_core.lifecycle.cancellation import Cancellation, CancellationChange
 from returns_service import aws
 from returns_service.settings import settings
-from returns_service.store import orders, outbox
+from returns_service.store import dynamo, orders, outbox
 from returns_service.store.dynamo import (
     cancellation_codes,
     index_page,
@@ -66,7 +66,7 @@ class OverReserved(Exception):
 
 
 def _table() -> Any:
-    return aws.dynamodb().Table(settings.cancellations_table)
+    return dynamo.table(settings.cancellations_table)
 
 
 def _item(change: CancellationChange) -> dict[str, Any]:

@@ -6,15 +6,33 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from returns_service import aws
 
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBServiceResource
+    from mypy_boto3_dynamodb.service_resource import Table
+
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
+
+
+def table(name: str) -> Table:
+    """The table `name` of the function's DynamoDB resource, made once per resource: boto3
+    builds a resource class from its JSON definition on every `Table(name)` (milliseconds on
+    every call). Kept by identity: boto3 resources compare equal by their identifiers."""
+    resource = aws.dynamodb()
+    made = _TABLES.get(name)
+    if made is None or made[0] is not resource:
+        made = _TABLES[name] = (resource, resource.Table(name))
+    return made[1]
+
+
+_TABLES: dict[str, tuple[DynamoDBServiceResource, Table]] = {}
 
 
 def serialize(value: Any) -> Any:

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from returns_core.refunds.models import PreviousReturn, ReturnLine
-from returns_service import aws
 from returns_service.settings import settings
+from returns_service.store import dynamo
 from returns_service.store.dynamo import plain, serialize
 
 LEDGER_SK = "LEDGER"
@@ -101,7 +101,7 @@ def _key(order_id: str) -> dict[str, Any]:
 
 def load(order_id: str) -> Ledger:
     """The ledger (strongly consistent); version 0 and no entries when nothing was refunded."""
-    table = aws.dynamodb().Table(settings.orders_table)
+    table = dynamo.table(settings.orders_table)
     item = table.get_item(Key={"orderId": order_id, "sk": LEDGER_SK}, ConsistentRead=True).get("Item")
     if item is None:
         return Ledger(order_id=order_id, version=0, entries=())

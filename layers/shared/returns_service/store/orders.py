@@ -10,9 +10,9 @@ from botocore.exceptions import ClientError
 
 from returns_core.lifecycle import rules
 from returns_core.order import OrderSnapshot
-from returns_service import aws
 from returns_service.clock import timestamp
 from returns_service.settings import settings
+from returns_service.store import dynamo
 from returns_service.store.dynamo import is_condition_failure
 
 ORDER_SK = "ORDER"
@@ -32,7 +32,7 @@ class StoredOrder:
 
 
 def _table() -> Any:
-    return aws.dynamodb().Table(settings.orders_table)
+    return dynamo.table(settings.orders_table)
 
 
 def key(order_id: str) -> dict[str, str]:

@@ -17,7 +17,7 @@ from botocore.exceptions import ClientError
 from returns_core.lifecycle import Change, DomainEvent, Return, ReturnStatus
 from returns_service import aws
 from returns_service.settings import settings
-from returns_service.store import ledger, orders, outbox, settlements
+from returns_service.store import dynamo, ledger, orders, outbox, settlements
 from returns_service.store.dynamo import (
     cancellation_codes,
     index_page,
@@ -47,7 +47,7 @@ class OverReserved(Exception):
 
 
 def _table() -> Any:
-    return aws.dynamodb().Table(settings.returns_table)
+    return dynamo.table(settings.returns_table)
 
 
 # ---------------------------------------------------------------------------------------------

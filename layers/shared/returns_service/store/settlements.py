@@ -14,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from returns_core.refunds.models import Settlement
-from returns_service import aws
 from returns_service.period import Period
 from returns_service.settings import settings
+from returns_service.store import dynamo
 from returns_service.store.dynamo import serialize
 
 BY_SELLER = "SettlementsBySeller"
@@ -149,7 +149,7 @@ def paid_within(seller_id: str, period: Period) -> Iterator[SettlementRecord]:
     """Every settlement of the seller paid within ``period``, in the order paid (one Query, read
     to its end: DynamoDB pages of up to 1 MB of the projected attributes)."""
     condition, values = period_key(seller_id, period)
-    table = aws.dynamodb().Table(settings.orders_table)
+    table = dynamo.table(settings.orders_table)
     kwargs: dict[str, Any] = {
         "IndexName": BY_SELLER,
         "KeyConditionExpression": condition,
