@@ -25,7 +25,7 @@ from local.httpapi import Route
 from local.lambdas import AsyncConfig, LocalFunction
 from local.moto_patches import DYNAMODB_LOCK
 from local.statemachines import STATE_MACHINE_TYPE, render_definition, scalar_text
-from local.streams import StreamDelivery, StreamMapping, streams_client
+from local.streams import StreamDelivery, StreamMapping, stream_length, streams_client
 from local.template import Resolver, TemplateError, load_template, parameter_values
 
 if TYPE_CHECKING:
@@ -479,6 +479,7 @@ class _Deployer:
                 closed=lambda: stack.closed,
                 send_to_queue=stack.send_to_queue,
                 region=stack.region,
+                stream_length=stream_length(stack.account_id, stack.region, mapping.table),
             )
         )
 

@@ -5,7 +5,10 @@ writing thread, once the write is applied: the records written since the last on
 read through moto's DynamoDB Streams API (under the harness's DynamoDB lock, so a transaction
 another thread has half applied is never read; on from the last `NextShardIterator` while batches
 go through, from the last delivered sequence number after a failure) and handed to the function
-in batches, in order.
+in batches, in order. A read that could only come back empty is not made: when the table's stream
+holds as many records as when the last read returned everything there was, nothing new was
+written (moto's stream, `Table.stream_shard.items`, only grows: a failed transaction takes back
+its own records before any read can see them).
 
 A batch the function fails - it raises, or with ``ReportBatchItemFailures`` it names failed
 records - is handed over again from the first failed record, after a short backoff on a timer
@@ -57,6 +60,7 @@ class StreamDelivery:
     closed: Callable[[], bool]
     send_to_queue: Callable[[str, dict[str, Any]], None]
     region: str
+    stream_length: Callable[[], int | None] = lambda: None  # records in the stream (None: unknown)
     position: str | None = None
     attempts: int = 0
     _mutex: threading.Lock = field(default_factory=threading.Lock)
@@ -64,6 +68,7 @@ class StreamDelivery:
     _shard: str | None = None
     _iterator: str | None = None  # where the next read starts (None: from `position`)
     _next_iterator: str | None = None
+    _read_all_of: int | None = None  # the stream's length at the last read that returned all
     _timer: threading.Timer | None = None
     timers: list[threading.Thread] = field(default_factory=list)
 
@@ -75,7 +80,7 @@ class StreamDelivery:
             self._owner = threading.get_ident()
             try:
                 while not self.closed():
-                    records = self._read()
+                    records = self._read() if self._may_have_records() else []
                     if not records:
                         self._iterator = self._next_iterator  # nothing new: read on from there
                         return
@@ -89,9 +94,17 @@ class StreamDelivery:
             self._timer.cancel()
 
     # -- reading -------------------------------------------------------------------------------
+    def _may_have_records(self) -> bool:
+        """False when reading on could only give nothing: the stream has not grown since a read
+        that returned all it held (on from `NextShardIterator`: not after a failure)."""
+        if self._iterator is None or self._read_all_of is None:
+            return True
+        return self.stream_length() != self._read_all_of
+
     def _read(self) -> list[dict[str, Any]]:
         streams = self.streams
         with self.lock:
+            length = self.stream_length()
             if self._shard is None:
                 description = streams.describe_stream(StreamArn=self.mapping.stream_arn)["StreamDescription"]
                 self._shard = str(description["Shards"][0]["ShardId"])
@@ -108,7 +121,9 @@ class StreamDelivery:
         # Where the next read starts once this batch is through, as a Lambda poller reads on.
         self._next_iterator = answer.get("NextShardIterator")
         self._iterator = None
-        return list(answer.get("Records") or [])
+        records = list(answer.get("Records") or [])
+        self._read_all_of = length if len(records) < self.mapping.batch_size else None
+        return records
 
     # -- handing over --------------------------------------------------------------------------
     def _event(self, records: list[dict[str, Any]]) -> dict[str, Any]:
@@ -223,6 +238,21 @@ def streams_client(region: str) -> Any:
             "dynamodbstreams", region_name=region, config=Config(account_id_endpoint_mode="disabled")
         )
     return _STREAMS_CLIENTS[region]
+
+
+def stream_length(account_id: str, region: str, table_name: str) -> Callable[[], int | None]:
+    """How many records the table's stream holds in the active mock (moto's `StreamShard.items`;
+    moto has no API that counts them without reading them). Looked up at each call: a test may
+    drop and create a table again."""
+
+    def length() -> int | None:
+        from moto.backends import get_backend
+
+        table = get_backend("dynamodb")[account_id][region].tables.get(table_name)
+        shard = getattr(table, "stream_shard", None)
+        return None if shard is None else len(shard.items)
+
+    return length
 
 
 def written_tables(action: str, request: Mapping[str, Any]) -> set[str]:
