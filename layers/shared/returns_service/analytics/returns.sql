@@ -13,9 +13,12 @@
 -- How it stays cheap on both. Trino (Athena) does not materialise WITH queries: it inlines one
 -- wherever it is named, and each inlined copy reads its tables again (and Athena bills every
 -- read). So every table is read in exactly one WITH query, and each is named once, except
--- sold_lines (twice): order_updates and cancellation_events are read twice, return_events three
--- times (returns_state and the two halves of event_lines, each only the event types it needs;
--- tests/analytics/test_sql.py holds these counts). DuckDB materialises sold_lines once.
+-- sold_lines (twice) and return_records (three times): order_updates and cancellation_events are
+-- read twice, return_events three times (returns_state and the two halves of event_lines;
+-- tests/analytics/test_sql.py holds these counts). DuckDB materialises both once, so it reads each
+-- table once (reading return_events once instead of three times saves it about 4 %).
+-- A window's sum is cast to BIGINT: Trino's sum of bigints is a bigint already, DuckDB's a
+-- HUGEINT (128 bits), whose division and remainder in the refund split cost it about 7 %.
 -- Arrays of lines are unnested right where they are read, through a column of their indexes
 -- (`idx`; Trino would expand an array of rows into one column per field and DuckDB into one
 -- struct column, while both unnest a plain array column alike), and a snapshot is picked (its
@@ -105,7 +108,25 @@ sold_lines AS (
     GROUP BY c.order_id, c.line_id
   ) AS x ON x.order_id = s.order_id AND x.line_id = s.line_id
 ),
--- The returns' events. A return is made after delivery: older partitions are not read.
+-- The returns' events, read in this one place (the fields the figures use). A return is made
+-- after delivery: older partitions are not read.
+return_records AS (
+  SELECT
+    coalesce(e.detail.eventId, e.id) AS event_key,
+    e.detailType AS detail_type,
+    e.detail.returnId AS return_id,
+    e.detail.orderId AS order_id,
+    e.detail.status AS status,
+    e.detail.reason AS reason,
+    e.detail.createdAt AS created_at,
+    e.detail.paidAt AS paid_at,
+    e.detail.currency AS currency,
+    e.detail.refundAmount AS refund_amount,
+    e.detail.lines AS lines,
+    e.detail.received AS received
+  FROM return_events AS e
+  WHERE e.dt >= ? /*:records_from*/ AND e.detail.returnId IS NOT NULL
+),
 -- Where each return stands, from all its events (max needs no deduplication): its order, reason
 -- and creation (Return Requested), whether a receipt exists (Return Received with lines), when its
 -- refund was paid. It counts unless it ended REJECTED, CANCELLED, EXPIRED or RETURNED_TO_CUSTOMER:
@@ -119,16 +140,15 @@ returns_state AS (
     date_diff('millisecond', from_iso8601_timestamp(r.created_at), from_iso8601_timestamp(r.paid_at)) AS ms
   FROM (
     SELECT
-      e.detail.returnId AS return_id,
-      max(CASE WHEN e.detailType = 'Return Requested' AND cardinality(e.detail.lines) > 0 THEN e.detail.orderId END) AS order_id,
-      max(CASE WHEN e.detailType = 'Return Requested' AND cardinality(e.detail.lines) > 0 THEN e.detail.reason END) AS reason,
-      max(CASE WHEN e.detailType = 'Return Requested' AND cardinality(e.detail.lines) > 0 THEN e.detail.createdAt END) AS created_at,
-      max(CASE WHEN e.detail.status IN ('REJECTED', 'CANCELLED', 'EXPIRED', 'RETURNED_TO_CUSTOMER') THEN 1 ELSE 0 END) AS ended,
-      max(CASE WHEN e.detailType = 'Return Received' AND cardinality(e.detail.received) > 0 THEN 1 ELSE 0 END) AS received,
-      max(CASE WHEN e.detailType = 'Refund Issued' AND cardinality(e.detail.lines) > 0 THEN e.detail.paidAt END) AS paid_at
-    FROM return_events AS e
-    WHERE e.dt >= ? /*:records_from*/ AND e.detail.returnId IS NOT NULL
-    GROUP BY e.detail.returnId
+      e.return_id,
+      max(CASE WHEN e.detail_type = 'Return Requested' AND cardinality(e.lines) > 0 THEN e.order_id END) AS order_id,
+      max(CASE WHEN e.detail_type = 'Return Requested' AND cardinality(e.lines) > 0 THEN e.reason END) AS reason,
+      max(CASE WHEN e.detail_type = 'Return Requested' AND cardinality(e.lines) > 0 THEN e.created_at END) AS created_at,
+      max(CASE WHEN e.status IN ('REJECTED', 'CANCELLED', 'EXPIRED', 'RETURNED_TO_CUSTOMER') THEN 1 ELSE 0 END) AS ended,
+      max(CASE WHEN e.detail_type = 'Return Received' AND cardinality(e.received) > 0 THEN 1 ELSE 0 END) AS received,
+      max(CASE WHEN e.detail_type = 'Refund Issued' AND cardinality(e.lines) > 0 THEN e.paid_at END) AS paid_at
+    FROM return_records AS e
+    GROUP BY e.return_id
   ) AS r
   WHERE r.ended = 0 AND r.order_id IS NOT NULL
 ),
@@ -155,21 +175,19 @@ event_lines AS (
       arbitrary(CASE s.kind WHEN 2 THEN s.received[u.i].quantity ELSE s.lines[u.i].quantity END) AS units
     FROM (
       SELECT
-        coalesce(e.detail.eventId, e.id) AS event_key,
-        CASE e.detailType WHEN 'Return Requested' THEN 1 ELSE 2 END AS kind,
-        e.detail.returnId AS return_id,
-        e.detail.lines AS lines,
-        e.detail.received AS received,
+        e.event_key,
+        CASE e.detail_type WHEN 'Return Requested' THEN 1 ELSE 2 END AS kind,
+        e.return_id,
+        e.lines,
+        e.received,
         CASE
-          WHEN e.detailType = 'Return Received' AND cardinality(e.detail.received) > 0
-            THEN sequence(1, cardinality(e.detail.received))
-          WHEN e.detailType = 'Return Requested' AND cardinality(e.detail.lines) > 0
-            THEN sequence(1, cardinality(e.detail.lines))
+          WHEN e.detail_type = 'Return Received' AND cardinality(e.received) > 0
+            THEN sequence(1, cardinality(e.received))
+          WHEN e.detail_type = 'Return Requested' AND cardinality(e.lines) > 0
+            THEN sequence(1, cardinality(e.lines))
         END AS idx
-      FROM return_events AS e
-      WHERE e.dt >= ? /*:records_from*/
-        AND e.detail.returnId IS NOT NULL
-        AND e.detailType IN ('Return Requested', 'Return Received')
+      FROM return_records AS e
+      WHERE e.detail_type IN ('Return Requested', 'Return Received')
     ) AS s
     CROSS JOIN UNNEST(s.idx) AS u (i)
     GROUP BY s.event_key, u.i
@@ -184,7 +202,7 @@ event_lines AS (
     f.currency,
     f.floor_share + CASE
       WHEN row_number() OVER (PARTITION BY f.event_key ORDER BY f.remainder DESC, f.line_no)
-        <= f.amount - sum(f.floor_share) OVER (PARTITION BY f.event_key)
+        <= f.amount - CAST(sum(f.floor_share) OVER (PARTITION BY f.event_key) AS BIGINT)
       THEN 1 ELSE 0
     END AS share
   FROM (
@@ -200,7 +218,7 @@ event_lines AS (
       FROM (
         SELECT
           r.*,
-          sum(r.paid) OVER (PARTITION BY r.event_key) AS total_paid,
+          CAST(sum(r.paid) OVER (PARTITION BY r.event_key) AS BIGINT) AS total_paid,
           count(*) OVER (PARTITION BY r.event_key) AS line_count
         FROM (
           SELECT
@@ -213,16 +231,14 @@ event_lines AS (
             arbitrary(CAST(replace(s.lines[u.i].paidAmount, '.', '') AS BIGINT)) AS paid
           FROM (
             SELECT
-              coalesce(e.detail.eventId, e.id) AS event_key,
-              e.detail.returnId AS return_id,
-              e.detail.currency AS currency,
-              CAST(replace(e.detail.refundAmount, '.', '') AS BIGINT) AS amount,
-              e.detail.lines AS lines,
-              CASE WHEN cardinality(e.detail.lines) > 0 THEN sequence(1, cardinality(e.detail.lines)) END AS idx
-            FROM return_events AS e
-            WHERE e.dt >= ? /*:records_from*/
-              AND e.detailType = 'Refund Issued'
-              AND e.detail.returnId IS NOT NULL
+              e.event_key,
+              e.return_id,
+              e.currency,
+              CAST(replace(e.refund_amount, '.', '') AS BIGINT) AS amount,
+              e.lines,
+              CASE WHEN cardinality(e.lines) > 0 THEN sequence(1, cardinality(e.lines)) END AS idx
+            FROM return_records AS e
+            WHERE e.detail_type = 'Refund Issued'
           ) AS s
           CROSS JOIN UNNEST(s.idx) AS u (i)
           GROUP BY s.event_key, u.i
