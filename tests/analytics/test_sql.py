@@ -80,7 +80,7 @@ def test_an_empty_folder_is_an_empty_cohort(tmp_path: Path) -> None:
 def test_athena_reads_each_table_in_one_place() -> None:
     """Trino inlines a WITH query wherever it is named (Athena bills every read): the SQL reads the
     orders and the cancellations twice (sold_lines is named twice) and the returns' events three
-    times (each read takes only the event types it needs), however the figures grow."""
+    times (return_records is named three times), however the figures grow."""
     from benchmarks.analytics import trino_reads
 
     assert trino_reads() == {"order_updates": 2, "cancellation_events": 2, "return_events": 3}
