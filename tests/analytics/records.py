@@ -59,6 +59,7 @@ class Records:
         channel: str = "B2C",
         seller_id: str = "platform",
         day: str | None = None,
+        envelope_id: str = "",
     ) -> None:
         snapshot = {
             "orderId": order_id,
@@ -72,7 +73,8 @@ class Records:
             "deliveredAt": delivered_at,
             "lines": lines,
         }
-        self.put(ORDER_UPDATES.prefix, day or (delivered_at or "2026-04-25")[:10], "Order Updated", snapshot)
+        day = day or (delivered_at or "2026-04-25")[:10]
+        self.put(ORDER_UPDATES.prefix, day, "Order Updated", snapshot, envelope_id)
 
     def cancelled(self, order_id: str, lines: list[dict[str, Any]], *, day: str = "2026-04-21") -> None:
         detail = {

@@ -160,6 +160,16 @@ def test_an_order_that_is_no_longer_delivered_in_the_period_leaves(tmp_path: Pat
     assert records.report("2026-05-09", "2026-05-09")["overall"]["unitsSold"] == 3
 
 
+def test_a_snapshot_delivered_twice_counts_once(tmp_path: Path) -> None:
+    """Firehose and EventBridge deliver at least once: the same record twice (same envelope id),
+    or the same version sent again as a new record, is still one order's lines."""
+    records = Records(tmp_path)
+    for _ in range(2):
+        records.order("O1", [line("L1", "Acme", 3)], envelope_id="11111111-record-of-O1")
+        records.order("O2", [line("L1", "Acme", 2)])
+    assert records.report(*PERIOD)["overall"]["unitsSold"] == 5
+
+
 def test_refunds_split_over_lines_by_paid_amount(tmp_path: Path) -> None:
     """1.00 over three lines paid 1.00 each: 0.33 each and the extra cent to the earlier line; a
     refund over lines paid nothing is split equally; currencies in alphabetical order; the median

@@ -32,8 +32,9 @@
 -- one per key and currency of kind 'refund'. Rates, medians, the flag and the special case of
 -- groupBy=reason are shaped in Python with exact fractions (analytics/report.py).
 WITH
--- The cohort's lines: the latest snapshot of each order (the record of its highest version; on a
--- tie any one: they are the same snapshot) delivered in the period (UTC dates), less the units of
+-- The cohort's lines: the latest snapshot of each order (one record of its highest version; on a
+-- tie any one: they are the same snapshot, a record delivered twice included) delivered in the
+-- period (UTC dates), less the units of
 -- completed cancellations, each line with the key groupBy picks (NULL for groupBy=reason).
 -- Snapshots older than the day before the period cannot be the latest of an order delivered in
 -- it, so older partitions are not read. Cancellations happen before delivery, at any time after
@@ -71,14 +72,14 @@ sold_lines AS (
           o.detail.lines AS lines,
           CASE WHEN cardinality(o.detail.lines) > 0 THEN sequence(1, cardinality(o.detail.lines)) END AS idx,
           coalesce(o.detail.deliveredAt, '') AS delivered_at,
-          max_by(o.id, o.detail.version) OVER (PARTITION BY o.detail.orderId) AS latest
+          row_number() OVER (PARTITION BY o.detail.orderId ORDER BY o.detail.version DESC, o.id) AS recency
         FROM order_updates AS o
         WHERE o.dt >= ? /*:records_from*/
       ) AS o
       -- The local date of an RFC 3339 time is within a day of its UTC date: a local date strictly
       -- inside the period is in it, one outside the period widened by a day is not, and only the
       -- days at its edges need the time converted.
-      WHERE o.id = o.latest
+      WHERE o.recency = 1
         AND CASE
           WHEN substr(o.delivered_at, 1, 10) > ? /*:period_from*/ AND substr(o.delivered_at, 1, 10) < ? /*:period_to*/
             THEN true
