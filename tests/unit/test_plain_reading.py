@@ -133,3 +133,138 @@ def test_what_pydantic_would_coerce_is_left_to_pydantic() -> None:
         change(data)
         assert _plain_request(data) is None
         assert through_engine(data) == through_pydantic(data)
+
+
+# Every shape the fast path checks, each broken once: the same refusal (or coerced quote) as pydantic's.
+BROKEN: list[tuple[tuple[Any, ...], object]] = [
+    (("order", "orderId"), ""),
+    (("order", "orderId"), 7),
+    (("order", "customerId"), ""),
+    (("order", "customerId"), None),
+    (("order", "currency"), 156),
+    (("order", "currency"), "XXX"),
+    (("order", "status"), "LOST"),
+    (("order", "status"), None),
+    (("order", "channel"), "C2C"),
+    (("order", "channel"), "POP"),
+    (("order", "sellerId"), 5),
+    (("order", "version"), -1),
+    (("order", "version"), "1"),
+    (("order", "version"), 2**63),
+    (("order", "fulfilledBy"), "courier"),
+    (("order", "fulfilledBy"), 1),
+    (("order", "placedAt"), "2026-02-30T08:00:00Z"),
+    (("order", "placedAt"), "2026-11-19T08:00:00.1234567Z"),
+    (("order", "deliveredAt"), 20261123),
+    (("order", "lines"), []),
+    (("order", "lines"), {}),
+    (("order", "lines", 0), "L1"),
+    (("order", "lines", 0, "lineId"), ""),
+    (("order", "lines", 0, "lineId"), 1),
+    (("order", "lines", 1, "lineId"), "L1"),
+    (("order", "lines", 0, "unitPrice"), 59.9),
+    (("order", "lines", 0, "unitPrice"), "59.9"),
+    (("order", "lines", 0, "unitPrice"), "59.90,1"),
+    (("order", "lines", 0, "quantity"), 0),
+    (("order", "lines", 0, "quantity"), 1_000_000_001),
+    (("order", "lines", 0, "quantity"), 2.0),
+    (("order", "lines", 0, "returnable"), "yes"),
+    (("order", "lines", 0, "sku"), 12),
+    (("order", "lines", 2, "title"), None),
+    (("order", "lines", 1, "packageId"), []),
+    (("order", "promotions"), None),
+    (("order", "promotions", 0), []),
+    (("order", "promotions", 0, "promotionId"), ""),
+    (("order", "promotions", 1, "promotionId"), "P1"),
+    (("order", "promotions", 0, "kind"), "bundle"),
+    (("order", "promotions", 0, "kind"), "threshold"),
+    (("order", "promotions", 0, "lineIds"), []),
+    (("order", "promotions", 0, "lineIds"), "L1"),
+    (("order", "promotions", 0, "lineIds"), ["L1", 3]),
+    (("order", "promotions", 0, "lineIds"), ["L1", "L9"]),
+    (("order", "promotions", 0, "refundPolicy"), "keep"),
+    (("order", "promotions", 0, "title"), 10),
+    (("order", "promotions", 1, "repeat"), "true"),
+    (("order", "promotions", 1, "fundedBy"), "bank"),
+    (("order", "promotions", 1, "threshold"), 100),
+    (("order", "promotions", 1, "maxDiscount"), "thirty"),
+    (("order", "promotions", 0, "percent"), 10),
+    (("order", "shipping"), None),
+    (("order", "shipping", "fee"), 10),
+    (("order", "shipping", "charged"), None),
+    (("order", "shipping", "freeThreshold"), 299),
+    (("order", "payments"), {}),
+    (("order", "payments", 0), None),
+    (("order", "payments", 0, "paymentId"), ""),
+    (("order", "payments", 0, "method"), 3),
+    (("order", "payments", 0, "amount"), 100),
+    (("order", "payments", 0, "amount"), "1.00"),
+    (("previousReturns",), {}),
+    (("previousReturns", 0), "L3"),
+    (("previousReturns", 0, "lines"), []),
+    (("previousReturns", 0, "lines", 0), {"lineId": "L3"}),
+    (("previousReturns", 0, "lines", 0), {"lineId": "L3", "quantity": 1, "note": ""}),
+    (("previousReturns", 0, "lines", 0, "lineId"), ""),
+    (("previousReturns", 0, "lines", 0, "quantity"), 0),
+    (("previousReturns", 0, "lines", 0, "quantity"), True),
+    (("previousReturns", 0, "reason"), "changed_mind"),
+    (("previousReturns", 0, "reason"), 3),
+    (("previousReturns", 0, "kind"), "exchange"),
+    (("previousReturns", 0, "kind"), None),
+    (("previousReturns", 0, "fees"), 0),
+    (("previousReturns", 0, "refunded"), 1.5),
+    (("previousReturns", 0, "returnShippingFee"), "1.00"),
+    (("return",), None),
+    (("return", "lines"), None),
+    (("return", "lines", 0, "quantity"), 2**63),
+    (("return", "reason"), None),
+    (("return", "kind"), "cancellation"),
+    (("return", "returnShippingFee"), 5),
+    (("return", "inspectionDeduction"), []),
+    (("return", "fees"), "1.00"),
+    (("return", "refunded"), None),
+    (("unexpected",), 1),
+]
+
+
+@pytest.mark.parametrize(("path", "value"), BROKEN, ids=[f"{'.'.join(map(str, p))}={v!r}" for p, v in BROKEN])
+def test_each_checked_shape_broken_reads_as_through_pydantic(path: tuple[Any, ...], value: object) -> None:
+    data = _request()
+    target: Any = data
+    for part in path[:-1]:
+        target = target[part]
+    target[path[-1]] = value
+    assert through_engine(data) == through_pydantic(data)
+
+
+@pytest.mark.parametrize("missing", ["order", "return", "lines", "unitPrice", "quantity", "fee", "amount"])
+def test_a_missing_field_reads_as_through_pydantic(missing: str) -> None:
+    data = _request()
+    holders = {
+        "order": data,
+        "return": data,
+        "lines": data["return"],
+        "unitPrice": data["order"]["lines"][0],
+        "quantity": data["order"]["lines"][1],
+        "fee": data["order"]["shipping"],
+        "amount": data["order"]["payments"][0],
+    }
+    del holders[missing][missing]
+    assert _plain_request(data) is None
+    assert through_engine(data) == through_pydantic(data)
+
+
+def test_fields_left_out_take_pydantic_defaults_on_the_fast_path() -> None:
+    data = request(
+        snapshot("JPY", [(1_200, 2, True), (800, 1, True)], [], fee=0),
+        {"L1": 1},
+        "other",
+    )
+    del data["previousReturns"]
+    for line in data["order"]["lines"]:
+        del line["returnable"]
+    del data["order"]["channel"], data["order"]["sellerId"]
+    plain = _plain_request(data)
+    assert plain is not None
+    assert plain.order == OrderSnapshot.model_validate(data["order"]).numbers
+    assert through_engine(data) == through_pydantic(data)
