@@ -268,3 +268,16 @@ def test_fields_left_out_take_pydantic_defaults_on_the_fast_path() -> None:
     assert plain is not None
     assert plain.order == OrderSnapshot.model_validate(data["order"]).numbers
     assert through_engine(data) == through_pydantic(data)
+
+
+def test_edge_values_pydantic_takes_are_read_on_the_fast_path() -> None:
+    """The bounds of each checked number are the model's own: version 0 and 2**63 - 1, a line of
+    1 and of 1,000,000,000 units, a return of up to 2**63 - 1 units all skip pydantic."""
+    for version in (0, 2**63 - 1):
+        data = _request()
+        data["order"]["version"] = version
+        assert _plain_request(data) is not None
+    order = snapshot("JPY", [(1, 1_000_000_000, True), (5, 1, True)], [], fee=0)
+    data = request(order, {"L1": 2**63 - 1}, "other")
+    assert _plain_request(data) is not None
+    assert through_engine(data) == through_pydantic(data)  # refused: over what is left to return
