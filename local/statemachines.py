@@ -8,6 +8,7 @@ for executions.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -53,9 +54,15 @@ def render_definition(logical_id: str, props: Mapping[str, Any], resolver: Resol
     path = root / uri
     text = substitute(path.read_text(encoding="utf-8"), substitutions, logical_id)
     try:
-        return json.dumps(json.loads(text))
+        return _compact(text)
     except ValueError as exc:
         raise TemplateError(f"{logical_id}: {path} is not valid JSON after substitution: {exc}") from exc
+
+
+@functools.lru_cache(maxsize=64)
+def _compact(text: str) -> str:
+    """The definition as one line of JSON; once per text (every test deploys the same ones)."""
+    return json.dumps(json.loads(text))
 
 
 def scalar_text(value: Any) -> str:
