@@ -45,7 +45,15 @@ INSTALL_HINT = (
 )
 SCREENSHOTS = REPO_ROOT / "docs" / "img"
 # The tests decide themselves: long review and receipt limits, fast retries, the fake payments.
-CONSOLE_PARAMETERS = {**FAST_PARAMETERS, "ReviewTimeoutSeconds": "600", "ReceiptTimeoutSeconds": "600"}
+# The agents' tests decide and answer themselves: no time limit may race them on a loaded machine
+# (a 3 s fulfilment stop once failed a cancellation before the test's "stopped" arrived).
+CONSOLE_PARAMETERS = {
+    **FAST_PARAMETERS,
+    "ReviewTimeoutSeconds": "600",
+    "ReceiptTimeoutSeconds": "600",
+    "FulfilmentStopTimeoutSeconds": "600",
+    "InterceptionTimeoutSeconds": "600",
+}
 
 
 def browser_missing() -> str | None:
