@@ -69,8 +69,20 @@ def _order() -> dict[str, Any]:
 
 
 def _request() -> dict[str, Any]:
-    earlier = [{"lines": [{"lineId": "L3", "quantity": 1}], "reason": "quality_issue", "fees": "0.00"}]
-    return request(_order(), {"L1": 1, "L3": 1}, "no_longer_needed", previous=earlier, fee="5.00")
+    earlier = [
+        {
+            "lines": [{"lineId": "L3", "quantity": 1}],
+            "reason": "quality_issue",
+            "kind": "return",
+            "fees": "0.00",
+            "refunded": None,
+        }
+    ]
+    data = request(
+        _order(), {"L1": 1, "L3": 1}, "no_longer_needed", previous=earlier, fee="5.00", deduction="0.00"
+    )
+    data["return"]["kind"] = "return"
+    return data
 
 
 def test_a_plain_request_is_read_without_pydantic_as_pydantic_reads_it() -> None:
@@ -263,7 +275,7 @@ def test_fields_left_out_take_pydantic_defaults_on_the_fast_path() -> None:
     del data["previousReturns"]
     for line in data["order"]["lines"]:
         del line["returnable"]
-    del data["order"]["channel"], data["order"]["sellerId"]
+    del data["order"]["channel"], data["order"]["sellerId"], data["order"]["payments"][0]["method"]
     plain = _plain_request(data)
     assert plain is not None
     assert plain.order == OrderSnapshot.model_validate(data["order"]).numbers
@@ -281,3 +293,15 @@ def test_edge_values_pydantic_takes_are_read_on_the_fast_path() -> None:
     data = request(order, {"L1": 2**63 - 1}, "other")
     assert _plain_request(data) is not None
     assert through_engine(data) == through_pydantic(data)  # refused: over what is left to return
+
+
+@pytest.mark.parametrize("quantity", [0, -1, 1_000_000_001])
+def test_a_line_quantity_out_of_bounds_is_refused_as_by_pydantic(quantity: int) -> None:
+    """A free line (price 0) keeps the numbers adding up, so only the bound itself can refuse it."""
+    order = snapshot("JPY", [(100, 1, True), (0, 1, True)], [])
+    order["lines"][1]["quantity"] = quantity
+    data = request(order, {"L1": 1}, "other")
+    assert _plain_request(data) is None
+    refusal = through_engine(data)
+    assert isinstance(refusal, str)
+    assert refusal == through_pydantic(data)
