@@ -143,3 +143,10 @@ def test_percent_is_exact(text: str, fraction: Fraction) -> None:
 def test_percent_outside_0_to_100_or_malformed_is_refused(text: str) -> None:
     with pytest.raises(money.MoneyError, match="percent"):
         money.parse_percent(text)
+
+
+def test_many_amounts_parse_as_one_by_one_and_a_comma_is_refused() -> None:
+    texts = ["0.01", "19.90", "1200.00"]
+    assert money.parse_each(texts, "CNY", str) == tuple(money.parse(text, "CNY") for text in texts)
+    with pytest.raises(money.MoneyError, match=r"^lines\[0\]: '19\.90,1\.00' is not a decimal amount$"):
+        money.parse_each(["19.90,1.00"], "CNY", lambda i: f"lines[{i}]")

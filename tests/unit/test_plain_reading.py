@@ -305,3 +305,11 @@ def test_a_line_quantity_out_of_bounds_is_refused_as_by_pydantic(quantity: int) 
     refusal = through_engine(data)
     assert isinstance(refusal, str)
     assert refusal == through_pydantic(data)
+
+
+def test_a_cancellation_before_a_return_is_read_on_the_fast_path() -> None:
+    data = _request()
+    data["order"]["status"] = "PAID"
+    data["previousReturns"][0].update(kind="cancellation", reason="out_of_stock")
+    assert _plain_request(data) is not None
+    assert through_engine(data) == through_pydantic(data)
