@@ -28,6 +28,8 @@ The layer's size is the built ``SharedLayer`` folder zipped as ``sam package`` z
 
 from __future__ import annotations
 
+import contextlib
+import http.server
 import importlib.metadata
 import json
 import os
@@ -36,7 +38,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,26 +52,64 @@ BUILD = ROOT / ".aws-sam" / "build"
 WORK = ROOT / ".aws-sam" / "coldstart"
 SAM = ROOT / ".venv-sam" / "bin" / "sam"
 ROUNDS = int(os.environ.get("COLDSTART_ROUNDS", "5"))
+# COLDSTART_FUNCTIONS=AwaitReview,StorefrontApi times only those (logical ids), e.g. while iterating.
 GOAL_RATIO = 1.2
 LAYER_GOAL_MIB = 5.0
 REGION = "us-east-1"
+EVENTS = ROOT / "events"
+# The first invocation's event of each HTTP API function (a workflow step's is events/<its folder>.json).
+API_EVENTS = {
+    "storefront_api": "http/storefront-get-return.json",
+    "cs_api": "http/cs-get-return.json",
+    "warehouse_api": "http/warehouse-receipt.json",
+    "cancellations_api": "http/storefront-get-cancellation.json",
+    "cs_cancellations_api": "http/cs-get-cancellation.json",
+    "cancellation_callbacks_api": "http/fulfilment-outcome.json",
+}
 ACCOUNT = "123456789012"
 
 # What any handler of this stack imports before a line of its own: boto3, Powertools' Logger and
 # pydantic (the core's models). Timed like a handler, it shows how close to boto3 a handler can get.
 FLOOR = "import boto3\nfrom aws_lambda_powertools import Logger\nfrom pydantic import BaseModel\n"
 
-# Runs in the fresh interpreter: argv = module, handler attribute, the import path (os.pathsep).
+# Runs in the fresh interpreter: argv = module, handler attribute, the import path (os.pathsep), and
+# optionally an event file: the handler is then invoked once with it, timed apart from the import.
 _CHILD = r"""
 import json, sys, time
 sys.path[:0] = sys.argv[3].split(__import__("os").pathsep)
 wall, cpu = time.perf_counter(), time.process_time()
 module = __import__(sys.argv[1], fromlist=["_"])
 if sys.argv[2]:
-    getattr(module, sys.argv[2])
+    handler = getattr(module, sys.argv[2])
 cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+invoked = {}
+if len(sys.argv) > 4:
+    with open(sys.argv[4], encoding="utf-8") as handle:
+        event = json.load(handle)
+
+    class Context:
+        function_name = sys.argv[1]
+        function_version = "$LATEST"
+        invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:coldstart"
+        memory_limit_in_mb = 1024
+        aws_request_id = "c0ld5t4r7-0000-0000-0000-000000000000"
+        log_group_name = "/aws/lambda/coldstart"
+        log_stream_name = "coldstart"
+        identity = client_context = None
+
+        def get_remaining_time_in_millis(self):
+            return 30000
+
+    first_wall, first_cpu = time.perf_counter(), time.process_time()
+    try:
+        answer = handler(event, Context())
+        outcome = str(answer.get("statusCode", "ok")) if isinstance(answer, dict) else "ok"
+    except Exception as error:
+        outcome = type(error).__name__
+    invoked = {"first_cpu": time.process_time() - first_cpu, "first_wall": time.perf_counter() - first_wall,
+               "outcome": outcome}
 print(json.dumps({"wall": wall, "cpu": cpu, "boto3": "boto3" in sys.modules,
-                  "pydantic": "pydantic_core" in sys.modules, "modules": len(sys.modules)}))
+                  "pydantic": "pydantic_core" in sys.modules, "modules": len(sys.modules), **invoked}))
 """
 
 
@@ -77,6 +119,7 @@ class Function:
     module: str
     attribute: str
     environment: dict[str, str]
+    event: Path
 
 
 class _Ids:
@@ -118,11 +161,14 @@ def functions() -> list[Function]:
         properties = spec.get("Properties") or {}
         own_env = resolver.resolve((properties.get("Environment") or {}).get("Variables") or {})
         module, _, attribute = str(properties.get("Handler") or shared.get("Handler")).rpartition(".")
+        folder = Path(str(properties["CodeUri"])).name
+        event = EVENTS / API_EVENTS.get(folder, f"{folder}.json")
         memory = str(properties.get("MemorySize", shared.get("MemorySize", 128)))
         environment = {str(k): str(v) for k, v in {**shared_env, **own_env}.items()}
         environment.update(_lambda_variables(logical_id, memory, f"{module}.{attribute}"))
-        found.append(Function(logical_id, module, attribute, environment))
-    return sorted(found, key=lambda f: f.logical_id)
+        found.append(Function(logical_id, module, attribute, environment, event))
+    only = {name for name in os.environ.get("COLDSTART_FUNCTIONS", "").split(",") if name}
+    return sorted((f for f in found if not only or f.logical_id in only), key=lambda f: f.logical_id)
 
 
 def _lambda_variables(name: str, memory: str, handler: str) -> dict[str, str]:
@@ -213,9 +259,51 @@ def layer_packages() -> list[str]:
 
 
 # -- the timing ---------------------------------------------------------------------------------
-def _time(module: str, attribute: str, path: list[Path], environment: dict[str, str]) -> dict[str, Any]:
+class _NoAws(http.server.BaseHTTPRequestHandler):
+    """Every AWS request of a first invocation gets the answer of a resource that is not there (HTTP
+    400, not retried): the invocation runs to its first request and stops there, in every function
+    alike, without moto's work in the timed process."""
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        body = b'{"__type":"ResourceNotFoundException","message":"coldstart bench: no AWS here"}'
+        self.send_response(400)
+        self.send_header("content-type", "application/x-amz-json-1.0")
+        self.send_header("x-amzn-requestid", "coldstart")
+        self.send_header("content-length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_PUT = do_POST
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@contextlib.contextmanager
+def no_aws() -> Iterator[dict[str, str]]:
+    """The environment a first invocation runs in: a local endpoint for every AWS service, fake keys."""
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _NoAws)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield {
+            "AWS_ENDPOINT_URL": f"http://127.0.0.1:{server.server_address[1]}",
+            "AWS_ACCESS_KEY_ID": "coldstart",
+            "AWS_SECRET_ACCESS_KEY": "coldstart",
+        }
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _time(
+    module: str, attribute: str, path: list[Path], environment: dict[str, str], event: Path | None = None
+) -> dict[str, Any]:
+    invoke = [str(event)] if event is not None else []
+    where = os.pathsep.join(map(str, path))
     child = subprocess.run(
-        [sys.executable, "-S", "-E", "-c", _CHILD, module, attribute, os.pathsep.join(map(str, path))],
+        [sys.executable, "-S", "-E", "-c", _CHILD, module, attribute, where, *invoke],
         capture_output=True,
         text=True,
         env=environment,
@@ -230,13 +318,19 @@ def _time(module: str, attribute: str, path: list[Path], environment: dict[str, 
 def measure(rounds: int = ROUNDS) -> dict[str, Any]:
     sam_build()
     runtime, opt = runtime_dir(), opt_dir()
-    layer_path = opt / "python"
-    todo = functions()
+    with no_aws() as endpoint:
+        return _measure(rounds, runtime, opt / "python", functions(), endpoint)
+
+
+def _measure(
+    rounds: int, runtime: Path, layer_path: Path, todo: list[Function], endpoint: dict[str, str]
+) -> dict[str, Any]:
     paths = {f.logical_id: [BUILD / f.logical_id, layer_path, runtime] for f in todo}
     samples: dict[str, list[dict[str, Any]]] = {f.logical_id: [] for f in todo}
     baseline: list[dict[str, Any]] = []
     for function in todo:  # warm-up: the bytecode cache, as the runtime's boto3 has it
-        _time(function.module, function.attribute, paths[function.logical_id], function.environment)
+        environment = {**function.environment, **endpoint}
+        _time(function.module, function.attribute, paths[function.logical_id], environment, function.event)
         _time("boto3", "", [runtime], function.environment)
     floor_dir = WORK / "floor"
     floor_dir.mkdir(parents=True, exist_ok=True)
@@ -248,7 +342,13 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
         for function in todo:
             baseline.append(_time("boto3", "", [runtime], function.environment))
             samples[function.logical_id].append(
-                _time(function.module, function.attribute, paths[function.logical_id], function.environment)
+                _time(
+                    function.module,
+                    function.attribute,
+                    paths[function.logical_id],
+                    {**function.environment, **endpoint},
+                    function.event,
+                )
             )
         baseline.append(_time("boto3", "", [runtime], todo[0].environment))
         floor.append(_time("stack_floor", "", floor_path, todo[0].environment))
@@ -259,9 +359,14 @@ def measure(rounds: int = ROUNDS) -> dict[str, Any]:
         taken = samples[function.logical_id]
         wall = statistics.median(s["wall"] for s in taken)
         cpu = statistics.median(s["cpu"] for s in taken)
+        first_cpu = statistics.median(s["first_cpu"] for s in taken)
+        total_cpu = statistics.median(s["cpu"] + s["first_cpu"] for s in taken)
         rows.append(
             {
                 "function": function.logical_id,
+                "first_cpu_ms": first_cpu * 1000,
+                "total_cpu_ms": total_cpu * 1000,
+                "outcome": sorted({s["outcome"] for s in taken}),
                 "wall_ms": wall * 1000,
                 "cpu_ms": cpu * 1000,
                 "wall_ratio": wall / boto3_wall,
@@ -300,7 +405,10 @@ def main() -> None:
         notes = "" if row["boto3"] else "  (does not import boto3!)"
         print(
             f"  {row['function']:36} {row['cpu_ms']:6.0f} ms CPU {row['wall_ms']:6.0f} ms wall"
-            f"  {row['cpu_ratio']:4.2f}x CPU {row['wall_ratio']:4.2f}x wall  {verdict}{notes}"
+            f"  {row['cpu_ratio']:4.2f}x CPU {row['wall_ratio']:4.2f}x wall  {verdict:4}"
+            f"  first invocation {row['first_cpu_ms']:4.0f} ms CPU,"
+            f" import + first {row['total_cpu_ms']:4.0f} ms"
+            f" ({'/'.join(row['outcome'])}){notes}"
         )
     print(
         f"  {'the floor: boto3 + Logger + pydantic':36} {figures['floor_cpu_ms']:6.0f} ms CPU"
