@@ -2,7 +2,7 @@
 
 The review time limit is the state's TimeoutSeconds; when it passes, auto_approve runs."""
 
-from returns_service import workflow
 from returns_service.step_handlers import waiting
+from returns_service.steps.await_review import await_review
 
-handler = waiting(workflow.await_review)
+handler = waiting(await_review)

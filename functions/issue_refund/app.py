@@ -2,7 +2,7 @@
 
 Raises PaymentUnavailable (retried with backoff by the state machine) or PaymentDeclined."""
 
-from returns_service import workflow
 from returns_service.step_handlers import step
+from returns_service.steps.issue_refund import issue_refund
 
-handler = step(workflow.issue_refund)
+handler = step(issue_refund)

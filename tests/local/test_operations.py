@@ -15,7 +15,7 @@ import pytest
 from local.orders import load_example_orders, publish_order
 from local.stack import REPO_ROOT
 from local.template import load_template
-from returns_service import workflow
+from returns_service.steps import await_refund_retry
 
 TEMPLATE = load_template(REPO_ROOT / "template.yaml")
 RESOURCES: dict[str, Any] = TEMPLATE["Resources"]
@@ -58,7 +58,7 @@ def test_order_sync_failures_go_to_an_alarmed_dead_letter_queue() -> None:
 def test_the_refunds_failed_alarm_watches_the_metric_the_step_emits(stack, monkeypatch) -> None:
     alarm = RESOURCES["RefundsFailedAlarm"]["Properties"]
     assert alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
-    monkeypatch.setattr(workflow, "await_refund_retry", lambda *args: None)
+    monkeypatch.setattr(await_refund_retry, "await_refund_retry", lambda *args: None)
     printed = io.StringIO()
     with redirect_stdout(printed):
         stack.invoke("AwaitRefundRetryFunction", {"returnId": "R-1", "taskToken": "t", "state": {}})

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from returns_service import receipt, refund, returns, tasks, workflow
+from returns_service import receipt, refund, returns, tasks
 from returns_service.errors import Conflict
 from returns_service.models import ReceivedLine
+from returns_service.steps.auto_approve import auto_approve
+from returns_service.steps.await_damage_review import await_damage_review
+from returns_service.steps.await_receipt import await_receipt
+from returns_service.steps.await_review import await_review
+from returns_service.steps.damage_review_time_limit import damage_review_time_limit
+from returns_service.steps.expire_return import expire
+from returns_service.steps.issue_refund import issue_refund
 from tests.workflow.conftest import Flow
 from tests.workflow.helpers import approve, receive
 
@@ -126,19 +133,19 @@ def test_steps_arriving_late_follow_the_stored_status(flow: Flow, orders, monkey
     monkeypatch.setattr(
         tasks, "reroute", lambda token, ret, wait: rerouted.append((token, str(tasks.next_step(ret))))
     )
-    workflow.await_review(created.returnId, "token-of-a-retried-step")
-    workflow.await_receipt(created.returnId, "token-of-another-step")
-    workflow.await_damage_review(created.returnId, "token-of-a-third-step")
+    await_review(created.returnId, "token-of-a-retried-step")
+    await_receipt(created.returnId, "token-of-another-step")
+    await_damage_review(created.returnId, "token-of-a-third-step")
     assert rerouted == [
         ("token-of-a-retried-step", "Closed"),
         ("token-of-another-step", "Closed"),
         ("token-of-a-third-step", "Closed"),
     ]
     route = {"returnId": created.returnId, "next": "Closed"}
-    assert workflow.auto_approve(created.returnId) == route
-    assert workflow.expire(created.returnId) == route
-    assert workflow.damage_review_time_limit(created.returnId) == route
-    assert workflow.issue_refund(created.returnId) == route
+    assert auto_approve(created.returnId) == route
+    assert expire(created.returnId) == route
+    assert damage_review_time_limit(created.returnId) == route
+    assert issue_refund(created.returnId) == route
     assert flow.item(created.returnId) == before
     assert flow.reserved(order["orderId"]) == {"L1": 0}
     assert flow.event_types(created.returnId).count("Return Closed") == 1
@@ -153,6 +160,6 @@ def test_a_time_limit_step_does_not_answer_the_token_that_timed_out(flow: Flow, 
     answered: list[str] = []
     monkeypatch.setattr(tasks, "complete", lambda token, output, wait: answered.append(token))
     monkeypatch.setattr(tasks, "reroute", lambda token, ret, wait: answered.append(token))
-    assert workflow.auto_approve(return_id) == {"returnId": return_id, "next": "AwaitReceipt"}
+    assert auto_approve(return_id) == {"returnId": return_id, "next": "AwaitReceipt"}
     approved = flow.item(return_id)
     assert approved.status == "AWAITING_RECEIPT" and approved.task is None and answered == []

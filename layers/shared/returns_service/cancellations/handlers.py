@@ -1,5 +1,6 @@
 """The Lambda handler every step of the cancellation workflow shares: Powertools logging and
-parsing of what the state machine passes, around one call of ``cancellations.workflow``."""
+parsing of what the state machine passes, around one call of ``cancellations.workflow``. The event
+is validated by its model directly, not by Powertools' parser (why: ``returns_service.step_handlers``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,6 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.parser import event_parser
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -39,8 +39,8 @@ def step(action: Callable[[CancellationStep], dict[str, Any]]) -> Handler:
     """A step acting on a cancellation: gives ``{cancellationId, next}`` to the Route."""
 
     @logger.inject_lambda_context(clear_state=True)
-    @event_parser(model=CancellationStep)
-    def handler(event: CancellationStep, context: LambdaContext) -> dict[str, Any]:
+    def handler(raw: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        event = CancellationStep.model_validate(raw)
         logger.append_keys(cancellationId=event.cancellationId)
         return action(event)
 
@@ -51,8 +51,8 @@ def waiting(action: Callable[[CancellationWait], None]) -> Handler:
     """A ``.waitForTaskToken`` step: parks the token on the cancellation."""
 
     @logger.inject_lambda_context(clear_state=True)
-    @event_parser(model=CancellationWait)
-    def handler(event: CancellationWait, context: LambdaContext) -> None:
+    def handler(raw: dict[str, Any], context: LambdaContext) -> None:
+        event = CancellationWait.model_validate(raw)
         logger.append_keys(cancellationId=event.cancellationId, waitingFor=str(event.waitingFor))
         action(event)
 
