@@ -166,7 +166,7 @@ def test_every_body_has_an_example_that_the_api_accepts_or_gives():
     from returns_core.order import OrderSnapshot
     from returns_core.refunds.models import Quote
     from returns_service.api import cancellations as cancellation_models
-    from returns_service.api import models
+    from returns_service.api import common, models
     from returns_service.cancellations.views import CancellationView
     from returns_service.models import ReturnView
     from tools.openapi_examples import EXAMPLES, ORDER
@@ -181,7 +181,7 @@ def test_every_body_has_an_example_that_the_api_accepts_or_gives():
                     assert "example" in media, (method, path, which)
     known = {"Quote": Quote, "ReturnView": ReturnView, "CancellationView": CancellationView} | {
         name: getattr(module, name)
-        for module in (models, cancellation_models)
+        for module in (models, common, cancellation_models)
         for name in EXAMPLES
         if hasattr(module, name)
     }

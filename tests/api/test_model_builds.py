@@ -14,6 +14,7 @@ from typing import Any
 from pydantic import BaseModel
 
 import returns_service.api.cancellations
+import returns_service.api.common
 import returns_service.api.models
 import returns_service.cancellations.views  # noqa: F401  (the strict pages' items)
 from local.stack import REPO_ROOT

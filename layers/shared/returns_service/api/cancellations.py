@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from returns_core.lifecycle.cancellation import CancellationReason
 from returns_core.order import OrderSnapshot
-from returns_service.api.models import NOTE_MAX, FreeText, ReturnLineRequest
+from returns_service.api.common import NOTE_MAX, FreeText, ReturnLineRequest
 from returns_service.cancellations.views import CancellationView
 
 LINES_MAX = 500

@@ -26,7 +26,7 @@ from aws_lambda_powertools.shared.json_encoder import Encoder
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from returns_service.api.models import CONTROL_CHARACTER, ErrorBody, GatewayUnauthorized
+from returns_service.api.common import CONTROL_CHARACTER, ErrorBody, GatewayUnauthorized
 from returns_service.errors import BadRequest, ServiceError
 
 CORRELATION_HEADER = "x-correlation-id"

@@ -23,11 +23,11 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from returns_service.api.params import IDEMPOTENCY_HEADER
 from returns_service.errors import Conflict, Unprocessable
 from returns_service.store.idempotency import persistence_layer
 
-HEADER = "Idempotency-Key"
-KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces: what clients send as keys
+HEADER = IDEMPOTENCY_HEADER
 EXPIRES_AFTER_SECONDS = 24 * 3600
 
 

@@ -6,54 +6,17 @@ from them: the wire format and the docs cannot drift apart.
 
 from __future__ import annotations
 
-import unicodedata
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-from pydantic_core import PydanticCustomError
+from pydantic import BaseModel, ConfigDict, Field
 
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.models import ReturnLine
+from returns_service.api.common import AMOUNT_PATTERN, NOTE_MAX, FreeText, ReturnLineRequest, StrictBody
 from returns_service.models import CreateReturn, QuoteRequestBody, ReceivedLine, ReturnView
 
-# A decimal string without sign; whether its digits fit the order's currency is the operation's
-# business (it knows the currency) and answers 422.
-AMOUNT_PATTERN = r"^[0-9]{1,15}(\.[0-9]{1,4})?$"
-NOTE_MAX = 2000
-# The error type a control character gets; the API answers it with 422 (well-formed JSON, text
-# the service will not store or pass on in its events).
-CONTROL_CHARACTER = "control_character"
-_ALLOWED_CONTROLS = frozenset("\n\t")
-
-
-def _no_control_characters(text: str) -> str:
-    for position, char in enumerate(text):
-        if char not in _ALLOWED_CONTROLS and unicodedata.category(char) == "Cc":
-            raise PydanticCustomError(
-                CONTROL_CHARACTER,
-                "control character U+{code} at position {position}: only newline and tab are allowed",
-                {"code": f"{ord(char):04X}", "position": position},
-            )
-    return text
-
-
-# Every free-text field a person types (reasons, notes, inspector, carrier): no control
-# characters (Unicode category Cc: NUL, ESC, DEL, ...) except newline and tab.
-FreeText = Annotated[str, AfterValidator(_no_control_characters)]
-
-
-class _Body(BaseModel):
-    # Strict: JSON types are not coerced ("1", 1.0 or true are not a quantity), unknown fields are
-    # refused; both answer 400 naming the field.
-    model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
-
-
 # The shared request models validate leniently (they also read what the tables hold); the API takes
-# the same shapes strictly. Subclasses, so the operations receive exactly the types they expect.
-
-
-class ReturnLineRequest(ReturnLine):
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, strict=True)
+# the same shapes strictly (``api.common``). Subclasses, so the operations receive exactly the types
+# they expect.
 
 
 class CreateReturnRequest(CreateReturn):
@@ -77,21 +40,21 @@ class ReceivedLineRequest(ReceivedLine):
     model_config = ConfigDict(defer_build=True, extra="forbid", strict=True)
 
 
-class ShipmentBody(_Body):
+class ShipmentBody(StrictBody):
     """``POST /returns/{returnId}/shipment``: the customer's parcel."""
 
     carrier: FreeText = Field(min_length=1, max_length=100)
     trackingNumber: FreeText = Field(min_length=1, max_length=100)
 
 
-class ProposalAnswerBody(_Body):
+class ProposalAnswerBody(StrictBody):
     """``POST /returns/{returnId}/proposal``: the customer's answer to what CS proposed."""
 
     decision: Literal["accept", "decline"]
     note: FreeText = Field(default="", max_length=NOTE_MAX)
 
 
-class ReviewBody(_Body):
+class ReviewBody(StrictBody):
     """``POST /cs/returns/{returnId}/review``: CS decides a return waiting for review."""
 
     decision: Literal["approve", "reject"]
@@ -100,7 +63,7 @@ class ReviewBody(_Body):
     note: FreeText = Field(default="", max_length=NOTE_MAX)
 
 
-class DamageReviewBody(_Body):
+class DamageReviewBody(StrictBody):
     """``POST /cs/returns/{returnId}/damage-review``: CS decides on goods received damaged."""
 
     decision: Literal["accept", "deduct", "reject"]
@@ -108,7 +71,7 @@ class DamageReviewBody(_Body):
     note: FreeText = Field(default="", max_length=NOTE_MAX)
 
 
-class ReceiptBody(_Body):
+class ReceiptBody(StrictBody):
     """``POST /warehouse/returns/{returnId}/receipt``: what the warehouse found in the parcel."""
 
     lines: list[ReceivedLineRequest] = Field(min_length=1, max_length=500)
@@ -116,7 +79,7 @@ class ReceiptBody(_Body):
     note: FreeText = Field(default="", max_length=NOTE_MAX)
 
 
-class ReturnList(_Body):
+class ReturnList(StrictBody):
     """``GET /returns``: one page of the caller's returns, newest first; ``nextToken`` (opaque,
     signed, valid only for the same ``orderId``) asks for the next page, null on the last."""
 
@@ -124,7 +87,7 @@ class ReturnList(_Body):
     nextToken: str | None = None
 
 
-class QueuePage(_Body):
+class QueuePage(StrictBody):
     """``GET /cs/returns``: one page of the queue, oldest first; ``nextToken`` (opaque, signed,
     valid only for the same ``status``) asks for the next page, null on the last."""
 
@@ -132,14 +95,14 @@ class QueuePage(_Body):
     nextToken: str | None = None
 
 
-class CustomerReturnsPage(_Body):
+class CustomerReturnsPage(StrictBody):
     """``GET /cs/customers/{customerId}/returns``: one page of a customer's returns, newest first."""
 
     items: list[ReturnView]
     nextToken: str | None = None
 
 
-class SettlementItem(_Body):
+class SettlementItem(StrictBody):
     """A paid POP refund and its split (contract section 8): ``returnId`` or ``cancellationId``
     says what was refunded; amounts are signed (a negative ``sellerDebit`` is owed to the seller)."""
 
@@ -154,7 +117,7 @@ class SettlementItem(_Body):
     paidAt: str
 
 
-class SettlementTotal(_Body):
+class SettlementTotal(StrictBody):
     """What the seller and the platform bear over the whole period, in one currency."""
 
     currency: str
@@ -162,7 +125,7 @@ class SettlementTotal(_Body):
     platformShare: str
 
 
-class SettlementsPage(_Body):
+class SettlementsPage(StrictBody):
     """``GET /cs/sellers/{sellerId}/settlements``: one page of the seller's settlements in the
     order they were paid, and the totals of the whole period (every page, not this one), by
     currency in alphabetical order; ``nextToken`` (opaque, signed, valid only for the same seller
@@ -177,35 +140,6 @@ class CsReturnView(ReturnView):
     """``GET /cs/returns/{returnId}``: the return with its quote, history and the order."""
 
     order: OrderSnapshot
-
-
-class ErrorInfo(BaseModel):
-    """``code`` is stable for programs, ``message`` is for people; ``details`` say which fields
-    (``{"location", "field", "issue"}`` for a malformed request)."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    code: str
-    message: str
-    details: list[dict[str, Any]] = Field(default_factory=list)
-
-
-class ErrorBody(BaseModel):
-    """The contract's error body: ``{"error": {"code", "message", "details"}}``."""
-
-    model_config = ConfigDict(defer_build=True)
-
-    error: ErrorInfo
-
-
-class GatewayUnauthorized(BaseModel):
-    """API Gateway's own 401 when its JWT authorizer refuses the token (missing, expired, another
-    issuer or audience, a bad signature): the function never runs. The `WWW-Authenticate`
-    header says why: `Bearer error="invalid_token", error_description="..."`."""
-
-    model_config = ConfigDict(defer_build=True, json_schema_extra={"examples": [{"message": "Unauthorized"}]})
-
-    message: Literal["Unauthorized"]
 
 
 # -- Return analytics (contract section 9) -----------------------------------------------------

@@ -7,7 +7,10 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Header, Path, Query
 
-from returns_service.api import idempotency
+# The creates' idempotency header (``api.idempotency``); here, not there, so that a function with no
+# idempotent route does not import Powertools' idempotency utility for a constant.
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,255}$"  # printable ASCII, no spaces: what clients send as keys
 
 ID_MAX = 128
 PAGE_DEFAULT = 20
@@ -22,8 +25,8 @@ SellerId = Annotated[str, Path(alias="sellerId", min_length=1, max_length=ID_MAX
 IdempotencyKey = Annotated[
     str | None,
     Header(
-        alias=idempotency.HEADER,
-        pattern=idempotency.KEY_PATTERN,
+        alias=IDEMPOTENCY_HEADER,
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="A retry with the same key gets the first answer; the same key with another body, 422.",
     ),
 ]
