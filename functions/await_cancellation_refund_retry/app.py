@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 
-from returns_service.cancellations import workflow
 from returns_service.cancellations.handlers import CancellationWait, waiting
+from returns_service.cancellations.steps.await_refund_retry import await_refund_retry
 
 
 def park(event: CancellationWait) -> None:
-    workflow.await_refund_retry(event.cancellationId, event.taskToken, event.state.get("error"))
+    await_refund_retry(event.cancellationId, event.taskToken, event.state.get("error"))
     with single_metric(name="RefundsFailed", unit=MetricUnit.Count, value=1):
         pass  # the returns' metric: one alarm for every refund that needs finance
 

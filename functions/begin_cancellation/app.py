@@ -2,7 +2,7 @@
 order's cancellation completes at once (nothing to refund); a paid one asks fulfilment to stop the
 units; a parcel the platform ships is to be intercepted by its delivery."""
 
-from returns_service.cancellations import workflow
 from returns_service.cancellations.handlers import step
+from returns_service.cancellations.steps.begin import begin
 
-handler = step(lambda event: workflow.begin(event.cancellationId))
+handler = step(lambda event: begin(event.cancellationId))

@@ -15,7 +15,7 @@ from returns_service.api import http, idempotency
 from returns_service.api.caller import Caller, cs_agent_of
 from returns_service.api.cancellations import CancellationPage, CsCancellationRequest, CsCancellationView
 from returns_service.api.params import PAGE_DEFAULT, CancellationId, IdempotencyKey, Limit, NextToken, OrderId
-from returns_service.cancellations import requests, workflow
+from returns_service.cancellations import refund_retry, requests
 from returns_service.cancellations.views import CancellationView, view_of
 
 app = http.new_resolver()
@@ -98,7 +98,7 @@ def cancel_for_customer(
 )
 def retry_refund(cancellation_id: CancellationId) -> CancellationView:
     agent = _agent()
-    return view_of(workflow.retry_refund(cancellation_id, agent.actor))
+    return view_of(refund_retry.retry_refund(cancellation_id, agent.actor))
 
 
 @http.logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP, clear_state=True)

@@ -2,7 +2,7 @@
 the units as a cancellation, recorded before paying, paid once keyed on the refund id); then
 COMPLETED with `Refund Issued` and `Cancellation Completed`."""
 
-from returns_service.cancellations import workflow
 from returns_service.cancellations.handlers import step
+from returns_service.cancellations.steps.issue_refund import issue_refund
 
-handler = step(lambda event: workflow.issue_refund(event.cancellationId))
+handler = step(lambda event: issue_refund(event.cancellationId))

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from returns_core.lifecycle.cancellation import Wait
-from returns_service.cancellations import decisions, workflow
+from returns_service.cancellations import decisions
+from returns_service.cancellations.steps.time_limit import time_limit
 from returns_service.errors import Conflict, Unprocessable
 from returns_service.store import orders as order_store
 from tests.workflow.cancellation_flow import CancellationFlow
@@ -94,7 +95,7 @@ def test_an_answer_racing_the_time_limit_one_decides(
     both_read_first(monkeypatch, decisions, "load", caller="apply")
     answered, limited = race(
         lambda: cancellations.answer(cancellation_id, Wait.FULFILMENT, "stopped"),
-        lambda: workflow.time_limit(cancellation_id, Wait.FULFILMENT),
+        lambda: time_limit(cancellation_id, Wait.FULFILMENT),
     )
     assert not isinstance(limited, Exception), limited
     stored = cancellations.load(cancellation_id)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from returns_core.lifecycle.cancellation import Wait
-from returns_service.cancellations import workflow
+from returns_service.cancellations.refund_retry import retry_refund
 from returns_service.errors import Conflict
 from returns_service.store import ledger
 from tests.workflow.cancellation_flow import CancellationFlow
@@ -178,10 +178,10 @@ def test_a_refund_that_keeps_failing_waits_for_cs_to_retry(cancellations: Cancel
     failed = cancellations.wait(created.cancellationId, "REFUND_FAILED", parked=Wait.REFUND_RETRY)
     assert failed.refundError is not None and "PaymentDeclined" in failed.refundError
     assert cancellations.payments.calls == 1 and not cancellations.payments.refunds
-    retried = workflow.retry_refund(created.cancellationId, "cs:mei")
+    retried = retry_refund(created.cancellationId, "cs:mei")
     assert retried.status == "REFUNDING" and retried.history[-1].actor == "cs:mei"
     with pytest.raises(Conflict):
-        workflow.retry_refund(created.cancellationId, "cs:mei")
+        retry_refund(created.cancellationId, "cs:mei")
     done = cancellations.finished(created.cancellationId, "COMPLETED")
     assert done.refund is not None and done.refund.refundAmount == "100.00"
     assert cancellations.payments.calls == 2 and list(cancellations.payments.refunds) == [

@@ -1,5 +1,5 @@
 """The Lambda handler every step of the cancellation workflow shares: Powertools logging and
-parsing of what the state machine passes, around one call of ``cancellations.workflow``. The event
+parsing of what the state machine passes, around one call of its step (``cancellations.steps``). The event
 is validated by its model directly, not by Powertools' parser (why: ``returns_service.step_handlers``)."""
 
 from __future__ import annotations
