@@ -20,6 +20,14 @@ shared, so CPU time is the one judged (waiting for a core is not the import's ti
 printed beside it. Each function's import must also import boto3 itself (its clients are created
 at first use, the module at import): a handler that deferred it would look cheap for nothing, so
 one that does not is flagged in the table.
+Then the same interpreter invokes the handler once with its event (a step's ``events/<folder>.json``,
+an API function's request in ``API_EVENTS``), timed apart: a cost moved from the import to the
+first invocation (an import deferred, a model built on first use) shows in "import + first", which
+is what a cold start costs. Every AWS request of that invocation is answered 400 (a resource that is
+not there) by a local endpoint in this process (``no_aws``), so it runs through parsing, the
+handler's own code and creating its first client, and stops at its first request, the same way in
+every tree. ``benchmarks/coldstart_compare.py`` times two trees' functions back to back, to tell a
+saving of a few milliseconds from the noise of a shared machine.
 The floor is timed the same way: ``import boto3``, Powertools' ``Logger`` and pydantic's
 ``BaseModel``, which every handler imports before a line of its own (the core's models are pydantic).
 
@@ -120,6 +128,7 @@ class Function:
     attribute: str
     environment: dict[str, str]
     event: Path
+    folder: str  # under functions/
 
 
 class _Ids:
@@ -166,7 +175,7 @@ def functions() -> list[Function]:
         memory = str(properties.get("MemorySize", shared.get("MemorySize", 128)))
         environment = {str(k): str(v) for k, v in {**shared_env, **own_env}.items()}
         environment.update(_lambda_variables(logical_id, memory, f"{module}.{attribute}"))
-        found.append(Function(logical_id, module, attribute, environment, event))
+        found.append(Function(logical_id, module, attribute, environment, event, folder))
     only = {name for name in os.environ.get("COLDSTART_FUNCTIONS", "").split(",") if name}
     return sorted((f for f in found if not only or f.logical_id in only), key=lambda f: f.logical_id)
 
