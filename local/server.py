@@ -322,14 +322,19 @@ def _handler_class(service: LocalService) -> type[BaseHTTPRequestHandler]:
                 print(f"local server error: {type(exc).__name__}: {exc}", file=sys.stderr)
                 response = _error(500, "local server error (see its console)")
             payload = response.body
-            self.send_response(response.status)
-            for name, value in response.headers.items():
-                if name not in ("content-length", "connection", "transfer-encoding"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(payload)
+            try:
+                self.send_response(response.status)
+                for name, value in response.headers.items():
+                    if name not in ("content-length", "connection", "transfer-encoding"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(payload)
+            except (BrokenPipeError, ConnectionResetError):  # the client left: one line, no traceback
+                self.close_connection = True
+                print(f"{self.command} {self.path} -> {response.status}: the client left first", flush=True)
+                return
             elapsed = (time.monotonic() - started) * 1000
             print(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)", flush=True)
 

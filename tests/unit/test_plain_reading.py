@@ -289,7 +289,10 @@ def test_edge_values_pydantic_takes_are_read_on_the_fast_path() -> None:
         data = _request()
         data["order"]["version"] = version
         assert _plain_request(data) is not None
-    order = snapshot("JPY", [(1, 1_000_000_000, True), (5, 1, True)], [], fee=0)
+    # The model's snapshot() lists every unit: a line of one unit, then its quantity raised.
+    order = snapshot("JPY", [(1, 1, True), (5, 1, True)], [], fee=0)
+    order["lines"][0]["quantity"] = 1_000_000_000
+    order["payments"][0]["amount"] = str(1_000_000_000 + 5)
     data = request(order, {"L1": 2**63 - 1}, "other")
     assert _plain_request(data) is not None
     assert through_engine(data) == through_pydantic(data)  # refused: over what is left to return
