@@ -77,7 +77,7 @@ def _counting(stack: Any | None = None) -> Iterator[dict[str, Any]]:
         session.events.register("before-call.dynamodb", meter.before_call)
         session.events.register("after-call.dynamodb", meter.after_call)
         counts["meter"] = meter
-    for getter in (aws.dynamodb, aws.dynamodb_client, aws.stepfunctions, aws.events, aws.secretsmanager):
+    for getter in (aws.dynamodb_client, aws.stepfunctions, aws.events, aws.secretsmanager):
         getter.cache_clear()  # clients made from now on carry the counting hooks
     original = local_stack.LocalFunction.call
 

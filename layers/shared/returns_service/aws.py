@@ -11,18 +11,13 @@ from botocore.config import Config
 if TYPE_CHECKING:
     from aws_lambda_powertools.utilities.parameters import SecretsProvider
     from mypy_boto3_athena import AthenaClient
-    from mypy_boto3_dynamodb import DynamoDBClient, DynamoDBServiceResource
+    from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_stepfunctions import SFNClient
 
 # Standard retries absorb throttling; the workflow's own Retry handles longer outages.
 _CONFIG = Config(retries={"mode": "standard", "max_attempts": 4}, connect_timeout=3, read_timeout=10)
-
-
-@cache
-def dynamodb() -> DynamoDBServiceResource:
-    return boto3.resource("dynamodb", config=_CONFIG)
 
 
 @cache

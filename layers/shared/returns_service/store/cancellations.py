@@ -65,10 +65,6 @@ class OverReserved(Exception):
     """The order has fewer units left than the cancellation asks for (another one took them)."""
 
 
-def _table() -> Any:
-    return dynamo.table(settings.cancellations_table)
-
-
 def _item(change: CancellationChange) -> dict[str, Any]:
     """The stored item: the cancellation, its index key, and the events of this write (if any)."""
     c = change.after
@@ -85,7 +81,7 @@ def _model(item: dict[str, Any]) -> Cancellation:
 
 def load(cancellation_id: str) -> Cancellation | None:
     """The cancellation as stored now (strongly consistent), or None."""
-    item = _table().get_item(Key={"cancellationId": cancellation_id}, ConsistentRead=True).get("Item")
+    item = dynamo.get_item(settings.cancellations_table, {"cancellationId": cancellation_id})
     return None if item is None else _model(plain_item(item))
 
 
@@ -185,6 +181,6 @@ def _page(
 ) -> tuple[list[Cancellation], dict[str, Any] | None]:
     """A page of cancellations: the index's entries (keys; ByCustomer also ``orderId``), then the
     cancellations behind them by key (template.yaml says why the indexes hold no more)."""
-    entries, last = index_page(_table(), query, limit, start, key_names)
+    entries, last = index_page(settings.cancellations_table, query, limit, start, key_names)
     ids = [str(entry["cancellationId"]) for entry in entries]
     return [_model(item) for item in items_by_key(settings.cancellations_table, "cancellationId", ids)], last

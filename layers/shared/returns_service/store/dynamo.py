@@ -4,35 +4,17 @@ index that holds keys and the items behind it."""
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from returns_service import aws
 
-if TYPE_CHECKING:
-    from mypy_boto3_dynamodb import DynamoDBServiceResource
-    from mypy_boto3_dynamodb.service_resource import Table
-
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
-
-
-def table(name: str) -> Table:
-    """The table `name` of the function's DynamoDB resource, made once per resource: boto3
-    builds a resource class from its JSON definition on every `Table(name)` (milliseconds on
-    every call). Kept by identity: boto3 resources compare equal by their identifiers."""
-    resource = aws.dynamodb()
-    made = _TABLES.get(name)
-    if made is None or made[0] is not resource:
-        made = _TABLES[name] = (resource, resource.Table(name))
-    return made[1]
-
-
-_TABLES: dict[str, tuple[DynamoDBServiceResource, Table]] = {}
 
 
 def serialize(value: Any) -> Any:
@@ -46,6 +28,46 @@ def serialize_item(values: dict[str, Any]) -> dict[str, Any]:
 
 def deserialize_item(item: dict[str, Any]) -> dict[str, Any]:
     return {key: plain(_DESERIALIZER.deserialize(value)) for key, value in item.items()}
+
+
+def typed_to_python(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item from the client as boto3's DynamoDB resource gives it (numbers as Decimal): the
+    repository reads through the client, not the resource, whose model costs a function tens of
+    milliseconds of CPU at its first use (docs/ARCHITECTURE.md, Cold starts)."""
+    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
+
+
+def get_item(table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
+    """The item at ``key`` (plain values), read strongly consistent, numbers as Decimal; None
+    when there is none."""
+    response = aws.dynamodb_client().get_item(
+        TableName=table_name, Key=serialize_item(key), ConsistentRead=True
+    )
+    item = response.get("Item")
+    return None if item is None else typed_to_python(item)
+
+
+def query_pages(
+    table_name: str, query: dict[str, Any], start: dict[str, Any] | None = None, limit: int | None = None
+) -> Iterator[tuple[list[dict[str, Any]], bool]]:
+    """The pages of a Query (``query`` with plain values, ``start`` a plain key to continue
+    after): each page's items (numbers as Decimal) and whether DynamoDB has more after it. The
+    key between pages stays as DynamoDB gave it."""
+    request = {**query, "TableName": table_name}
+    if "ExpressionAttributeValues" in query:
+        request["ExpressionAttributeValues"] = serialize_item(query["ExpressionAttributeValues"])
+    if start:
+        request["ExclusiveStartKey"] = serialize_item(start)
+    if limit is not None:
+        request["Limit"] = limit
+    client = aws.dynamodb_client()
+    while True:
+        response = client.query(**request)
+        following = response.get("LastEvaluatedKey")
+        yield [typed_to_python(item) for item in response.get("Items", [])], bool(following)
+        if not following:
+            return
+        request["ExclusiveStartKey"] = following
 
 
 def plain_item(value: Any) -> dict[str, Any]:
@@ -90,26 +112,19 @@ def cancellation_codes(error: ClientError) -> list[str]:
 
 
 def index_page(
-    table: Any, query: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
+    table_name: str, query: dict[str, Any], limit: int, start: dict[str, Any] | None, key_names: Sequence[str]
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
     """Up to ``limit`` entries of an index query, reading on while a filter leaves a page short,
     and the key to continue after the last entry given (a full page never skips the rest of a
     read; None when nothing follows)."""
     entries: list[dict[str, Any]] = []
-    if start:
-        query["ExclusiveStartKey"] = start
-    while True:
-        response = table.query(**query, Limit=limit)
-        page = response.get("Items", [])
+    for page, more_after in query_pages(table_name, query, start, limit):
         for entry in page:
             entries.append(plain_item(entry))
             if len(entries) == limit:
-                more = entry is not page[-1] or "LastEvaluatedKey" in response
+                more = entry is not page[-1] or more_after
                 return entries, ({k: entries[-1][k] for k in key_names} if more else None)
-        following = response.get("LastEvaluatedKey")
-        if not following:
-            return entries, None
-        query["ExclusiveStartKey"] = following
+    return entries, None
 
 
 BATCH_ATTEMPTS = 8
@@ -124,11 +139,14 @@ def items_by_key(table_name: str, key_name: str, ids: Sequence[str]) -> list[dic
     if not ids:
         return []
     found: dict[str, dict[str, Any]] = {}
-    request: dict[str, Any] = {table_name: {"Keys": [{key_name: key} for key in dict.fromkeys(ids)]}}
+    request: dict[str, Any] = {
+        table_name: {"Keys": [{key_name: serialize(key)} for key in dict.fromkeys(ids)]}
+    }
+    client = aws.dynamodb_client()
     for attempt in range(BATCH_ATTEMPTS):
-        response = aws.dynamodb().batch_get_item(RequestItems=request)
+        response = client.batch_get_item(RequestItems=request)
         for item in response.get("Responses", {}).get(table_name, []):
-            found[str(item[key_name])] = plain_item(item)
+            found[str(_DESERIALIZER.deserialize(item[key_name]))] = deserialize_item(item)
         request = response.get("UnprocessedKeys") or {}
         if not request:
             return [found[key] for key in ids if key in found]

@@ -101,8 +101,7 @@ def _key(order_id: str) -> dict[str, Any]:
 
 def load(order_id: str) -> Ledger:
     """The ledger (strongly consistent); version 0 and no entries when nothing was refunded."""
-    table = dynamo.table(settings.orders_table)
-    item = table.get_item(Key={"orderId": order_id, "sk": LEDGER_SK}, ConsistentRead=True).get("Item")
+    item = dynamo.get_item(settings.orders_table, {"orderId": order_id, "sk": LEDGER_SK})
     if item is None:
         return Ledger(order_id=order_id, version=0, entries=())
     raw = plain(dict(item))

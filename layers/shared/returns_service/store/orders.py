@@ -10,6 +10,7 @@ from botocore.exceptions import ClientError
 
 from returns_core.lifecycle import rules
 from returns_core.order import OrderSnapshot
+from returns_service import aws
 from returns_service.clock import timestamp
 from returns_service.settings import settings
 from returns_service.store import dynamo
@@ -31,10 +32,6 @@ class StoredOrder:
         return rules.left(self.snapshot, self.reserved, line_id)
 
 
-def _table() -> Any:
-    return dynamo.table(settings.orders_table)
-
-
 def key(order_id: str) -> dict[str, str]:
     return {"orderId": order_id, "sk": ORDER_SK}
 
@@ -49,20 +46,23 @@ def save_snapshot(snapshot: OrderSnapshot, raw: dict[str, Any]) -> bool:
     An UpdateItem (not a Put) so the reservation counters on the same item survive.
     """
     try:
-        _table().update_item(
-            Key=key(snapshot.orderId),
+        aws.dynamodb_client().update_item(
+            TableName=settings.orders_table,
+            Key=dynamo.serialize_item(key(snapshot.orderId)),
             UpdateExpression=(
                 "SET #snapshot = :s, #version = :v, customerId = :c, orderStatus = :st, syncedAt = :t"
             ),
             ConditionExpression="attribute_not_exists(#version) OR #version < :v",
             ExpressionAttributeNames={"#snapshot": "snapshot", "#version": "version"},
-            ExpressionAttributeValues={
-                ":s": json.dumps(raw, separators=(",", ":"), sort_keys=True),
-                ":v": snapshot.version,
-                ":c": snapshot.customerId,
-                ":st": snapshot.status,
-                ":t": timestamp(),
-            },
+            ExpressionAttributeValues=dynamo.serialize_item(
+                {
+                    ":s": json.dumps(raw, separators=(",", ":"), sort_keys=True),
+                    ":v": snapshot.version,
+                    ":c": snapshot.customerId,
+                    ":st": snapshot.status,
+                    ":t": timestamp(),
+                }
+            ),
         )
     except ClientError as error:
         if is_condition_failure(error):
@@ -73,7 +73,7 @@ def save_snapshot(snapshot: OrderSnapshot, raw: dict[str, Any]) -> bool:
 
 def load(order_id: str) -> StoredOrder | None:
     """The order as last synced (strongly consistent), or None when never seen."""
-    item = _table().get_item(Key=key(order_id), ConsistentRead=True).get("Item")
+    item = dynamo.get_item(settings.orders_table, key(order_id))
     if item is None or "snapshot" not in item:
         return None
     snapshot = OrderSnapshot.model_validate(json.loads(str(item["snapshot"])))

@@ -46,10 +46,6 @@ class OverReserved(Exception):
     """The order has fewer units left than the return asks for (or the order is unknown)."""
 
 
-def _table() -> Any:
-    return dynamo.table(settings.returns_table)
-
-
 # ---------------------------------------------------------------------------------------------
 # Items
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +64,7 @@ def from_item(item: dict[str, Any]) -> Return:
 
 def load(return_id: str) -> Return | None:
     """The return as stored (strongly consistent), or None."""
-    item = _table().get_item(Key={"returnId": return_id}, ConsistentRead=True).get("Item")
+    item = dynamo.get_item(settings.returns_table, {"returnId": return_id})
     return None if item is None else from_item(item)
 
 
@@ -246,6 +242,6 @@ def _page(
 ) -> tuple[list[Return], dict[str, Any] | None]:
     """A page of returns: the index's entries (keys; ByCustomer also ``orderId``), then the
     returns behind them by key (template.yaml says why the indexes hold no more)."""
-    entries, last = index_page(_table(), query, limit, start, key_names)
+    entries, last = index_page(settings.returns_table, query, limit, start, key_names)
     ids = [str(entry["returnId"]) for entry in entries]
     return [from_item(item) for item in items_by_key(settings.returns_table, "returnId", ids)], last

@@ -149,18 +149,12 @@ def paid_within(seller_id: str, period: Period) -> Iterator[SettlementRecord]:
     """Every settlement of the seller paid within ``period``, in the order paid (one Query, read
     to its end: DynamoDB pages of up to 1 MB of the projected attributes)."""
     condition, values = period_key(seller_id, period)
-    table = dynamo.table(settings.orders_table)
     kwargs: dict[str, Any] = {
         "IndexName": BY_SELLER,
         "KeyConditionExpression": condition,
         "ExpressionAttributeValues": values,
         "ScanIndexForward": True,
     }
-    while True:
-        response = table.query(**kwargs)
-        for item in response.get("Items", []):
-            yield SettlementRecord.from_item(dict(item))
-        start = response.get("LastEvaluatedKey")
-        if not start:
-            return
-        kwargs["ExclusiveStartKey"] = start
+    for page, _ in dynamo.query_pages(settings.orders_table, kwargs):
+        for item in page:
+            yield SettlementRecord.from_item(item)
