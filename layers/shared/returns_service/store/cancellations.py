@@ -30,7 +30,6 @@ from returns_service.store.dynamo import (
     index_page,
     is_condition_failure,
     items_by_key,
-    plain_item,
     serialize_item,
 )
 from returns_service.store.outbox import OUTBOX
@@ -82,7 +81,7 @@ def _model(item: dict[str, Any]) -> Cancellation:
 def load(cancellation_id: str) -> Cancellation | None:
     """The cancellation as stored now (strongly consistent), or None."""
     item = dynamo.get_item(settings.cancellations_table, {"cancellationId": cancellation_id})
-    return None if item is None else _model(plain_item(item))
+    return None if item is None else _model(item)
 
 
 def save(

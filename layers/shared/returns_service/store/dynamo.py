@@ -26,33 +26,28 @@ def serialize_item(values: dict[str, Any]) -> dict[str, Any]:
     return {key: _SERIALIZER.serialize(value) for key, value in values.items()}
 
 
-def deserialize_item(item: dict[str, Any]) -> dict[str, Any]:
+def deserialize_item(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An item from the client with plain values (every number we store is an integer). The
+    repository reads through the client, not boto3's resource, whose model costs a function CPU
+    at its first use (docs/ARCHITECTURE.md, Cold starts)."""
     return {key: plain(_DESERIALIZER.deserialize(value)) for key, value in item.items()}
 
 
-def typed_to_python(item: Mapping[str, Any]) -> dict[str, Any]:
-    """An item from the client as boto3's DynamoDB resource gives it (numbers as Decimal): the
-    repository reads through the client, not the resource, whose model costs a function tens of
-    milliseconds of CPU at its first use (docs/ARCHITECTURE.md, Cold starts)."""
-    return {key: _DESERIALIZER.deserialize(value) for key, value in item.items()}
-
-
 def get_item(table_name: str, key: dict[str, Any]) -> dict[str, Any] | None:
-    """The item at ``key`` (plain values), read strongly consistent, numbers as Decimal; None
-    when there is none."""
+    """The item at ``key`` (plain values), read strongly consistent; None when there is none."""
     response = aws.dynamodb_client().get_item(
         TableName=table_name, Key=serialize_item(key), ConsistentRead=True
     )
     item = response.get("Item")
-    return None if item is None else typed_to_python(item)
+    return None if item is None else deserialize_item(item)
 
 
 def query_pages(
     table_name: str, query: dict[str, Any], start: dict[str, Any] | None = None, limit: int | None = None
 ) -> Iterator[tuple[list[dict[str, Any]], bool]]:
     """The pages of a Query (``query`` with plain values, ``start`` a plain key to continue
-    after): each page's items (numbers as Decimal) and whether DynamoDB has more after it. The
-    key between pages stays as DynamoDB gave it."""
+    after): each page's items (plain values) and whether DynamoDB has more after it. The key
+    between pages stays as DynamoDB gave it."""
     request = {**query, "TableName": table_name}
     if "ExpressionAttributeValues" in query:
         request["ExpressionAttributeValues"] = serialize_item(query["ExpressionAttributeValues"])
@@ -64,15 +59,10 @@ def query_pages(
     while True:
         response = client.query(**request)
         following = response.get("LastEvaluatedKey")
-        yield [typed_to_python(item) for item in response.get("Items", [])], bool(following)
+        yield [deserialize_item(item) for item in response.get("Items", [])], bool(following)
         if not following:
             return
         request["ExclusiveStartKey"] = following
-
-
-def plain_item(value: Any) -> dict[str, Any]:
-    """A stored item with plain ints."""
-    return {str(key): plain(inner) for key, inner in dict(value).items()}
 
 
 def plain(value: Any) -> Any:
@@ -120,7 +110,7 @@ def index_page(
     entries: list[dict[str, Any]] = []
     for page, more_after in query_pages(table_name, query, start, limit):
         for entry in page:
-            entries.append(plain_item(entry))
+            entries.append(entry)
             if len(entries) == limit:
                 more = entry is not page[-1] or more_after
                 return entries, ({k: entries[-1][k] for k in key_names} if more else None)

@@ -13,7 +13,7 @@ from typing import Any
 from returns_core.refunds.models import PreviousReturn, ReturnLine
 from returns_service.settings import settings
 from returns_service.store import dynamo
-from returns_service.store.dynamo import plain, serialize
+from returns_service.store.dynamo import serialize
 
 LEDGER_SK = "LEDGER"
 
@@ -104,12 +104,11 @@ def load(order_id: str) -> Ledger:
     item = dynamo.get_item(settings.orders_table, {"orderId": order_id, "sk": LEDGER_SK})
     if item is None:
         return Ledger(order_id=order_id, version=0, entries=())
-    raw = plain(dict(item))
     entries = sorted(
-        (LedgerEntry.from_item(rid, value) for rid, value in raw.get("entries", {}).items()),
+        (LedgerEntry.from_item(rid, value) for rid, value in item.get("entries", {}).items()),
         key=lambda e: e.seq,
     )
-    return Ledger(order_id=order_id, version=int(raw["version"]), entries=tuple(entries))
+    return Ledger(order_id=order_id, version=int(item["version"]), entries=tuple(entries))
 
 
 def record_update(ledger: Ledger, entry: LedgerEntry) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from returns_service.store.dynamo import (
     index_page,
     is_condition_failure,
     items_by_key,
-    plain_item,
     serialize,
 )
 from returns_service.store.outbox import OUTBOX
@@ -59,7 +58,7 @@ def to_item(ret: Return, events: Sequence[DomainEvent] = ()) -> dict[str, Any]:
 
 
 def from_item(item: dict[str, Any]) -> Return:
-    return Return.model_validate({k: v for k, v in plain_item(item).items() if k not in _STORAGE_ONLY})
+    return Return.model_validate({k: v for k, v in item.items() if k not in _STORAGE_ONLY})
 
 
 def load(return_id: str) -> Return | None:
