@@ -16,7 +16,6 @@ path is the function's folder, the layer's source folder and this virtualenv's s
 
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -25,26 +24,15 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from benchmarks.coldstart import _CHILD, ROOT, functions, no_aws
+from benchmarks.coldstart import ROOT, _time, functions, no_aws
 
 ROUNDS = int(os.environ.get("COLDSTART_ROUNDS", "7"))
 
 
 def _run(root: Path, folder: str, attribute: str, event: str, environment: dict[str, str]) -> dict[str, Any]:
-    path = os.pathsep.join(
-        [str(root / "functions" / folder), str(root / "layers" / "shared"), sysconfig.get_path("purelib")]
-    )
-    child = subprocess.run(
-        [sys.executable, "-S", "-E", "-c", _CHILD, "app", attribute, path, str(root / "events" / event)],
-        capture_output=True,
-        text=True,
-        env=environment,
-        cwd=str(root),
-    )
-    if child.returncode != 0:
-        raise SystemExit(f"{folder} in {root} failed:\n{child.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
-    return result
+    """One fresh interpreter importing and invoking ``folder``'s handler from ``root``'s tree."""
+    path = [root / "functions" / folder, root / "layers" / "shared", Path(sysconfig.get_path("purelib"))]
+    return _time("app", attribute, path, environment, root / "events" / event)
 
 
 def main() -> None:
