@@ -9,6 +9,7 @@ from returns_core.lifecycle.cancellation import Cancellation, Wait
 from returns_service import signing, tasks
 from returns_service.cancellations import decisions
 from returns_service.cancellations.callbacks import path_for
+from returns_service.cancellations.steps.parking import park
 from returns_service.clock import now, timestamp
 
 logger = Logger(child=True)
@@ -28,7 +29,5 @@ def await_answer(cancellation_id: str, token: str, waiting: Wait) -> None:
             return None
         return rules.wait(c, waiting, token, url, expires, timestamp())
 
-    _, after = decisions.apply(cancellation_id, decide)
-    if after.task is None or after.task.token != token:
+    if not park(cancellation_id, token, waiting, decide):
         logger.info("cancellation moved on before the wait", extra={"cancellationId": cancellation_id})
-        tasks.complete(token, decisions.route(after), str(waiting))

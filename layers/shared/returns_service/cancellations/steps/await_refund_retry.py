@@ -7,7 +7,7 @@ from typing import Any
 from returns_core.lifecycle import cancellation as rules
 from returns_core.lifecycle.cancellation import Cancellation, CancellationStatus, Wait
 from returns_service import tasks
-from returns_service.cancellations import decisions
+from returns_service.cancellations.steps.parking import park
 from returns_service.clock import timestamp
 
 S = CancellationStatus
@@ -24,6 +24,4 @@ def await_refund_retry(cancellation_id: str, token: str, error: dict[str, Any] |
             return rules.wait(c, Wait.REFUND_RETRY, token, None, None, timestamp())
         return None
 
-    _, after = decisions.apply(cancellation_id, decide)
-    if after.task is None or after.task.token != token:
-        tasks.complete(token, decisions.route(after), str(Wait.REFUND_RETRY))
+    park(cancellation_id, token, Wait.REFUND_RETRY, decide)
