@@ -7,11 +7,9 @@ sorted by line then start, so ties in an allocation go to the earlier line, then
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import compress
-from operator import itemgetter, mul, not_, sub
 
 from returns_core.order import OrderNumbers
-from returns_core.refunds.allocation import OrderAllocation, Segment, Units, prorate, reprice_gathered
+from returns_core.refunds.allocation import OrderAllocation, Segment, Units, prorate, reprice
 
 UnitSet = tuple[Segment, ...]
 
@@ -69,43 +67,74 @@ def price_set(
     K and Rm are priced together with Rm ``marked`` and both parts read back whole. Every unit of
     the order priced together is the order as bought: its pricing is the allocation's.
     """
-    is_marked = list(map(set(marked).__contains__, segments)) if marked else []
-    unmarked = tuple(compress(segments, map(not_, is_marked))) if marked else segments
-    if sum(map(sub, map(itemgetter(2), segments), map(itemgetter(1), segments))) == allocation.size:
+    size = 0
+    for _, start, end in segments:
+        size += end - start
+    is_marked: list[bool] = []
+    unmarked = segments
+    if marked:
+        # ``marked`` is a part of ``segments``, in the same order: one walk over both.
+        others: list[Segment] = []
+        j = 0
+        for segment in segments:
+            if j < len(marked) and segment == marked[j]:
+                is_marked.append(True)
+                j += 1
+            else:
+                is_marked.append(False)
+                others.append(segment)
+        if j != len(marked):
+            raise ValueError("the marked segments are not segments of the set, in its order")
+        unmarked = tuple(others)
+    if size == allocation.size:
         return _as_bought(allocation, segments, marked, unmarked)
     units = Units(segments, numbers.unit_prices)
-    counts, values, parents = units.counts, units.values, units.parents
+    counts, values, parents, lines = units.counts, units.values, units.parents, units.lines
     # Each promotion takes exactly its discount off: the set's total is what is left of its worth.
-    worth = sum(map(mul, counts, values))
-    marked_now = sum(map(mul, compress(counts, is_marked), compress(values, is_marked)))
+    worth = marked_now = 0
+    for r in range(len(counts)):
+        amount = counts[r] * values[r]
+        worth += amount
+        if is_marked and is_marked[r]:
+            marked_now += amount
     discounts: list[int] = []
     marked_discounts: list[int] = []
     bases: list[int] = []
     line_count = len(numbers.unit_prices)
-    for p, promotion in enumerate(numbers.promotions):
-        if len(allocation.eligible_lines[p]) == line_count:  # on every line: copies, no gathering
-            eligible, amounts, sizes = list(range(len(counts))), values.copy(), counts.copy()
+    promotions = numbers.promotions
+    for p in range(len(promotions)):
+        promotion = promotions[p]
+        base = 0
+        if len(allocation.eligible_lines[p]) == line_count:  # on every line: no gathering
+            eligible = list(range(len(counts)))
+            for r in range(len(counts)):
+                base += counts[r] * values[r]
         else:
-            flags = list(map(allocation.eligible_masks[p].__getitem__, units.lines))
-            eligible = list(compress(range(len(counts)), flags))
-            amounts, sizes = list(compress(values, flags)), list(compress(counts, flags))
-        base = sum(map(mul, sizes, amounts))
+            mask = allocation.eligible_masks[p]
+            eligible = []
+            for r in range(len(counts)):
+                if mask[lines[r]]:
+                    eligible.append(r)
+                    base += counts[r] * values[r]
         bases.append(base)
         if promotion.prorate:
-            discount = prorate(units, eligible, amounts, sizes, allocation.shares[p])
+            discount = prorate(units, eligible, allocation.shares[p])
         else:
             discount = promotion.discount_on(base)
             # The last promotion's allocation over the units matters only for a marked part:
             # without one, the set's total and discounts need only its discount.
-            if discount and (is_marked or p + 1 < len(numbers.promotions)):
-                reprice_gathered(units, eligible, amounts, sizes, discount, base)
+            if discount and (is_marked or p + 1 < len(promotions)):
+                reprice(units, eligible, discount, base)
         discounts.append(discount)
         if is_marked:
-            if len(is_marked) < len(counts):
-                # Runs cut in two belong to the segment they were cut from (a generator: a run
-                # may be cut from one cut off in the same step).
-                is_marked.extend(is_marked[parent] for parent in parents[len(is_marked) :])
-            marked_after = sum(map(mul, compress(counts, is_marked), compress(values, is_marked)))
+            # Runs cut in two belong to the segment they were cut from (in order: a run may be
+            # cut from one cut off in the same step).
+            for r in range(len(is_marked), len(counts)):
+                is_marked.append(is_marked[parents[r]])
+            marked_after = 0
+            for r in range(len(counts)):
+                if is_marked[r]:
+                    marked_after += counts[r] * values[r]
             marked_discounts.append(marked_now - marked_after)
             marked_now = marked_after
         else:
@@ -154,7 +183,7 @@ def cost_of_kept(
     A merchant-fault return never costs the customer a promotion: the kept units may be priced
     together with the units that went back for the merchant's fault, whichever is cheaper.
     """
-    with_merchant = price_set(numbers, allocation, tuple(sorted(kept + merchant_fault)), merchant_fault)
+    with_merchant = price_set(numbers, allocation, _merged(kept, merchant_fault), merchant_fault)
     if not kept:
         return KeptCost(0, None, False), with_merchant
     alone = price_set(numbers, allocation, kept) if merchant_fault else with_merchant
@@ -162,3 +191,22 @@ def cost_of_kept(
     if alone.total <= together:
         return KeptCost(alone.total, alone, False), with_merchant
     return KeptCost(together, with_merchant, True), with_merchant
+
+
+def _merged(first: UnitSet, second: UnitSet) -> UnitSet:
+    """Two sorted sets of disjoint segments as one, sorted by line then start."""
+    if not second:
+        return first
+    out: list[Segment] = []
+    i = j = 0
+    while i < len(first) and j < len(second):
+        a, b = first[i], second[j]
+        if a[0] < b[0] or (a[0] == b[0] and a[1] < b[1]):
+            out.append(a)
+            i += 1
+        else:
+            out.append(b)
+            j += 1
+    out.extend(first[i:])
+    out.extend(second[j:])
+    return tuple(out)
