@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from mypy_boto3_athena import AthenaClient
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_events import EventBridgeClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_stepfunctions import SFNClient
 
@@ -43,6 +44,11 @@ def secretsmanager() -> SecretsManagerClient:
 @cache
 def athena() -> AthenaClient:
     return boto3.client("athena", config=_CONFIG)
+
+
+@cache
+def s3() -> S3Client:
+    return boto3.client("s3", config=_CONFIG)
 
 
 @cache

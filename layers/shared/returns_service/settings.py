@@ -82,6 +82,7 @@ class Settings:
     payment_timeout_seconds = Setting("PAYMENT_TIMEOUT_SECONDS", _count)
     analytics_workgroup = Setting("ANALYTICS_WORKGROUP", _text)  # Athena: results location, scan limit
     analytics_database = Setting("ANALYTICS_DATABASE", _text)  # Glue: the analytics records' tables
+    analytics_bucket = Setting("ANALYTICS_BUCKET", _text)  # the records, the compacted state
     # Cancellations before delivery (contract section 7)
     cancellations_table = Setting("CANCELLATIONS_TABLE", _text)
     cancellation_state_machine_arn = Setting("CANCELLATION_STATE_MACHINE_ARN", _text)

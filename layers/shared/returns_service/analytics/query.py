@@ -3,7 +3,9 @@
 Parameters are bound by the engine (DuckDB's prepared statement, Athena's ExecutionParameters),
 never pasted into the text: in ``returns.sql`` each ``?`` is followed by ``/*:name*/`` and
 :func:`bind` lists the values in the order the placeholders appear. ``groupBy`` is one of a fixed
-set and the SQL maps it to one of its column expressions.
+set and the SQL maps it to one of its column expressions. ``returns.sql`` includes the three
+SELECTs the daily compaction writes as the state (``/*include state_orders.sql*/``): one text
+of each, run by both engines.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from functools import cache
 from importlib import resources
 from typing import Literal, get_args
 
+from returns_service.analytics.records import NO_STATE, StateTable
 from returns_service.period import MAX_PERIOD_DAYS, Period, PeriodError, parse_date
 
 __all__ = [
@@ -27,6 +30,7 @@ __all__ = [
     "parse_date",
     "placeholders",
     "sql",
+    "state_sql",
 ]
 
 GroupBy = Literal["brand", "category", "sku", "sellerId", "reason"]
@@ -34,7 +38,11 @@ GROUP_BYS: tuple[str, ...] = get_args(GroupBy)
 # Snapshots and returns of an order delivered on day D arrive from day D on; one day earlier is
 # read as well, for an order system whose clock runs a little ahead of Firehose's.
 RECORDS_SLACK = timedelta(days=1)
+# The raw records after the state: every day from its own on (the query has no end day).
+RAW_UNTIL = "9999-12-31"
+EARLIEST = "0000-01-01"  # every raw day, when there is no state yet
 _PLACEHOLDER = re.compile(r"\?\s*/\*:([a-z_]+)\*/")
+_INCLUDE = re.compile(r"/\*include ([a-z_]+\.sql)\*/")
 
 
 @dataclass(frozen=True)
@@ -57,21 +65,54 @@ class Request:
             )
         return cls(period.start, period.end, group_by)  # type: ignore[arg-type]
 
-    def parameters(self) -> dict[str, str]:
-        """The values of the SQL's named placeholders (dates as YYYY-MM-DD)."""
+    def parameters(self, state_date: str | None = None) -> dict[str, str]:
+        """The values of the SQL's named placeholders (dates as YYYY-MM-DD), reading the state of
+        ``state_date`` (the first day it does not hold) and the raw records from that day on, or
+        from the day before the period if that is later; with no state, the raw records alone.
+        Records before the day before the period cannot change the period's figures (section on
+        what the query reads in docs/ANALYTICS.md), so the state's older content is harmless."""
+        records_from = (self.start - RECORDS_SLACK).isoformat()
         return {
             "period_from": self.start.isoformat(),
             "period_to": self.end.isoformat(),
             "group_by": self.group_by,
-            "records_from": (self.start - RECORDS_SLACK).isoformat(),
+            "records_from": records_from,
             "day_after_period": (self.end + timedelta(days=1)).isoformat(),
+            "state_date": state_date or NO_STATE,
+            "raw_from": max(state_date, records_from) if state_date else records_from,
+            "raw_until": RAW_UNTIL,
         }
+
+
+def state_parameters(previous: str | None, until: str) -> dict[str, str]:
+    """The compaction's values: the state as of ``previous`` (none: every raw day) merged with the
+    raw records of the days from it to before ``until``, the new state's day."""
+    return {
+        "state_date": previous or NO_STATE,
+        "raw_from": previous or EARLIEST,
+        "raw_until": until,
+    }
+
+
+def _file(name: str) -> str:
+    return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
+
+
+def _with_includes(name: str) -> str:
+    return _INCLUDE.sub(lambda found: _file(found.group(1)), _file(name))
 
 
 @cache
 def sql() -> str:
-    """The text of ``returns.sql`` (shipped in the layer next to this module)."""
-    return resources.files(__package__).joinpath("returns.sql").read_text(encoding="utf-8")
+    """The text of ``returns.sql`` with the state SELECTs it includes (shipped in the layer next to
+    this module)."""
+    return _with_includes("returns.sql")
+
+
+@cache
+def state_sql(table: StateTable) -> str:
+    """The SELECT whose rows the compaction writes as ``table``'s next state."""
+    return _with_includes(table.sql_file)
 
 
 def placeholders(text: str) -> list[str]:

@@ -66,6 +66,76 @@ CANCELLATION_EVENTS = RecordTable(
 )
 TABLES = (ORDER_UPDATES, RETURN_EVENTS, CANCELLATION_EVENTS)
 
+
+# -- the compacted state ----------------------------------------------------------------------
+# Written once a day by the compaction (analytics/compaction.py): the resolved state as of the
+# start of a day (every record of the days before), Parquet, one folder per state under
+# ``<prefix>state_date=YYYY-MM-DD/``; ``STATE_MARKER`` names the latest complete one. The
+# columns are those of the SELECT in ``sql_file``, in its order.
+STATE_PARTITION = "state_date"
+STATE_MARKER = "state/latest"
+NO_STATE = "none"  # the state_date read when there is none yet: no folder, so empty tables
+
+
+@dataclass(frozen=True)
+class StateTable:
+    """A Glue table of the compacted state and the SQL file whose rows it holds."""
+
+    name: str
+    prefix: str
+    columns: tuple[tuple[str, str], ...]
+    sql_file: str
+
+
+ORDER_STATE = StateTable(
+    name="order_state",
+    prefix="state/order_state/",
+    columns=(
+        ("order_id", "string"),
+        ("version", "bigint"),
+        ("id", "string"),
+        ("delivered_at", "string"),
+        ("seller", "string"),
+        ("line_no", "bigint"),
+        ("line_id", "string"),
+        ("sku", "string"),
+        ("brand", "string"),
+        ("category", "string"),
+        ("quantity", "bigint"),
+    ),
+    sql_file="state_orders.sql",
+)
+RETURN_STATE = StateTable(
+    name="return_state",
+    prefix="state/return_state/",
+    columns=(
+        ("return_id", "string"),
+        ("order_id", "string"),
+        ("reason", "string"),
+        ("created_at", "string"),
+        ("ended", "bigint"),
+        ("received", "bigint"),
+        ("paid_at", "string"),
+    ),
+    sql_file="state_returns.sql",
+)
+EVENT_LINE_STATE = StateTable(
+    name="event_line_state",
+    prefix="state/event_line_state/",
+    columns=(
+        ("event_key", "string"),
+        ("line_no", "bigint"),
+        ("return_id", "string"),
+        ("kind", "bigint"),
+        ("line_id", "string"),
+        ("units", "bigint"),
+        ("currency", "string"),
+        ("share", "bigint"),
+    ),
+    sql_file="state_event_lines.sql",
+)
+STATES = (ORDER_STATE, RETURN_STATE, EVENT_LINE_STATE)
+
 _HIVE_SCALARS = {"string": "VARCHAR", "bigint": "BIGINT", "int": "INTEGER", "boolean": "BOOLEAN"}
 _TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|[<>:,])")
 

@@ -1,8 +1,15 @@
--- Return analytics (contract section 9), computed from the raw records alone: the order
--- snapshots (`order_updates`, the latest version of an order wins), the returns' events
--- (`return_events`) and the completed cancellations (`cancellation_events`), each event counted
--- once however often it was delivered (deduplicated on eventId). The same text runs on Athena
--- (Trino) in AWS and on DuckDB locally; tests run it on DuckDB and parse it as Trino.
+-- Return analytics (contract section 9): the order snapshots (`order_updates`, the latest version
+-- of an order wins), the returns' events (`return_events`) and the completed cancellations
+-- (`cancellation_events`), each event counted once however often it was delivered (deduplicated
+-- on eventId). Once a day the compaction (analytics/compaction.py) writes the resolved state as
+-- of the start of that day: each order's latest lines, where each return stands, each event's
+-- lines (state_orders.sql, state_returns.sql, state_event_lines.sql, the same SELECTs this query
+-- includes where it says `include`). The query reads the latest state (`state_date`) and merges
+-- it with the raw records since (`raw_from`: the state's day, or the day before the period if
+-- that is later), with the same SELECTs; with no state yet (a fresh stack) the state tables are
+-- empty and every figure comes from the raw records alone. The figures are the same either way
+-- (tests/analytics/test_state.py). The same text runs on Athena (Trino) in AWS and on DuckDB
+-- locally; tests run it on DuckDB and parse it as Trino.
 --
 -- Parameters are bound by the engine, never pasted into the text: each placeholder is followed
 -- by a comment naming it, and the runner passes the values in that order (analytics/query.py).
@@ -12,11 +19,10 @@
 --
 -- How it stays cheap on both. Trino (Athena) does not materialise WITH queries: it inlines one
 -- wherever it is named, and each inlined copy reads its tables again (and Athena bills every
--- read). So every table is read in exactly one WITH query, and each is named once, except
--- sold_lines (twice) and return_records (three times): order_updates and cancellation_events are
--- read twice, return_events three times (returns_state and the two halves of event_lines;
--- tests/analytics/test_sql.py holds these counts). DuckDB materialises both once, so it reads each
--- table once (reading return_events once instead of three times saves it about 4 %).
+-- read). sold_lines is named twice, so order_updates is read four times (its two halves read the
+-- raw days since the state only), order_state six times, cancellation_events twice;
+-- return_events three times (the raw days since the state), return_state once, event_line_state
+-- twice (tests/analytics/test_sql.py holds these counts). The state is Parquet, read by column.
 -- A window's sum is cast to BIGINT: Trino's sum of bigints is a bigint already, DuckDB's a
 -- HUGEINT (128 bits), whose division and remainder in the refund split cost it about 7 %.
 -- Arrays of lines are unnested right where they are read, through a column of their indexes
@@ -25,20 +31,18 @@
 -- order's latest) before its lines are unnested. An event's copies agree on everything, so
 -- grouping its lines on (eventId, position) keeps one copy; max and max_by need no
 -- deduplication and only ever take values that are never NULL where it matters (DuckDB's max_by
--- skips a NULL value where Trino's returns it). No window runs over more than the refunds' lines.
+-- skips a NULL value where Trino's returns it). No window runs over more than the raw days'
+-- snapshots and refunds' lines.
 --
 -- The result has one row per key and one for the whole cohort (scope 'overall', key NULL) of kind
 -- 'units' (units sold, returned units per reason, the middle values of the times to refund), and
 -- one per key and currency of kind 'refund'. Rates, medians, the flag and the special case of
 -- groupBy=reason are shaped in Python with exact fractions (analytics/report.py).
 WITH
--- The cohort's lines: the latest snapshot of each order (one record of its highest version; on a
--- tie any one: they are the same snapshot, a record delivered twice included) delivered in the
--- period (UTC dates), less the units of
--- completed cancellations, each line with the key groupBy picks (NULL for groupBy=reason).
--- Snapshots older than the day before the period cannot be the latest of an order delivered in
--- it, so older partitions are not read. Cancellations happen before delivery, at any time after
--- the order was placed: every partition of theirs is read.
+-- The cohort's lines: each order's latest lines delivered in the period (UTC dates), less the
+-- units of completed cancellations, each line with the key groupBy picks (NULL for
+-- groupBy=reason). Cancellations happen before delivery, at any time after the order was placed:
+-- every partition of theirs is read (they are few).
 sold_lines AS (
   SELECT
     s.order_id,
@@ -51,45 +55,7 @@ sold_lines AS (
     END AS key,
     s.quantity - coalesce(x.units, 0) AS sold
   FROM (
-    SELECT
-      o.order_id,
-      o.seller,
-      o.lines[u.i].lineId AS line_id,
-      o.lines[u.i].sku AS sku,
-      o.lines[u.i].brand AS brand,
-      o.lines[u.i].category AS category,
-      o.lines[u.i].quantity AS quantity
-    FROM (
-      SELECT o.order_id, o.seller, o.lines, o.idx
-      FROM (
-        SELECT
-          o.id,
-          o.detail.orderId AS order_id,
-          CASE
-            WHEN o.detail.channel = 'POP' AND o.detail.sellerId IS NOT NULL THEN o.detail.sellerId
-            ELSE 'platform'
-          END AS seller,
-          o.detail.lines AS lines,
-          CASE WHEN cardinality(o.detail.lines) > 0 THEN sequence(1, cardinality(o.detail.lines)) END AS idx,
-          coalesce(o.detail.deliveredAt, '') AS delivered_at,
-          row_number() OVER (PARTITION BY o.detail.orderId ORDER BY o.detail.version DESC, o.id) AS recency
-        FROM order_updates AS o
-        WHERE o.dt >= ? /*:records_from*/
-      ) AS o
-      -- The local date of an RFC 3339 time is within a day of its UTC date: a local date strictly
-      -- inside the period is in it, one outside the period widened by a day is not, and only the
-      -- days at its edges need the time converted.
-      WHERE o.recency = 1
-        AND CASE
-          WHEN substr(o.delivered_at, 1, 10) > ? /*:period_from*/ AND substr(o.delivered_at, 1, 10) < ? /*:period_to*/
-            THEN true
-          WHEN substr(o.delivered_at, 1, 10) BETWEEN ? /*:records_from*/ AND ? /*:day_after_period*/
-            THEN CAST(from_iso8601_timestamp(o.delivered_at) AT TIME ZONE 'UTC' AS DATE)
-              BETWEEN CAST(? /*:period_from*/ AS DATE) AND CAST(? /*:period_to*/ AS DATE)
-          ELSE false
-        END
-    ) AS o
-    CROSS JOIN UNNEST(o.idx) AS u (i)
+    /*include state_orders.sql*/
   ) AS s
   LEFT JOIN (
     SELECT c.order_id, c.line_id, sum(c.quantity) AS units
@@ -108,30 +74,20 @@ sold_lines AS (
     ) AS c
     GROUP BY c.order_id, c.line_id
   ) AS x ON x.order_id = s.order_id AND x.line_id = s.line_id
+  -- The local date of an RFC 3339 time is within a day of its UTC date: a local date strictly
+  -- inside the period is in it, one outside the period widened by a day is not, and only the
+  -- days at its edges need the time converted.
+  WHERE s.line_no > 0
+    AND CASE
+      WHEN substr(s.delivered_at, 1, 10) > ? /*:period_from*/ AND substr(s.delivered_at, 1, 10) < ? /*:period_to*/
+        THEN true
+      WHEN substr(s.delivered_at, 1, 10) BETWEEN ? /*:records_from*/ AND ? /*:day_after_period*/
+        THEN CAST(from_iso8601_timestamp(s.delivered_at) AT TIME ZONE 'UTC' AS DATE)
+          BETWEEN CAST(? /*:period_from*/ AS DATE) AND CAST(? /*:period_to*/ AS DATE)
+      ELSE false
+    END
 ),
--- The returns' events, read in this one place (the fields the figures use). A return is made
--- after delivery: older partitions are not read.
-return_records AS (
-  SELECT
-    coalesce(e.detail.eventId, e.id) AS event_key,
-    e.detailType AS detail_type,
-    e.detail.returnId AS return_id,
-    e.detail.orderId AS order_id,
-    e.detail.status AS status,
-    e.detail.reason AS reason,
-    e.detail.createdAt AS created_at,
-    e.detail.paidAt AS paid_at,
-    e.detail.currency AS currency,
-    e.detail.refundAmount AS refund_amount,
-    e.detail.lines AS lines,
-    e.detail.received AS received
-  FROM return_events AS e
-  WHERE e.dt >= ? /*:records_from*/ AND e.detail.returnId IS NOT NULL
-),
--- Where each return stands, from all its events (max needs no deduplication): its order, reason
--- and creation (Return Requested), whether a receipt exists (Return Received with lines), when its
--- refund was paid. It counts unless it ended REJECTED, CANCELLED, EXPIRED or RETURNED_TO_CUSTOMER:
--- those statuses are final, so any event that carries one settles it.
+-- The returns that count: not ended, with a Return Requested; the hours to refund in ms.
 returns_state AS (
   SELECT
     r.return_id,
@@ -140,113 +96,13 @@ returns_state AS (
     r.received,
     date_diff('millisecond', from_iso8601_timestamp(r.created_at), from_iso8601_timestamp(r.paid_at)) AS ms
   FROM (
-    SELECT
-      e.return_id,
-      max(CASE WHEN e.detail_type = 'Return Requested' AND cardinality(e.lines) > 0 THEN e.order_id END) AS order_id,
-      max(CASE WHEN e.detail_type = 'Return Requested' AND cardinality(e.lines) > 0 THEN e.reason END) AS reason,
-      max(CASE WHEN e.detail_type = 'Return Requested' AND cardinality(e.lines) > 0 THEN e.created_at END) AS created_at,
-      max(CASE WHEN e.status IN ('REJECTED', 'CANCELLED', 'EXPIRED', 'RETURNED_TO_CUSTOMER') THEN 1 ELSE 0 END) AS ended,
-      max(CASE WHEN e.detail_type = 'Return Received' AND cardinality(e.received) > 0 THEN 1 ELSE 0 END) AS received,
-      max(CASE WHEN e.detail_type = 'Refund Issued' AND cardinality(e.lines) > 0 THEN e.paid_at END) AS paid_at
-    FROM return_records AS e
-    GROUP BY e.return_id
+    /*include state_returns.sql*/
   ) AS r
   WHERE r.ended = 0 AND r.order_id IS NOT NULL
 ),
--- The lines of the returns' events, each event once: the units asked for and received, and each
--- refund split over its lines in proportion to their paidAmount by largest remainder, ties to the
--- earlier line (equal weights if all are zero). Amounts carry exactly the currency's minor digits,
--- so dropping the point gives minor units.
+-- Each event's lines, once (kind 1 asked for, 2 received, 3 a refund's share).
 event_lines AS (
-  SELECT
-    l.return_id,
-    l.kind,
-    l.line_no,
-    l.line_id,
-    l.units,
-    CAST(NULL AS VARCHAR) AS currency,
-    CAST(NULL AS BIGINT) AS share
-  FROM (
-    SELECT
-      s.event_key,
-      u.i AS line_no,
-      arbitrary(s.kind) AS kind,
-      arbitrary(s.return_id) AS return_id,
-      arbitrary(CASE s.kind WHEN 2 THEN s.received[u.i].lineId ELSE s.lines[u.i].lineId END) AS line_id,
-      arbitrary(CASE s.kind WHEN 2 THEN s.received[u.i].quantity ELSE s.lines[u.i].quantity END) AS units
-    FROM (
-      SELECT
-        e.event_key,
-        CASE e.detail_type WHEN 'Return Requested' THEN 1 ELSE 2 END AS kind,
-        e.return_id,
-        e.lines,
-        e.received,
-        CASE
-          WHEN e.detail_type = 'Return Received' AND cardinality(e.received) > 0
-            THEN sequence(1, cardinality(e.received))
-          WHEN e.detail_type = 'Return Requested' AND cardinality(e.lines) > 0
-            THEN sequence(1, cardinality(e.lines))
-        END AS idx
-      FROM return_records AS e
-      WHERE e.detail_type IN ('Return Requested', 'Return Received')
-    ) AS s
-    CROSS JOIN UNNEST(s.idx) AS u (i)
-    GROUP BY s.event_key, u.i
-  ) AS l
-  UNION ALL
-  SELECT
-    f.return_id,
-    3 AS kind,
-    f.line_no,
-    f.line_id,
-    0 AS units,
-    f.currency,
-    f.floor_share + CASE
-      WHEN row_number() OVER (PARTITION BY f.event_key ORDER BY f.remainder DESC, f.line_no)
-        <= f.amount - CAST(sum(f.floor_share) OVER (PARTITION BY f.event_key) AS BIGINT)
-      THEN 1 ELSE 0
-    END AS share
-  FROM (
-    SELECT
-      w.*,
-      w.amount * w.weight / w.total AS floor_share,
-      mod(w.amount * w.weight, w.total) AS remainder
-    FROM (
-      SELECT
-        r.*,
-        CASE WHEN r.total_paid = 0 THEN 1 ELSE r.paid END AS weight,
-        CASE WHEN r.total_paid = 0 THEN r.line_count ELSE r.total_paid END AS total
-      FROM (
-        SELECT
-          r.*,
-          CAST(sum(r.paid) OVER (PARTITION BY r.event_key) AS BIGINT) AS total_paid,
-          count(*) OVER (PARTITION BY r.event_key) AS line_count
-        FROM (
-          SELECT
-            s.event_key,
-            u.i AS line_no,
-            arbitrary(s.return_id) AS return_id,
-            arbitrary(s.currency) AS currency,
-            arbitrary(s.amount) AS amount,
-            arbitrary(s.lines[u.i].lineId) AS line_id,
-            arbitrary(CAST(replace(s.lines[u.i].paidAmount, '.', '') AS BIGINT)) AS paid
-          FROM (
-            SELECT
-              e.event_key,
-              e.return_id,
-              e.currency,
-              CAST(replace(e.refund_amount, '.', '') AS BIGINT) AS amount,
-              e.lines,
-              CASE WHEN cardinality(e.lines) > 0 THEN sequence(1, cardinality(e.lines)) END AS idx
-            FROM return_records AS e
-            WHERE e.detail_type = 'Refund Issued'
-          ) AS s
-          CROSS JOIN UNNEST(s.idx) AS u (i)
-          GROUP BY s.event_key, u.i
-        ) AS r
-      ) AS r
-    ) AS w
-  ) AS f
+  /*include state_event_lines.sql*/
 ),
 -- Each counted return's part of each row its lines fall in (a line of the cohort): its units
 -- (what was received once a receipt exists, else what was asked for), its refund's shares, and
