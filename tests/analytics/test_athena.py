@@ -5,6 +5,7 @@ rows (moto's Athena hands back the rows it is given)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import boto3
@@ -13,7 +14,9 @@ from moto import mock_aws
 from moto.athena.models import QueryResults, athena_backends
 
 from returns_service.analytics import query
+from returns_service.analytics.compaction import compact
 from returns_service.analytics.engines import AthenaEngine, DuckDbEngine, QueryFailed
+from returns_service.analytics.records import NO_STATE, STATE_MARKER, STATES
 from returns_service.analytics.report import shape
 from tests.analytics.records import Records
 from tests.analytics.test_figures import PERIOD, shop  # noqa: F401 - the fixture
@@ -102,3 +105,49 @@ def test_only_the_runner_s_own_values_become_parameters(value: str) -> None:
     fake: Any = FakeAthena("SUCCEEDED")
     with pytest.raises(ValueError, match="not an analytics parameter value"):
         AthenaEngine("wg", "db", client=fake, sleep=lambda _: None).run("SELECT ?", [value])
+
+
+def test_the_compaction_unloads_each_state_then_marks_it(athena: Any) -> None:
+    """Each state SELECT goes to Athena as UNLOAD to Parquet into its table's folder of the day
+    (emptied first: a failed run's files), with its values bound; then state/latest names the day,
+    and the states before the one it replaces are deleted."""
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="analytics")
+    for day in ("2026-05-01", "2026-05-02", "2026-05-03"):  # 05-03: left by a failed run
+        for table in STATES:
+            s3.put_object(Bucket="analytics", Key=f"{table.prefix}state_date={day}/part-0", Body=b"x")
+    s3.put_object(Bucket="analytics", Key=STATE_MARKER, Body=b"2026-05-02")
+    engine = AthenaEngine(
+        "returns-analytics-test",
+        "returns_analytics",
+        bucket="analytics",
+        client=athena,
+        s3=s3,
+        sleep=lambda _: None,
+    )
+    assert engine.state_date() == "2026-05-02"
+
+    assert compact(engine, date(2026, 5, 3)) == "2026-05-03"
+
+    executions = list(athena_backends[ACCOUNT]["us-east-1"].executions.values())
+    values = query.state_parameters("2026-05-02", "2026-05-03")
+    assert [(e.query, e.execution_parameters) for e in executions] == [
+        (
+            f"UNLOAD ({query.state_sql(table)}) TO 's3://analytics/{table.prefix}state_date=2026-05-03/'"
+            " WITH (format = 'PARQUET', compression = 'SNAPPY')",
+            [f"'{value}'" for value in query.bind(query.state_sql(table), values)],
+        )
+        for table in STATES
+    ]
+    assert engine.state_date() == "2026-05-03"
+    keys = {item["Key"] for item in s3.list_objects_v2(Bucket="analytics", Prefix="state/")["Contents"]}
+    assert keys == {STATE_MARKER} | {f"{t.prefix}state_date=2026-05-02/part-0" for t in STATES}
+    assert compact(engine, date(2026, 5, 3)) is None  # done already: no query
+
+
+def test_no_marker_no_state(athena: Any) -> None:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3.create_bucket(Bucket="analytics")
+    engine = AthenaEngine("wg", "db", bucket="analytics", client=athena, s3=s3)
+    assert engine.state_date() is None
+    assert query.Request.of(*PERIOD, "brand").parameters(engine.state_date())["state_date"] == NO_STATE

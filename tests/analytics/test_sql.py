@@ -60,7 +60,7 @@ def test_every_placeholder_is_named_and_bound() -> None:
         "period_from": "2026-05-01",
         "period_to": "2026-05-31",
         "group_by": "sku",
-        "state_date": "none",  # no state: the raw records from the day before the period
+        "state_date": "1970-01-01",  # no state: the raw records from the day before the period
         "raw_from": "2026-04-30",
         "raw_until": "9999-12-31",
     }

@@ -328,12 +328,16 @@ def _list(paths: Sequence[str]) -> str:
     return "[" + ", ".join(f"'{_quoted(path)}'" for path in paths) + "]"
 
 
-def from_environment() -> Engine:
+def from_environment(*, timeout_seconds: float = 25.0) -> Engine:
     """DuckDB over ``ANALYTICS_LOCAL_DIR`` when it is set (the local stack, the command), else
-    Athena with the workgroup and database template.yaml gives the functions."""
+    Athena with the workgroup, database and bucket template.yaml gives the functions (each
+    statement given ``timeout_seconds``: the route's fit in API Gateway's 30 s)."""
     local = os.environ.get(LOCAL_DIR_VARIABLE)
     if local:
         return DuckDbEngine(local)
     return AthenaEngine(
-        settings.analytics_workgroup, settings.analytics_database, bucket=settings.analytics_bucket
+        settings.analytics_workgroup,
+        settings.analytics_database,
+        bucket=settings.analytics_bucket,
+        timeout_seconds=timeout_seconds,
     )

@@ -74,7 +74,9 @@ TABLES = (ORDER_UPDATES, RETURN_EVENTS, CANCELLATION_EVENTS)
 # columns are those of the SELECT in ``sql_file``, in its order.
 STATE_PARTITION = "state_date"
 STATE_MARKER = "state/latest"
-NO_STATE = "none"  # the state_date read when there is none yet: no folder, so empty tables
+# The state_date read when there is none yet: a day before any (Athena's partition projection
+# has no such partition, the local folder no such folder), so the state tables are empty.
+NO_STATE = "1970-01-01"
 
 
 @dataclass(frozen=True)
