@@ -13,6 +13,13 @@ DuckDB engine, then the shaping) is timed with ``time.perf_counter`` (wall) and
 both threads, best of two on one thread (the work itself, whatever else the cores run), once on the
 JSON copy, once with groupBy=sku (and the size of its JSON body).
 
+Then the daily compaction (analytics/compaction.py) on the same month, in a folder of its own
+that links to the records: the state of May 30 from every record before it (a first compaction),
+then the state of May 31 from it and May 30's records (what runs each day), timed and sized; and
+the query on that state merged with the raw records since (May 31, and the returns' events of
+June that follow the month: ten days of them, more than a real day's), timed as above, its report
+checked equal to the one from the raw records alone.
+
 The Athena estimate scales the month's bytes to 10 million returns a year at Athena's published
 price (5 USD per TB scanned, at least 10 MB a query).
 """
@@ -26,13 +33,23 @@ import os
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 from returns_service.analytics import returns_report
+from returns_service.analytics.compaction import compact
 from returns_service.analytics.engines import DuckDbEngine
-from returns_service.analytics.query import Request
-from returns_service.analytics.records import CANCELLATION_EVENTS, ORDER_UPDATES, RETURN_EVENTS, duckdb_type
+from returns_service.analytics.query import Request, state_sql
+from returns_service.analytics.records import (
+    CANCELLATION_EVENTS,
+    ORDER_UPDATES,
+    RETURN_EVENTS,
+    STATE_PARTITION,
+    STATES,
+    duckdb_type,
+)
 
 ORDERS = 1_260_000
 RETURNS = 530_000
@@ -214,6 +231,12 @@ def timed(engine: DuckDbEngine, request: Request) -> tuple[float, float, dict[st
     return time.perf_counter() - began, time.process_time() - began_cpu, report
 
 
+def timed_call(work: Callable[[], Any]) -> tuple[float, float]:
+    began, began_cpu = time.perf_counter(), time.process_time()
+    work()
+    return time.perf_counter() - began, time.process_time() - began_cpu
+
+
 def main() -> None:
     import duckdb
 
@@ -261,6 +284,41 @@ def main() -> None:
             f" CPU {min(r[1] for r in single):.2f} s (the work itself)"
         )
         print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores (wall grows with it)")
+
+        # -- the daily compaction and the query on its state -----------------------------------
+        compacted = scratch / "compacted"
+        compacted.mkdir()
+        (compacted / "records").symlink_to(bucket / "records", target_is_directory=True)
+        engine = DuckDbEngine(compacted)
+        first = timed_call(lambda: compact(engine, date(2026, 5, 30)))
+        daily = timed_call(lambda: compact(engine, date(2026, 5, 31)))
+        one_thread = DuckDbEngine(scratch / "again", threads=1)
+        (scratch / "again").mkdir()
+        (scratch / "again" / "records").symlink_to(bucket / "records", target_is_directory=True)
+        compact(one_thread, date(2026, 5, 30))
+        daily_one = timed_call(lambda: compact(one_thread, date(2026, 5, 31)))
+        state_bytes = {
+            table.name: _bytes(compacted / table.prefix / f"{STATE_PARTITION}=2026-05-31", "*.parquet")
+            for table in STATES
+        }
+        print(
+            f"  compaction: the state of May 30 from every record before it {first[0]:.2f} s wall"
+            f" (CPU {first[1]:.2f} s); each day's (the state and the day before's records)"
+            f" {daily[0]:.2f} s wall, CPU {daily[1]:.2f} s ({daily_one[1]:.2f} s on one thread);"
+            " the state: " + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in state_bytes.items())
+        )
+        state_runs = [timed(DuckDbEngine(compacted), brand) for _ in range(REPEATS)]
+        state_single = [timed(DuckDbEngine(compacted, threads=1), brand) for _ in range(2)]
+        same = all(run[2] == report for run in (*state_runs, *state_single))
+        print(
+            f"  groupBy=brand on the state of May 31 and the raw records since, {os.cpu_count()} threads:"
+            f" best {min(r[0] for r in state_runs):.2f} s wall (median"
+            f" {statistics.median(r[0] for r in state_runs):.2f} s of {REPEATS}; target 2 s),"
+            f" CPU {min(r[1] for r in state_runs):.2f} s; one thread: best"
+            f" {min(r[0] for r in state_single):.2f} s wall, CPU {min(r[1] for r in state_single):.2f} s;"
+            f" the report of the raw records: {'the same' if same else 'DIFFERENT'}"
+        )
+        print(f"  load average {os.getloadavg()[0]:.1f}")
         json_bucket = scratch / "json-bucket"
         with duckdb.connect() as connection:
             as_firehose_json(connection, bucket, json_bucket)
@@ -299,6 +357,34 @@ def main() -> None:
             "    Trino inlines each WITH query where it is named: the query reads "
             + ", ".join(f"{name} {n} times" for name, n in reads.items())
         )
+        # The state grows with every order and return kept (a month's here); a day of records is
+        # a 31st of the month's. Parquet is read by column: every column of the state is used.
+        gzip_month = {t.name: counts[t.name] * per_record[t.name][1] * scale for t in tables}
+        state = {name: size * scale for name, size in state_bytes.items()}
+        compaction_reads: dict[str, int] = {}
+        for table in STATES:
+            for name, n in trino_reads(state_sql(table)).items():
+                compaction_reads[name] = compaction_reads.get(name, 0) + n
+        day_bytes = sum(
+            (state[name] if name in state else gzip_month[name] / 31) * n
+            for name, n in compaction_reads.items()
+        )
+        query_bytes = sum(
+            (
+                state[name]
+                if name in state
+                else gzip_month[name] * (1 if name == CANCELLATION_EVENTS.name else 1 / 31)
+            )
+            * n
+            for name, n in reads.items()
+        )
+        day_cost, query_cost = (max(b, MIN_BYTES) / 1e12 * PRICE_PER_TB for b in (day_bytes, query_bytes))
+        print(
+            f"    the state of a month of records: {sum(state.values()) / 1e9:.3f} GB of Parquet; a day's"
+            f" compaction reads {day_bytes / 1e9:.3f} GB (${day_cost:.4f}), the query on the state and"
+            f" a day of GZIP JSON {query_bytes / 1e9:.3f} GB (${query_cost:.4f}); both grow with the"
+            " state, i.e. with the months kept"
+        )
         for label, sizes in month.items():
             once = sum(sizes.values())
             planned = sum(sizes[name] * reads.get(name, 1) for name in sizes)
@@ -310,15 +396,15 @@ def main() -> None:
             )
 
 
-def trino_reads() -> dict[str, int]:
+def trino_reads(text: str | None = None) -> dict[str, int]:
     """How often each table is read when every WITH query is inlined where it is used (as Trino
-    plans it), counted on the SQL with sqlglot."""
+    plans it), counted on the SQL (the query unless given) with sqlglot."""
     import sqlglot
     from sqlglot import exp
 
     from returns_service.analytics.query import sql
 
-    tree = sqlglot.parse_one(sql(), read="trino")
+    tree = sqlglot.parse_one(text or sql(), read="trino")
     ctes = {cte.alias_or_name: cte.this for cte in tree.find_all(exp.CTE)}
 
     def reads(node: Any, seen: tuple[str, ...] = ()) -> dict[str, int]:

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from returns_service.analytics import query, returns_report
-from returns_service.analytics.compaction import compact
+from returns_service.analytics import compaction, query, returns_report
+from returns_service.analytics.compaction import compact, today
 from returns_service.analytics.engines import DuckDbEngine
 from returns_service.analytics.records import STATE_MARKER, STATES
 from tests.analytics.test_rewrite import PERIOD, ordered, random_shop
@@ -135,3 +135,26 @@ def test_a_folder_without_a_complete_state_reads_the_raw_records(tmp_path: Path)
     assert engine.state_date() is None
     report: dict[str, Any] = returns_report(query.Request.of(*PERIOD, "brand"), engine)
     assert report["rows"]
+
+
+def test_the_compaction_function_of_the_local_stack_writes_the_state_the_route_then_reads(stack: Any) -> None:
+    """template.yaml's compaction function, run by the local stack: DuckDB writes the state of
+    today into the stack's records folder; the figures stay those of the raw records."""
+    shop = random_shop(stack.records_dir, 11)
+    request = query.Request.of(*PERIOD, "brand")
+    before = returns_report(request, DuckDbEngine(shop.root))
+    assert stack.invoke("AnalyticsCompactionFunction", {}) == {"stateDate": today().isoformat()}
+    assert DuckDbEngine(shop.root).state_date() == today().isoformat()
+    assert stack.invoke("AnalyticsCompactionFunction", {}) == {"stateDate": None}  # done for today
+    assert returns_report(request, DuckDbEngine(shop.root)) == before and before["rows"]
+
+
+def test_the_command_compacts_a_folder(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    shop = random_shop(tmp_path, 12)
+    assert compaction.main(["--records", str(shop.root), "--until", str(LAST_DAY)]) == 0
+    assert DuckDbEngine(shop.root).state_date() == str(LAST_DAY)
+    assert compaction.main(["--records", str(shop.root), "--until", str(LAST_DAY)]) == 0
+    assert capsys.readouterr().out.splitlines() == [
+        f"state of {LAST_DAY} written",
+        f"a state of {LAST_DAY} or later is there already",
+    ]
