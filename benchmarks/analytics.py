@@ -365,26 +365,38 @@ def main() -> None:
         for table in STATES:
             for name, n in trino_reads(state_sql(table)).items():
                 compaction_reads[name] = compaction_reads.get(name, 0) + n
-        day_bytes = sum(
-            (state[name] if name in state else gzip_month[name] / 31) * n
-            for name, n in compaction_reads.items()
-        )
-        query_bytes = sum(
-            (
-                state[name]
-                if name in state
-                else gzip_month[name] * (1 if name == CANCELLATION_EVENTS.name else 1 / 31)
+
+        def scanned(months: int, reads_of: dict[str, int], raw_days: float) -> float:
+            """Bytes of the state of ``months`` months (it grows with every order and return kept)
+            and of ``raw_days`` days of GZIP JSON records (every cancellation), per table read."""
+            return sum(
+                (
+                    state[name] * months
+                    if name in state
+                    else gzip_month[name] * (months if name == CANCELLATION_EVENTS.name else raw_days / 31)
+                )
+                * n
+                for name, n in reads_of.items()
             )
-            * n
-            for name, n in reads.items()
-        )
-        day_cost, query_cost = (max(b, MIN_BYTES) / 1e12 * PRICE_PER_TB for b in (day_bytes, query_bytes))
+
+        def usd(size: float) -> float:
+            return max(size, MIN_BYTES) / 1e12 * PRICE_PER_TB
+
         print(
-            f"    the state of a month of records: {sum(state.values()) / 1e9:.3f} GB of Parquet; a day's"
-            f" compaction reads {day_bytes / 1e9:.3f} GB (${day_cost:.4f}), the query on the state and"
-            f" a day of GZIP JSON {query_bytes / 1e9:.3f} GB (${query_cost:.4f}); both grow with the"
-            " state, i.e. with the months kept"
+            f"    the state of a month of records: {sum(state.values()) / 1e9:.3f} GB of Parquet"
+            f" (the GZIP JSON records: {sum(gzip_month.values()) / 1e9:.3f} GB)"
         )
+        for months in (1, 12):
+            a_day = scanned(months, compaction_reads, 1)
+            recompute = scanned(0, compaction_reads, 31 * months)
+            on_state = scanned(months, reads, 1)
+            print(
+                f"    with {months:2d} month(s) kept: a day's compaction reads {a_day / 1e9:.2f} GB"
+                f" (${usd(a_day):.4f}; recomputed from every record instead {recompute / 1e9:.2f} GB,"
+                f" ${usd(recompute):.4f}); a query on the state and a day of records"
+                f" {on_state / 1e9:.2f} GB (${usd(on_state):.4f}), whatever its period"
+            )
+        print("    with no state yet (a fresh stack), the query reads the records alone:")
         for label, sizes in month.items():
             once = sum(sizes.values())
             planned = sum(sizes[name] * reads.get(name, 1) for name in sizes)

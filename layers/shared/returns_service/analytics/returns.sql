@@ -118,22 +118,39 @@ keyed AS (
     sum(f.units) AS units,
     sum(f.share) AS share,
     max(f.ms) AS ms,
-    max(CASE WHEN f.line_no = 1 THEN f.ms END) AS first_line_ms
+    max(CASE WHEN f.first_line = 1 THEN f.ms END) AS first_line_ms
   FROM (
     SELECT
       e.return_id,
-      e.line_no,
-      CASE WHEN e.kind = 3 THEN 1 ELSE 0 END AS refund,
-      CASE CAST(? /*:group_by*/ AS VARCHAR) WHEN 'reason' THEN r.reason ELSE l.key END AS key,
-      r.reason,
+      e.refund,
+      CASE CAST(? /*:group_by*/ AS VARCHAR) WHEN 'reason' THEN e.reason ELSE l.key END AS key,
+      e.reason,
       e.units,
       e.currency,
       e.share,
-      r.ms
-    FROM event_lines AS e
-    INNER JOIN returns_state AS r ON r.return_id = e.return_id
-    INNER JOIN sold_lines AS l ON l.order_id = r.order_id AND l.line_id = e.line_id
-    WHERE e.kind = 3 OR e.kind = 2 OR (e.kind = 1 AND r.received = 0)
+      e.ms,
+      e.first_line
+    FROM (
+      -- The counted returns' lines, added up per return, line and kind before they meet the
+      -- cohort's lines: the grouping keeps a planner from joining the event lines to the
+      -- cohort's on the line id alone (every order has an L1), a product of millions.
+      SELECT
+        e.return_id,
+        r.order_id,
+        e.line_id,
+        CASE WHEN e.kind = 3 THEN 1 ELSE 0 END AS refund,
+        e.currency,
+        arbitrary(r.reason) AS reason,
+        arbitrary(r.ms) AS ms,
+        sum(e.units) AS units,
+        sum(e.share) AS share,
+        max(CASE WHEN e.line_no = 1 THEN 1 ELSE 0 END) AS first_line
+      FROM event_lines AS e
+      INNER JOIN returns_state AS r ON r.return_id = e.return_id
+      WHERE e.kind = 3 OR e.kind = 2 OR (e.kind = 1 AND r.received = 0)
+      GROUP BY e.return_id, r.order_id, e.line_id, CASE WHEN e.kind = 3 THEN 1 ELSE 0 END, e.currency
+    ) AS e
+    INNER JOIN sold_lines AS l ON l.order_id = e.order_id AND l.line_id = e.line_id
   ) AS f
   GROUP BY f.return_id, f.key, f.refund, f.currency
 ),
