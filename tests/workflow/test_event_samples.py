@@ -9,6 +9,7 @@ import pytest
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 
+from local.template import load_template
 from returns_core.order import OrderSnapshot
 from returns_service.cancellations.handlers import CancellationStep, CancellationWait
 from returns_service.step_events import StepEvent, WaitEvent
@@ -33,7 +34,13 @@ STEPS = {
 }
 CANCELLATION_WAITS = {"await_cancellation_answer", "await_cancellation_refund_retry"}
 CANCELLATION_STEPS = {"begin_cancellation", "cancellation_time_limit", "issue_cancellation_refund"}
-FUNCTIONS = WAITS | STEPS | CANCELLATION_WAITS | CANCELLATION_STEPS | {"order_sync", "publish_events"}
+FUNCTIONS = (
+    WAITS
+    | STEPS
+    | CANCELLATION_WAITS
+    | CANCELLATION_STEPS
+    | {"order_sync", "publish_events", "analytics_compaction"}
+)
 
 
 def test_every_function_that_is_not_an_api_is_listed_here() -> None:
@@ -57,6 +64,9 @@ def test_each_function_has_a_valid_sample_event(name: str) -> None:
         assert WaitEvent.model_validate(event).taskToken
     elif name in CANCELLATION_WAITS:
         assert CancellationWait.model_validate(event).taskToken
+    elif name == "analytics_compaction":  # the schedule's input (template.yaml); the day is the clock's
+        schedule = load_template(ROOT / "template.yaml")["Resources"]["AnalyticsCompactionSchedule"]
+        assert json.loads(schedule["Properties"]["Target"]["Input"]) == event == {}
     elif name in CANCELLATION_STEPS:
         step = CancellationStep.model_validate(event)
         assert step.cancellationId.startswith("C-")
