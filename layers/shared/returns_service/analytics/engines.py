@@ -262,6 +262,7 @@ class DuckDbEngine:
         import duckdb  # only here: the local path (the Lambda layer has no DuckDB)
 
         connection = duckdb.connect()
+        connection.execute("SET enable_progress_bar = false")  # a compaction in a terminal printed one
         if self.threads:
             connection.execute(f"SET threads = {int(self.threads)}")
         for statement in _TRINO_COMPATIBILITY:
