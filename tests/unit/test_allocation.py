@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from returns_core.order import OrderSnapshot
-from returns_core.refunds.allocation import Units, reprice, runs_total, slice_runs
+from returns_core.refunds.allocation import MIXED, LineValues, Units, prorate, reprice, runs_total, slice_runs
 from returns_core.refunds.pricing import price_set
 from tests.unit.refund_model import allocate, largest_remainder, load_order, snapshot
 
@@ -71,6 +71,9 @@ def test_slices_of_runs() -> None:
     assert slice_runs(runs, 2, 5) == ((3, 5),)
     assert slice_runs(runs, 0, 0) == ()
     assert runs_total(runs) == 29
+    # One run (its own shortcut): units 1-3 of five 7s, and an empty slice.
+    assert slice_runs(((5, 7),), 1, 4) == ((3, 7),)
+    assert slice_runs(((5, 7),), 2, 2) == ()
 
 
 def test_price_set_of_the_seed_example() -> None:
@@ -111,3 +114,31 @@ def test_a_discount_outside_its_base_is_refused() -> None:
             ValueError, match=r"^a discount must lie between zero and the amount it applies to$"
         ):
             reprice(units, [0], discount, 1_000)
+
+
+def test_marked_segments_that_are_not_segments_of_the_set_are_refused() -> None:
+    # The marked part must be segments of the set, in its order: a segment of another line, or the
+    # set's segments in reverse, is a caller's mistake, refused in words.
+    order = OrderSnapshot.model_validate(load_order("O-SEED-1"))
+    l1, l2 = (0, 0, 1), (1, 0, 1)
+    for segments, marked in (((l1,), (l2,)), ((l1, l2), (l2, l1))):
+        with pytest.raises(
+            ValueError, match=r"^the marked segments are not segments of the set, in its order$"
+        ):
+            price_set(order.numbers, order.allocation, segments, marked)
+
+
+def test_a_run_taking_the_last_minor_units_whole_is_not_cut() -> None:
+    # Runs of 2 and 1 units of 3 (base 9), 2 off: floors 0, remainders 6 each; the two minor units
+    # go to the earlier run's two units, which takes them whole: no run of zero units is cut off.
+    units = Units([(0, 0, 2), (1, 0, 1)], [3, 3])
+    reprice(units, [0, 1], 2, 9)
+    assert (_expand(units), units.counts) == ([2, 2, 3], [2, 1])
+
+
+def test_prorate_cuts_a_run_only_where_its_shares_change() -> None:
+    # Units 1-5 of a line whose six units were allocated 10, 10, 10, 20, 20, 20: cut once, after
+    # the second of them (no run of zero units after the last), 80 given in all.
+    units = Units([(0, 1, 6)], [100])
+    given = prorate(units, [0], LineValues((MIXED,), {0: ((3, 10), (3, 20))}))
+    assert (given, _expand(units), units.counts) == (80, [90, 90, 80, 80, 80], [2, 3])

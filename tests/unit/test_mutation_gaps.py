@@ -657,6 +657,70 @@ def test_merchant_fault_units_of_one_line_apart_stay_apart() -> None:
     assert without_descriptions(result) == model_quote(req)
 
 
+# K and Rm priced together: the two merged in line-then-unit order, which decides ties. L1 100.00 x 2
+# and L2 100.00 under 满150减25.01: 300.00 -> 25.01 off, 8.33 a unit and the two cents left to the
+# earlier units (L1's): L1 paid 91.66 each (P's share 8.34), L2 91.67 (8.33). Earlier L1u1 for
+# no_longer_needed: K = L1u2, L2 = 200.00 -> 25.01 alone, 12.50 each and the cent to L1u2: on K
+# 25.01 - alloc 16.67 = +8.34. Priced with Rm, K alone (100.00) is below the threshold, so cost(K)
+# = part(K, K ∪ Rm), where the cent left of 25.01 over two units goes to the earlier one.
+
+
+def test_a_kept_unit_on_an_earlier_line_than_the_merchant_fault_one_takes_the_tie() -> None:
+    # Now L2 for quality_issue: K = L1u2 comes first and takes 12.51 of the 25.01: part(K) = 87.49,
+    # on K 12.51 - alloc 8.34 = +4.17, a change of -4.17. Refund 91.67 - 4.17 = 87.50.
+    order = snapshot(
+        "CNY", [(10_000, 2, True), (10_000, 1, True)], [threshold("P", "150.00", "25.01", ["L1", "L2"])]
+    )
+    req = request(order, {"L2": 1}, "quality_issue", previous=[earlier({"L1": 1}, "no_longer_needed")])
+    result = run(req)
+    assert explained(result) == [
+        ("promotion_clawback", "-4.17", "kept items (200.00) get 4.17 less off from P than before")
+    ]
+    assert result["refundAmount"] == "87.50"
+    assert without_descriptions(result) == model_quote(req)
+
+
+def test_a_merchant_fault_unit_on_an_earlier_line_than_the_kept_one_takes_the_tie() -> None:
+    # Now L1u2 for quality_issue: Rm = L1u2 comes first (though K = L2u1 starts at a lower unit
+    # number) and takes 12.51: part(K) = 87.50, on K 12.50 - alloc 8.33 = +4.17, a change of -4.17.
+    # Refund 91.66 - 4.17 = 87.49.
+    order = snapshot(
+        "CNY", [(10_000, 2, True), (10_000, 1, True)], [threshold("P", "150.00", "25.01", ["L1", "L2"])]
+    )
+    req = request(order, {"L1": 1}, "quality_issue", previous=[earlier({"L1": 1}, "no_longer_needed")])
+    result = run(req)
+    assert explained(result) == [
+        ("promotion_clawback", "-4.17", "kept items (200.00) get 4.17 less off from P than before")
+    ]
+    assert result["refundAmount"] == "87.49"
+    assert without_descriptions(result) == model_quote(req)
+
+
+def test_a_prorated_coupon_is_capped_at_what_is_left_of_a_kept_unit() -> None:
+    # L1 100.00 and L2 900.00 under P1 满100减90 (reprice) then coupon C 900.00 off (prorate). P1:
+    # 1000.00 -> 90.00 off, 9.00 on L1 and 81.00 on L2; C over 91.00 and 819.00: 90.00 and 810.00.
+    # Paid: L1 1.00, L2 9.00. L2 back for no_longer_needed: K = L1 alone still reaches 100.00, so P1
+    # takes 90.00 off it and leaves 10.00; C's allocation to L1 (90.00) is capped at those 10.00
+    # (contract section 2): price(K) = 0.00 = cost(K). P1 on K 90.00 - alloc 9.00 = +81.00; C on K
+    # 10.00 - alloc 90.00 = -80.00. E = 10.00 - 0.00 = 10.00, all of it refunded.
+    p1 = threshold("P1", "100.00", "90.00", ["L1", "L2"])
+    coupon = {**threshold("C", "0.01", "900.00", ["L1", "L2"]), "refundPolicy": "prorate"}
+    order = snapshot("CNY", [(10_000, 1, True), (90_000, 1, True)], [p1, coupon])
+    req = request(order, {"L2": 1}, "no_longer_needed")
+    result = run(req)
+    assert result["lines"] == [{"lineId": "L2", "quantity": 1, "paidAmount": "9.00"}]
+    assert explained(result) == [
+        ("promotion_clawback", "-80.00", "kept items (10.00) get 80.00 less off from C than before"),
+        (
+            "promotion_clawback",
+            "81.00",
+            "kept items (100.00) get 81.00 more off from P1 on their own than their share of it",
+        ),
+    ]
+    assert result["refundAmount"] == "10.00"
+    assert without_descriptions(result) == model_quote(req)
+
+
 # --- Refusals say exactly what is wrong (each text below is the whole one-line message) -----------
 
 
