@@ -93,11 +93,6 @@ class Units:
         self.counts[r] = first
         return len(self.counts) - 1
 
-    def eligible(self, mask: Sequence[bool]) -> list[int]:
-        """The runs of the lines ``mask`` marks (``mask[line]``), in run order."""
-        lines = self.lines
-        return [r for r in range(len(lines)) if mask[lines[r]]]
-
 
 def reprice(units: Units, eligible: list[int], discount: int, base: int) -> None:
     """Take ``discount`` off the runs ``eligible`` (worth ``base``), largest remainder, cent-exact.
