@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from returns_core.order import OrderSnapshot
 from returns_core.refunds.allocation import MIXED, LineValues, Units, prorate, reprice, runs_total, slice_runs
-from returns_core.refunds.pricing import price_set
+from returns_core.refunds.pricing import normalise, price_set
 from tests.unit.refund_model import allocate, largest_remainder, load_order, snapshot
 
 
@@ -63,6 +63,8 @@ def test_the_order_allocation_is_the_unit_by_unit_one(
     for line, expected in enumerate(units):
         paid = allocation.paid[line]
         assert [value for count, value in paid for _ in range(count)] == expected
+    # The order's unit count: price_set reads the whole order off the allocation when it matches.
+    assert allocation.size == sum(qty for _, qty in lines)
 
 
 def test_slices_of_runs() -> None:
@@ -142,3 +144,13 @@ def test_prorate_cuts_a_run_only_where_its_shares_change() -> None:
     units = Units([(0, 1, 6)], [100])
     given = prorate(units, [0], LineValues((MIXED,), {0: ((3, 10), (3, 20))}))
     assert (given, _expand(units), units.counts) == (80, [90, 90, 80, 80, 80], [2, 3])
+
+
+def test_units_of_segments_starting_inside_their_lines() -> None:
+    # Units 2-4 of L1 and 0-2 of L2: six units, L2's first at position 3 (ties go to L1's).
+    units = Units([(0, 2, 5), (1, 0, 3)], [700, 500])
+    assert (units.size, units.order, units.offsets, units.counts) == (6, [0, 3], [2, 0], [3, 3])
+
+
+def test_normalise_sorts_joins_and_drops_empty_segments() -> None:
+    assert normalise([(1, 0, 2), (0, 3, 3), (0, 1, 2), (0, 0, 1)]) == ((0, 0, 2), (1, 0, 2))
