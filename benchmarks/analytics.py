@@ -238,6 +238,22 @@ def timed_call(work: Callable[[], Any]) -> tuple[float, float]:
     return time.perf_counter() - began, time.process_time() - began_cpu
 
 
+def timed_on_state(compacted: Path, request: Request, report: dict[str, Any], label: str) -> str:
+    """The query on a compacted folder timed as on the raw records (both threads, best and median
+    of REPEATS; one thread, best of 2), and whether its report is the raw records' one."""
+    runs = [timed(DuckDbEngine(compacted), request) for _ in range(REPEATS)]
+    single = [timed(DuckDbEngine(compacted, threads=1), request) for _ in range(2)]
+    same = all(run[2] == report for run in (*runs, *single))
+    return (
+        f"  groupBy={request.group_by} on {label}, {os.cpu_count()} threads:"
+        f" best {min(r[0] for r in runs):.2f} s wall (median"
+        f" {statistics.median(r[0] for r in runs):.2f} s of {REPEATS}; target 2 s),"
+        f" CPU {min(r[1] for r in runs):.2f} s; one thread: best"
+        f" {min(r[0] for r in single):.2f} s wall, CPU {min(r[1] for r in single):.2f} s;"
+        f" the report of the raw records: {'the same' if same else 'DIFFERENT'}"
+    )
+
+
 def main() -> None:
     import duckdb
 
@@ -308,30 +324,11 @@ def main() -> None:
             f" {daily[0]:.2f} s wall, CPU {daily[1]:.2f} s ({daily_one[1]:.2f} s on one thread);"
             " the state: " + ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in state_bytes.items())
         )
-        state_runs = [timed(DuckDbEngine(compacted), brand) for _ in range(REPEATS)]
-        state_single = [timed(DuckDbEngine(compacted, threads=1), brand) for _ in range(2)]
-        same = all(run[2] == report for run in (*state_runs, *state_single))
-        print(
-            f"  groupBy=brand on the state of May 31 and the raw records since, {os.cpu_count()} threads:"
-            f" best {min(r[0] for r in state_runs):.2f} s wall (median"
-            f" {statistics.median(r[0] for r in state_runs):.2f} s of {REPEATS}; target 2 s),"
-            f" CPU {min(r[1] for r in state_runs):.2f} s; one thread: best"
-            f" {min(r[0] for r in state_single):.2f} s wall, CPU {min(r[1] for r in state_single):.2f} s;"
-            f" the report of the raw records: {'the same' if same else 'DIFFERENT'}"
-        )
+        print(timed_on_state(compacted, brand, report, "the state of May 31 and the raw records since"))
         # The state of the last day with records (June 9): the query reads only that day raw.
         last_day = max(p.name for p in (bucket / RETURN_EVENTS.prefix).iterdir()).partition("=")[2]
         compact(engine, date.fromisoformat(last_day))
-        last_runs = [timed(DuckDbEngine(compacted), brand) for _ in range(REPEATS)]
-        last_single = [timed(DuckDbEngine(compacted, threads=1), brand) for _ in range(2)]
-        same = all(run[2] == report for run in (*last_runs, *last_single))
-        print(
-            f"  groupBy=brand on the state of {last_day} and that day's records, {os.cpu_count()} threads:"
-            f" best {min(r[0] for r in last_runs):.2f} s wall (median"
-            f" {statistics.median(r[0] for r in last_runs):.2f} s), CPU {min(r[1] for r in last_runs):.2f} s;"
-            f" one thread: CPU {min(r[1] for r in last_single):.2f} s; the report of the raw records:"
-            f" {'the same' if same else 'DIFFERENT'}"
-        )
+        print(timed_on_state(compacted, brand, report, f"the state of {last_day} and that day's records"))
         print(f"  load average {os.getloadavg()[0]:.1f}")
         json_bucket = scratch / "json-bucket"
         with duckdb.connect() as connection:
