@@ -52,6 +52,7 @@ def test_every_placeholder_is_named_and_bound() -> None:
         "state_date",
         "raw_from",
         "raw_until",
+        "orders",
     }
     request = query.Request.of("2026-05-01", "2026-05-31", "sku")
     values = {
@@ -63,6 +64,7 @@ def test_every_placeholder_is_named_and_bound() -> None:
         "state_date": "1970-01-01",  # no state: the raw records from the day before the period
         "raw_from": "2026-04-30",
         "raw_until": "9999-12-31",
+        "orders": "cohort",  # the latest raw snapshots delivered near the period only
     }
     assert request.parameters() == values
     later = request.parameters("2026-05-20")

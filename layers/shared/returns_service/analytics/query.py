@@ -81,16 +81,21 @@ class Request:
             "state_date": state_date or NO_STATE,
             "raw_from": max(state_date, records_from) if state_date else records_from,
             "raw_until": RAW_UNTIL,
+            "orders": "cohort",
         }
 
 
 def state_parameters(previous: str | None, until: str) -> dict[str, str]:
     """The compaction's values: the state as of ``previous`` (none: every raw day) merged with the
-    raw records of the days from it to before ``until``, the new state's day."""
+    raw records of the days from it to before ``until``, the new state's day, keeping every order
+    (the query keeps only the raw snapshots delivered near its period: ``orders``)."""
     return {
         "state_date": previous or NO_STATE,
         "raw_from": previous or EARLIEST,
         "raw_until": until,
+        "orders": "every",
+        "records_from": EARLIEST,
+        "day_after_period": RAW_UNTIL,
     }
 
 

@@ -1,7 +1,8 @@
 -- Each order's latest snapshot as flat line rows (a snapshot without lines keeps one row,
 -- line_no 0, so that it still supersedes the older versions delivered later): the state as of
 -- the start of `state_date` (every record of an earlier day) merged with the raw snapshots of
--- the days from `raw_from` to before `raw_until`. A raw snapshot wins over the state's when its
+-- the days from `raw_from` to before `raw_until` (for the query, the raw ones delivered from
+-- `records_from` to `day_after_period` only). A raw snapshot wins over the state's when its
 -- version is higher, or equal with a smaller record id (the order returns.sql has always used:
 -- version descending, then id), so a copy of the state's own record delivered again changes
 -- nothing. The daily compaction writes this SELECT's rows as the next state (state_date the
@@ -76,5 +77,12 @@ FROM (
     WHERE s.state_date = ? /*:state_date*/ AND s.line_no <= 1
   ) AS s ON s.order_id = r.order_id
   WHERE r.recency = 1 AND (s.order_id IS NULL OR r.version > s.version OR (r.version = s.version AND r.id < s.id))
+    -- The query needs only the cohort's orders (delivered within a day of its period, the
+    -- widest test returns.sql applies), so it drops the others before their lines are
+    -- unnested; the compaction keeps every order (orders = 'every').
+    AND (
+      CAST(? /*:orders*/ AS VARCHAR) = 'every'
+      OR substr(r.delivered_at, 1, 10) BETWEEN ? /*:records_from*/ AND ? /*:day_after_period*/
+    )
 ) AS o
 CROSS JOIN UNNEST(o.idx) AS u (i)
