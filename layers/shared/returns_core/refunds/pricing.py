@@ -183,7 +183,7 @@ def cost_of_kept(
     A merchant-fault return never costs the customer a promotion: the kept units may be priced
     together with the units that went back for the merchant's fault, whichever is cheaper.
     """
-    with_merchant = price_set(numbers, allocation, _merged(kept, merchant_fault), merchant_fault)
+    with_merchant = price_set(numbers, allocation, tuple(sorted(kept + merchant_fault)), merchant_fault)
     if not kept:
         return KeptCost(0, None, False), with_merchant
     alone = price_set(numbers, allocation, kept) if merchant_fault else with_merchant
@@ -192,21 +192,3 @@ def cost_of_kept(
         return KeptCost(alone.total, alone, False), with_merchant
     return KeptCost(together, with_merchant, True), with_merchant
 
-
-def _merged(first: UnitSet, second: UnitSet) -> UnitSet:
-    """Two sorted sets of disjoint segments as one, sorted by line then start."""
-    if not second:
-        return first
-    out: list[Segment] = []
-    i = j = 0
-    while i < len(first) and j < len(second):
-        a, b = first[i], second[j]
-        if a[0] < b[0] or (a[0] == b[0] and a[1] < b[1]):
-            out.append(a)
-            i += 1
-        else:
-            out.append(b)
-            j += 1
-    out.extend(first[i:])
-    out.extend(second[j:])
-    return tuple(out)
