@@ -191,4 +191,3 @@ def cost_of_kept(
     if alone.total <= together:
         return KeptCost(alone.total, alone, False), with_merchant
     return KeptCost(together, with_merchant, True), with_merchant
-
